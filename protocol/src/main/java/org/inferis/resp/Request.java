@@ -1,0 +1,76 @@
+package org.inferis.resp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One client command: its arguments as read from the network, without copies. The owner calls
+ * {@link #release()} once the command no longer needs them.
+ */
+public final class Request {
+    private final List<ByteBuf> args;
+
+    public Request(List<ByteBuf> args) {
+        if (args.isEmpty()) {
+            throw new IllegalArgumentException("a request has at least a command name");
+        }
+        this.args = args;
+    }
+
+    public int size() {
+        return args.size();
+    }
+
+    /** The argument's bytes, owned by this request: valid until {@link #release()}. */
+    public ByteBuf arg(int index) {
+        return args.get(index);
+    }
+
+    public byte[] bytes(int index) {
+        return ByteBufUtil.getBytes(args.get(index));
+    }
+
+    public String string(int index) {
+        return args.get(index).toString(StandardCharsets.UTF_8);
+    }
+
+    /** The command name in lower case. */
+    public String name() {
+        return string(0).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Whether the argument equals {@code keyword} ignoring ASCII case, without allocating. */
+    public boolean is(int index, String keyword) {
+        ByteBuf arg = args.get(index);
+        int length = arg.readableBytes();
+        if (length != keyword.length()) {
+            return false;
+        }
+        int start = arg.readerIndex();
+        for (int i = 0; i < length; i++) {
+            int c = arg.getByte(start + i);
+            if (c != keyword.charAt(i) && Character.toUpperCase(c) != Character.toUpperCase(keyword.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public void release() {
+        for (ByteBuf arg : args) {
+            ReferenceCountUtil.safeRelease(arg);
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < args.size(); i++) {
+            text.append(i == 0 ? "" : " ").append('"').append(string(i)).append('"');
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,172 @@
+package org.inferis.resp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.redis.ArrayHeaderRedisMessage;
+import io.netty.handler.codec.redis.BulkStringHeaderRedisMessage;
+import io.netty.handler.codec.redis.BulkStringRedisContent;
+import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
+import io.netty.handler.codec.redis.InlineCommandRedisMessage;
+import io.netty.handler.codec.redis.LastBulkStringRedisContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns the message stream of Netty's {@code RedisDecoder} into {@link Request}s: an array of bulk
+ * strings, or an inline command. Limits are checked on each header, before its payload is buffered,
+ * and broken framing is answered with a protocol error and a closed connection, as Redis does.
+ * Used instead of Netty's aggregators, which preallocate whatever array length a client declares.
+ */
+public final class RequestAggregator extends ChannelInboundHandlerAdapter {
+    private static final int INITIAL_CAPACITY_LIMIT = 64;
+
+    private final RequestLimits limits;
+    private List<ByteBuf> args;
+    private int expectedArgs;
+    private CompositeByteBuf partialArg;
+    private boolean failed;
+
+    public RequestAggregator(RequestLimits limits) {
+        this.limits = limits;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (failed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ArrayHeaderRedisMessage header) {
+            onArrayHeader(ctx, header.length());
+        } else if (msg instanceof BulkStringHeaderRedisMessage header) {
+            onBulkHeader(ctx, header.bulkStringLength());
+        } else if (msg instanceof FullBulkStringRedisMessage full) {
+            // Netty sends only the empty and null bulk strings whole.
+            if (full.isNull() || args == null) {
+                fail(ctx, args == null ? "expected '*', got '$'" : "invalid bulk length");
+            } else {
+                addArg(ctx, Unpooled.EMPTY_BUFFER);
+            }
+        } else if (msg instanceof BulkStringRedisContent chunk) {
+            onContent(ctx, chunk, msg instanceof LastBulkStringRedisContent);
+        } else if (msg instanceof InlineCommandRedisMessage inline) {
+            onInline(ctx, inline.content());
+        } else {
+            ReferenceCountUtil.release(msg);
+            fail(ctx, "unexpected '" + msg.getClass().getSimpleName() + "' in a request");
+        }
+    }
+
+    private void onArrayHeader(ChannelHandlerContext ctx, long length) {
+        if (args != null) {
+            fail(ctx, "expected '$', got '*'");
+        } else if (length > limits.maxArguments()) {
+            fail(ctx, "invalid multibulk length");
+        } else if (length > 0) {
+            expectedArgs = (int) length;
+            args = new ArrayList<>(Math.min(expectedArgs, INITIAL_CAPACITY_LIMIT));
+        }
+        // *0 and *-1 are ignored, as Redis ignores them.
+    }
+
+    private void onBulkHeader(ChannelHandlerContext ctx, int length) {
+        if (args == null) {
+            fail(ctx, "expected '*', got '$'");
+        } else if (length > limits.maxBulkLength().getAsInt()) {
+            fail(ctx, "invalid bulk length");
+        }
+    }
+
+    private void onContent(ChannelHandlerContext ctx, BulkStringRedisContent chunk, boolean last) {
+        ByteBuf content = chunk.content();
+        if (args == null) {
+            content.release();
+            fail(ctx, "unexpected bulk data");
+            return;
+        }
+        if (last && partialArg == null) {
+            addArg(ctx, content);
+            return;
+        }
+        if (partialArg == null) {
+            partialArg = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+        }
+        partialArg.addComponent(true, content);
+        if (last) {
+            ByteBuf whole = partialArg;
+            partialArg = null;
+            addArg(ctx, whole);
+        }
+    }
+
+    private void addArg(ChannelHandlerContext ctx, ByteBuf arg) {
+        args.add(arg);
+        if (args.size() == expectedArgs) {
+            Request request = new Request(args);
+            args = null;
+            ctx.fireChannelRead(request);
+        }
+    }
+
+    private void onInline(ChannelHandlerContext ctx, String line) {
+        List<byte[]> words = ArgumentSplitter.split(line.getBytes(StandardCharsets.ISO_8859_1));
+        if (words == null) {
+            fail(ctx, "unbalanced quotes in request");
+            return;
+        }
+        if (words.isEmpty()) {
+            return; // an empty line, as telnet users send, is ignored
+        }
+        List<ByteBuf> inlineArgs = new ArrayList<>(words.size());
+        for (byte[] word : words) {
+            inlineArgs.add(Unpooled.wrappedBuffer(word));
+        }
+        ctx.fireChannelRead(new Request(inlineArgs));
+    }
+
+    private void fail(ChannelHandlerContext ctx, String reason) {
+        failed = true;
+        releasePartial();
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(ErrorReply.err("Protocol error: " + reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && !failed) {
+            Throwable reason = cause.getCause() == null ? cause : cause.getCause();
+            fail(ctx, String.valueOf(reason.getMessage()));
+        } else {
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePartial();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releasePartial();
+        ctx.fireChannelInactive();
+    }
+
+    private void releasePartial() {
+        if (args != null) {
+            args.forEach(ReferenceCountUtil::safeRelease);
+            args = null;
+        }
+        if (partialArg != null) {
+            partialArg.release();
+            partialArg = null;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package org.inferis.resp;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.redis.RedisDecoder;
+
+/** Installs request decoding and reply encoding on a channel; the caller adds its command handler after. */
+public final class RespPipeline {
+    private RespPipeline() {
+    }
+
+    public static void install(ChannelPipeline pipeline, RequestLimits limits) {
+        pipeline.addLast("resp-decoder", new RedisDecoder(true));
+        pipeline.addLast("resp-encoder", ReplyEncoder.INSTANCE);
+        pipeline.addLast("resp-requests", new RequestAggregator(limits));
+    }
+}

@@ -1,0 +1,143 @@
+package org.inferis.command;
+
+import static org.inferis.command.CommandFlag.DENYOOM;
+import static org.inferis.command.CommandFlag.READONLY;
+import static org.inferis.command.CommandFlag.WRITE;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.inferis.keyspace.Key;
+import org.inferis.keyspace.Keyspace;
+import org.inferis.resp.ArrayReply;
+import org.inferis.resp.BulkReply;
+import org.inferis.resp.ErrorReply;
+import org.inferis.resp.IntegerReply;
+import org.inferis.resp.Numbers;
+import org.inferis.resp.Reply;
+import org.inferis.resp.Request;
+import org.inferis.resp.RespException;
+import org.inferis.resp.SimpleStringReply;
+import org.inferis.server.ClientSession;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
+import org.inferis.tensor.TensorFactory;
+import org.inferis.tensor.TensorValues;
+
+/** AI.TENSORSET and AI.TENSORGET, with RedisAI's syntax, reply shapes and error texts. */
+final class TensorCommands {
+    private static final String GROUP = "ai";
+    static final ErrorReply EMPTY_KEY = ErrorReply.err("tensor key is empty or in a different shard");
+
+    private TensorCommands() {
+    }
+
+    static void register(CommandTable table) {
+        table.add(CommandSpec.of("AI.TENSORSET", -4, GROUP, "Stores a tensor.", TensorCommands::tensorSet,
+                        WRITE, DENYOOM).keys(1, 1, 1))
+                .add(CommandSpec.of("AI.TENSORGET", -2, GROUP, "Returns a tensor's metadata and data.",
+                        TensorCommands::tensorGet, READONLY).keys(1, 1, 1));
+    }
+
+    /** AI.TENSORSET key type dim... [BLOB data | VALUES v...]. */
+    private static Reply tensorSet(ClientSession client, Request request) {
+        Keyspace keyspace = client.server().keyspace();
+        Key key = Args.key(request, 1);
+        keyspace.get(key, Tensor.class); // WRONGTYPE comes before any other argument error, as in RedisAI
+        DType dtype = DType.parse(request.string(2));
+        if (dtype == null) {
+            throw RespException.err("invalid data type");
+        }
+        List<Long> dims = new ArrayList<>();
+        int i = 3;
+        for (; i < request.size() && !request.is(i, "BLOB") && !request.is(i, "VALUES"); i++) {
+            long dim;
+            try {
+                dim = Numbers.parseLong(request.arg(i));
+            } catch (NumberFormatException | ArithmeticException e) {
+                dim = -1;
+            }
+            if (dim <= 0) {
+                throw RespException.err("invalid or negative value found in tensor shape");
+            }
+            dims.add(dim);
+        }
+        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        TensorFactory factory = new TensorFactory(client.server().config().getLong("proto-max-bulk-len"));
+        Tensor tensor;
+        if (i == request.size()) {
+            tensor = factory.zeros(dtype, shape);
+        } else if (request.is(i, "BLOB")) {
+            if (request.size() - i - 1 != 1) {
+                throw RespException.err("a single binary string should come after the BLOB argument in "
+                        + "'AI.TENSORSET' command");
+            }
+            tensor = factory.fromBlob(dtype, shape, request.arg(i + 1));
+        } else {
+            long expected = elementCountOrMax(shape);
+            if (request.size() - i - 1 != expected) {
+                throw RespException.err("wrong number of values was given in 'AI.TENSORSET' command");
+            }
+            tensor = factory.fromValues(dtype, shape, request, i + 1);
+        }
+        keyspace.put(key, tensor);
+        return SimpleStringReply.OK;
+    }
+
+    private static long elementCountOrMax(long[] shape) {
+        try {
+            return Tensor.elementCount(shape);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** AI.TENSORGET key [META] [BLOB | VALUES]. */
+    private static Reply tensorGet(ClientSession client, Request request) {
+        if (request.size() > 4) {
+            throw Args.wrongArity("AI.TENSORGET");
+        }
+        Tensor tensor = client.server().keyspace().get(Args.key(request, 1), Tensor.class);
+        if (tensor == null) {
+            return EMPTY_KEY;
+        }
+        boolean meta = request.size() == 2;
+        boolean blob = request.size() == 2;
+        boolean values = false;
+        for (int i = 2; i < request.size(); i++) {
+            if (request.is(i, "META")) {
+                meta = true;
+            } else if (request.is(i, "BLOB")) {
+                blob = true;
+            } else if (request.is(i, "VALUES")) {
+                values = true;
+            } else {
+                throw RespException.err("unsupported data format");
+            }
+        }
+        if (blob && values) {
+            throw RespException.err("both BLOB and VALUES specified");
+        }
+        return reply(tensor, meta, blob, values);
+    }
+
+    static Reply reply(Tensor tensor, boolean meta, boolean blob, boolean values) {
+        Reply data = blob ? new BulkReply(tensor.data()) : values ? new ArrayReply(TensorValues.of(tensor)) : null;
+        if (!meta) {
+            return data;
+        }
+        List<Reply> items = new ArrayList<>(6);
+        items.add(BulkReply.of("dtype"));
+        items.add(BulkReply.of(tensor.dtype().name()));
+        items.add(BulkReply.of("shape"));
+        List<Reply> dims = new ArrayList<>(tensor.rank());
+        for (long dim : tensor.shape()) {
+            dims.add(IntegerReply.of(dim));
+        }
+        items.add(new ArrayReply(dims));
+        if (data != null) {
+            items.add(BulkReply.of(blob ? "blob" : "values"));
+            items.add(data);
+        }
+        return new ArrayReply(items);
+    }
+}

@@ -1,0 +1,70 @@
+package org.inferis.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
+
+/**
+ * One server option: its default, whether CONFIG SET may change it at run time, and a normaliser that
+ * checks a value and returns its canonical text (or throws {@link IllegalArgumentException} with the reason).
+ */
+public record ConfigOption(String name, String defaultValue, boolean mutable, UnaryOperator<String> normaliser) {
+
+    public static ConfigOption integer(String name, long defaultValue, long min, long max, boolean mutable) {
+        return new ConfigOption(name, Long.toString(defaultValue), mutable, text -> {
+            long value;
+            try {
+                value = Long.parseLong(text.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("argument couldn't be parsed into an integer");
+            }
+            return Long.toString(inRange(value, min, max));
+        });
+    }
+
+    /** A size in bytes, accepting Redis's units: {@code 1k 1kb 1m 1mb 1g 1gb}. */
+    public static ConfigOption bytes(String name, long defaultValue, long min, long max, boolean mutable) {
+        return new ConfigOption(name, Long.toString(defaultValue), mutable,
+                text -> Long.toString(inRange(parseBytes(text), min, max)));
+    }
+
+    public static ConfigOption string(String name, String defaultValue, boolean mutable) {
+        return new ConfigOption(name, defaultValue, mutable, text -> text);
+    }
+
+    public static ConfigOption oneOf(String name, String defaultValue, boolean mutable, List<String> allowed) {
+        return new ConfigOption(name, defaultValue, mutable, text -> {
+            String lower = text.toLowerCase(Locale.ROOT);
+            if (!allowed.contains(lower)) {
+                throw new IllegalArgumentException("argument(s) must be one of the following: " + String.join(", ", allowed));
+            }
+            return lower;
+        });
+    }
+
+    static long parseBytes(String text) {
+        String lower = text.trim().toLowerCase(Locale.ROOT);
+        long multiplier = 1;
+        String[][] units = {{"kb", "1024"}, {"mb", "1048576"}, {"gb", "1073741824"},
+                {"k", "1000"}, {"m", "1000000"}, {"g", "1000000000"}, {"b", "1"}};
+        for (String[] unit : units) {
+            if (lower.endsWith(unit[0])) {
+                multiplier = Long.parseLong(unit[1]);
+                lower = lower.substring(0, lower.length() - unit[0].length());
+                break;
+            }
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(lower), multiplier);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("argument must be a memory value");
+        }
+    }
+
+    private static long inRange(long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("argument must be between " + min + " and " + max + " inclusive");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,172 @@
+package org.inferis.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import org.inferis.keyspace.GlobPattern;
+import org.inferis.resp.ArgumentSplitter;
+
+/**
+ * The server's options, set redis-server style: an optional config file, then {@code --name value}
+ * arguments, then CONFIG SET for the mutable ones. Reads are lock-free from any thread.
+ */
+public final class ServerConfig {
+    private final Map<String, ConfigOption> options = new LinkedHashMap<>();
+    private final Map<String, String> values = new ConcurrentHashMap<>();
+    private final List<BiConsumer<String, String>> listeners = new CopyOnWriteArrayList<>();
+    private volatile String configFile;
+
+    public ServerConfig() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        register(ConfigOption.integer("port", 6379, 0, 65535, false));
+        register(ConfigOption.string("bind", "127.0.0.1", false));
+        register(ConfigOption.string("requirepass", "", true));
+        register(ConfigOption.integer("maxclients", 10000, 1, 1_000_000, true));
+        register(ConfigOption.bytes("proto-max-bulk-len", 512L << 20, 1L << 20, Integer.MAX_VALUE, true));
+        register(ConfigOption.integer("timeout", 0, 0, Integer.MAX_VALUE, true));
+        register(ConfigOption.oneOf("loglevel", "notice", true, List.of("debug", "verbose", "notice", "warning")));
+        register(ConfigOption.integer("io-threads", cores, 1, 128, false));
+    }
+
+    private void register(ConfigOption option) {
+        options.put(option.name(), option);
+        values.put(option.name(), option.defaultValue());
+    }
+
+    /** Applies a config file (when the first argument is not an option) and the command-line options. */
+    public static ServerConfig fromArguments(String[] args) throws IOException {
+        ServerConfig config = new ServerConfig();
+        int i = 0;
+        if (args.length > 0 && !args[0].startsWith("--")) {
+            config.loadFile(Path.of(args[0]));
+            i = 1;
+        }
+        while (i < args.length) {
+            if (!args[i].startsWith("--") || args[i].length() == 2) {
+                throw new IllegalArgumentException("expected --option, got '" + args[i] + "'");
+            }
+            String name = args[i++].substring(2);
+            List<String> words = new ArrayList<>();
+            while (i < args.length && !args[i].startsWith("--")) {
+                words.add(args[i++]);
+            }
+            config.setAtStartup(name, String.join(" ", words));
+        }
+        return config;
+    }
+
+    private void loadFile(Path file) throws IOException {
+        configFile = file.toAbsolutePath().toString();
+        int lineNumber = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lineNumber++;
+            String trimmed = line.trim();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            List<byte[]> words = ArgumentSplitter.split(trimmed.getBytes(StandardCharsets.UTF_8));
+            if (words == null || words.isEmpty()) {
+                throw new IllegalArgumentException(file + ":" + lineNumber + ": unbalanced quotes");
+            }
+            List<String> texts = words.stream().map(w -> new String(w, StandardCharsets.UTF_8)).toList();
+            try {
+                setAtStartup(texts.get(0), String.join(" ", texts.subList(1, texts.size())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ":" + lineNumber + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void setAtStartup(String name, String value) {
+        ConfigOption option = options.get(name.toLowerCase(Locale.ROOT));
+        if (option == null) {
+            throw new IllegalArgumentException("Bad directive or wrong number of arguments: '" + name + "'");
+        }
+        try {
+            values.put(option.name(), option.normaliser().apply(value));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("option '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks a CONFIG SET of one option without applying it.
+     *
+     * @throws IllegalArgumentException with Redis's reason when the option is unknown, immutable or the value bad
+     */
+    public void check(String name, String value) {
+        normaliseForSet(name, value);
+    }
+
+    /** CONFIG SET of one option; throws as {@link #check}. */
+    public void set(String name, String value) {
+        String normalised = normaliseForSet(name, value);
+        String canonicalName = name.toLowerCase(Locale.ROOT);
+        values.put(canonicalName, normalised);
+        listeners.forEach(listener -> listener.accept(canonicalName, normalised));
+    }
+
+    private String normaliseForSet(String name, String value) {
+        ConfigOption option = options.get(name.toLowerCase(Locale.ROOT));
+        if (option == null) {
+            throw new IllegalArgumentException("Unknown option or number of arguments for CONFIG SET - '" + name + "'");
+        }
+        if (!option.mutable()) {
+            throw new IllegalArgumentException("CONFIG SET failed (possibly related to argument '" + name
+                    + "') - can't set immutable config");
+        }
+        try {
+            return option.normaliser().apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("CONFIG SET failed (possibly related to argument '" + name + "') - "
+                    + e.getMessage());
+        }
+    }
+
+    /** Called after each successful CONFIG SET with the option's name and new value. */
+    public void onChange(BiConsumer<String, String> listener) {
+        listeners.add(listener);
+    }
+
+    /** Name/value pairs of the options whose names match the pattern, in registration order. */
+    public List<String[]> matching(String pattern) {
+        GlobPattern glob = GlobPattern.of(pattern);
+        List<String[]> result = new ArrayList<>();
+        for (String name : options.keySet()) {
+            if (glob.matchesIgnoreCase(name)) {
+                result.add(new String[] {name, values.get(name)});
+            }
+        }
+        return result;
+    }
+
+    public String getString(String name) {
+        String value = values.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("no option " + name);
+        }
+        return value;
+    }
+
+    public long getLong(String name) {
+        return Long.parseLong(getString(name));
+    }
+
+    public int getInt(String name) {
+        return Math.toIntExact(getLong(name));
+    }
+
+    /** The config file given at start-up, or null. */
+    public String configFile() {
+        return configFile;
+    }
+}

@@ -1,0 +1,283 @@
+package org.inferis.keyspace;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * The single database: typed values with optional expiry. Not thread-safe: every caller holds
+ * this object's monitor, which is what makes each command atomic with respect to other clients.
+ *
+ * <p>Each key gets a sequence number when it is created; SCAN walks keys in that order, so a key
+ * present for the whole scan is returned exactly once whatever is added or removed meanwhile.
+ */
+public final class Keyspace {
+    public static final long NO_EXPIRY = -1;
+
+    private static final class Entry {
+        final long sequence;
+        Value value;
+        long expireAt = NO_EXPIRY;
+
+        Entry(long sequence, Value value) {
+            this.sequence = sequence;
+            this.value = value;
+        }
+    }
+
+    /** One page of a SCAN. */
+    public record ScanPage(long nextCursor, List<Key> keys) {
+    }
+
+    private final Map<Key, Entry> entries = new HashMap<>();
+    private final NavigableMap<Long, Key> scanOrder = new TreeMap<>();
+    private final Clock clock;
+    private long nextSequence = 1;
+    private int keysWithExpiry;
+    private long expiredKeys;
+    private long activeExpiryCursor;
+    private long changes;
+
+    public Keyspace(Clock clock) {
+        this.clock = clock;
+    }
+
+    public long now() {
+        return clock.millis();
+    }
+
+    /** The live value, or null; an expired key is deleted on the way. */
+    public Value get(Key key) {
+        Entry entry = liveEntry(key);
+        return entry == null ? null : entry.value;
+    }
+
+    /** The live value if it has the given class, null if absent; WRONGTYPE if it is of another kind. */
+    public <T extends Value> T get(Key key, Class<T> kind) {
+        Value value = get(key);
+        if (value == null) {
+            return null;
+        }
+        if (!kind.isInstance(value)) {
+            throw new WrongTypeException();
+        }
+        return kind.cast(value);
+    }
+
+    public boolean exists(Key key) {
+        return liveEntry(key) != null;
+    }
+
+    /** Stores a value and drops any expiry, as Redis's SET does. */
+    public void put(Key key, Value value) {
+        put(key, value, false);
+    }
+
+    /** Stores a value; {@code keepExpiry} keeps the key's time to live (SET KEEPTTL). */
+    public void put(Key key, Value value, boolean keepExpiry) {
+        Entry entry = liveEntry(key);
+        if (entry == null) {
+            entry = new Entry(nextSequence++, value);
+            entries.put(key, entry);
+            scanOrder.put(entry.sequence, key);
+        } else {
+            entry.value = value;
+            if (!keepExpiry) {
+                clearExpiry(entry);
+            }
+        }
+        changes++;
+    }
+
+    public boolean delete(Key key) {
+        Entry entry = liveEntry(key);
+        if (entry == null) {
+            return false;
+        }
+        remove(key, entry);
+        changes++;
+        return true;
+    }
+
+    /** Moves a value and its expiry to another key, replacing what was there; false if the source is absent. */
+    public boolean rename(Key from, Key to) {
+        Entry source = liveEntry(from);
+        if (source == null) {
+            return false;
+        }
+        if (from.equals(to)) {
+            return true;
+        }
+        long expireAt = source.expireAt;
+        remove(from, source);
+        put(to, source.value);
+        if (expireAt != NO_EXPIRY) {
+            setExpireAt(to, expireAt);
+        }
+        return true;
+    }
+
+    /** The absolute expiry time in ms, {@link #NO_EXPIRY}, or null when the key is absent. */
+    public Long expireAt(Key key) {
+        Entry entry = liveEntry(key);
+        return entry == null ? null : entry.expireAt;
+    }
+
+    /** Sets the absolute expiry; a time already past deletes the key. False when the key is absent. */
+    public boolean setExpireAt(Key key, long at) {
+        Entry entry = liveEntry(key);
+        if (entry == null) {
+            return false;
+        }
+        if (at <= now()) {
+            remove(key, entry);
+        } else {
+            if (entry.expireAt == NO_EXPIRY) {
+                keysWithExpiry++;
+            }
+            entry.expireAt = at;
+        }
+        changes++;
+        return true;
+    }
+
+    /** Removes the expiry; true if there was one. */
+    public boolean persist(Key key) {
+        Entry entry = liveEntry(key);
+        if (entry == null || entry.expireAt == NO_EXPIRY) {
+            return false;
+        }
+        clearExpiry(entry);
+        changes++;
+        return true;
+    }
+
+    /** Keys counted as Redis's DBSIZE does (expired keys not yet reclaimed included). */
+    public int size() {
+        return entries.size();
+    }
+
+    public int keysWithExpiry() {
+        return keysWithExpiry;
+    }
+
+    public long expiredKeys() {
+        return expiredKeys;
+    }
+
+    /** Write operations since start (Redis's dirty counter). */
+    public long changes() {
+        return changes;
+    }
+
+    public void clear() {
+        changes += entries.size();
+        entries.clear();
+        scanOrder.clear();
+        keysWithExpiry = 0;
+    }
+
+    /** Live keys accepted by the filter. */
+    public List<Key> keys(Predicate<Key> filter) {
+        List<Key> result = new ArrayList<>();
+        long now = now();
+        for (Map.Entry<Key, Entry> e : entries.entrySet()) {
+            if (!isExpired(e.getValue(), now) && filter.test(e.getKey())) {
+                result.add(e.getKey());
+            }
+        }
+        return result;
+    }
+
+    /** Visits up to {@code count} keys from the cursor on; the next cursor is 0 when the walk is done. */
+    public ScanPage scan(long cursor, int count, Predicate<Key> filter) {
+        List<Key> result = new ArrayList<>();
+        long now = now();
+        long next = 0;
+        int visited = 0;
+        for (Map.Entry<Long, Key> e : scanOrder.tailMap(cursor, true).entrySet()) {
+            if (visited == count) {
+                next = e.getKey();
+                break;
+            }
+            visited++;
+            Key key = e.getValue();
+            if (!isExpired(entries.get(key), now) && filter.test(key)) {
+                result.add(key);
+            }
+        }
+        return new ScanPage(next, result);
+    }
+
+    /** Value statistics: counts and bytes of each kind, for INFO. */
+    public Map<ValueType, long[]> statsByType() {
+        Map<ValueType, long[]> stats = new HashMap<>();
+        for (Entry entry : entries.values()) {
+            long[] countAndBytes = stats.computeIfAbsent(entry.value.type(), t -> new long[2]);
+            countAndBytes[0]++;
+            countAndBytes[1] += entry.value.byteSize();
+        }
+        return stats;
+    }
+
+    /** Deletes expired keys among the next {@code budget} keys of a walk that resumes where it stopped. */
+    public void expireSome(int budget) {
+        if (keysWithExpiry == 0) {
+            return;
+        }
+        long now = now();
+        var walk = scanOrder.tailMap(activeExpiryCursor, true).entrySet().iterator();
+        List<Key> expired = new ArrayList<>();
+        long resumeAt = 0;
+        while (budget-- > 0) {
+            if (!walk.hasNext()) {
+                resumeAt = 0;
+                break;
+            }
+            var e = walk.next();
+            resumeAt = e.getKey() + 1;
+            if (isExpired(entries.get(e.getValue()), now)) {
+                expired.add(e.getValue());
+            }
+        }
+        activeExpiryCursor = resumeAt;
+        for (Key key : expired) {
+            remove(key, entries.get(key));
+            expiredKeys++;
+        }
+    }
+
+    private Entry liveEntry(Key key) {
+        Entry entry = entries.get(key);
+        if (entry != null && isExpired(entry, now())) {
+            remove(key, entry);
+            expiredKeys++;
+            return null;
+        }
+        return entry;
+    }
+
+    private static boolean isExpired(Entry entry, long now) {
+        return entry.expireAt != NO_EXPIRY && entry.expireAt <= now;
+    }
+
+    private void remove(Key key, Entry entry) {
+        entries.remove(key);
+        scanOrder.remove(entry.sequence);
+        if (entry.expireAt != NO_EXPIRY) {
+            keysWithExpiry--;
+        }
+    }
+
+    private void clearExpiry(Entry entry) {
+        if (entry.expireAt != NO_EXPIRY) {
+            entry.expireAt = NO_EXPIRY;
+            keysWithExpiry--;
+        }
+    }
+}

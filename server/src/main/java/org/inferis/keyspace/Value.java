@@ -1,0 +1,9 @@
+package org.inferis.keyspace;
+
+/** A value stored under a key. */
+public interface Value {
+    ValueType type();
+
+    /** Bytes of payload this value holds, for INFO and memory accounting. */
+    long byteSize();
+}

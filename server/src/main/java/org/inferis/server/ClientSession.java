@@ -1,0 +1,135 @@
+package org.inferis.server;
+
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import org.inferis.resp.RespVersion;
+
+/** One connection's state: identity, protocol version, authentication and what it last did. */
+public final class ClientSession {
+    private final long id;
+    private final Channel channel;
+    private final ServerContext server;
+    private final long createdAt;
+    private volatile String name;
+    private volatile String libName = "";
+    private volatile String libVersion = "";
+    private volatile boolean authenticated;
+    private volatile boolean closeAfterReply;
+    private volatile boolean blocked;
+    private volatile long lastInteraction;
+    private volatile String lastCommand = "NULL";
+
+    ClientSession(long id, Channel channel, ServerContext server, long now) {
+        this.id = id;
+        this.channel = channel;
+        this.server = server;
+        this.createdAt = now;
+        this.lastInteraction = now;
+        this.authenticated = !server.passwordRequired();
+        channel.attr(RespVersion.ATTRIBUTE).set(RespVersion.RESP2);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public ServerContext server() {
+        return server;
+    }
+
+    public RespVersion protocol() {
+        return channel.attr(RespVersion.ATTRIBUTE).get();
+    }
+
+    /** Takes effect from this command's own reply on (HELLO answers in the new version). */
+    public void protocol(RespVersion version) {
+        channel.attr(RespVersion.ATTRIBUTE).set(version);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public void name(String name) {
+        this.name = name == null || name.isEmpty() ? null : name;
+    }
+
+    public String libName() {
+        return libName;
+    }
+
+    public void libName(String libName) {
+        this.libName = libName;
+    }
+
+    public String libVersion() {
+        return libVersion;
+    }
+
+    public void libVersion(String libVersion) {
+        this.libVersion = libVersion;
+    }
+
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    public void authenticated(boolean authenticated) {
+        this.authenticated = authenticated;
+    }
+
+    /** Asks the connection to close once this command's reply is written (QUIT, CLIENT KILL of itself). */
+    public void closeAfterReply() {
+        closeAfterReply = true;
+    }
+
+    boolean shouldCloseAfterReply() {
+        return closeAfterReply;
+    }
+
+    public boolean isBlocked() {
+        return blocked;
+    }
+
+    public void blocked(boolean blocked) {
+        this.blocked = blocked;
+    }
+
+    public void commandStarted(String command, long now) {
+        lastCommand = command;
+        lastInteraction = now;
+    }
+
+    long lastInteraction() {
+        return lastInteraction;
+    }
+
+    public String address() {
+        return format(channel.remoteAddress());
+    }
+
+    public String localAddress() {
+        return format(channel.localAddress());
+    }
+
+    private static String format(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    /** The CLIENT LIST / CLIENT INFO line, with Redis's field names. */
+    public String describe(long now) {
+        return "id=" + id + " addr=" + address() + " laddr=" + localAddress() + " fd=-1 name=" + (name == null ? "" : name)
+                + " age=" + (now - createdAt) / 1000 + " idle=" + (now - lastInteraction) / 1000
+                + " flags=" + (blocked ? "b" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0"
+                + " argv-mem=0 multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" + lastCommand
+                + " user=default redir=-1 resp=" + protocol().number() + " lib-name=" + libName + " lib-ver=" + libVersion;
+    }
+}

@@ -1,0 +1,131 @@
+package org.inferis.server;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import org.inferis.command.CommandDispatcher;
+import org.inferis.command.PendingReply;
+import org.inferis.resp.ErrorReply;
+import org.inferis.resp.Reply;
+import org.inferis.resp.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's command loop. Replies go out strictly in request order: while a command's reply
+ * is pending (a blocked BRPOP, a model run) the connection stops reading and queues what it already
+ * decoded, and resumes on its event loop once the reply is written.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private final ServerContext server;
+    private final CommandDispatcher dispatcher;
+    private final ArrayDeque<Request> queued = new ArrayDeque<>();
+    private ClientSession client;
+    private CompletableFuture<Reply> pending;
+
+    ConnectionHandler(ServerContext server, CommandDispatcher dispatcher) {
+        this.server = server;
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        server.stats().connectionReceived();
+        if (server.clients().size() >= server.config().getInt("maxclients")) {
+            server.stats().connectionRejected();
+            ctx.writeAndFlush(ErrorReply.err("max number of clients reached")).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        client = new ClientSession(server.clients().nextId(), ctx.channel(), server, server.keyspace().now());
+        server.clients().add(client);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Request request = (Request) msg;
+        if (client == null || pending != null || !queued.isEmpty()) {
+            if (client == null) {
+                request.release();
+            } else {
+                queued.add(request);
+            }
+            return;
+        }
+        execute(ctx, request);
+    }
+
+    /** Runs one request; false when its reply is pending. */
+    private boolean execute(ChannelHandlerContext ctx, Request request) {
+        Reply reply;
+        try {
+            reply = dispatcher.dispatch(client, request);
+        } finally {
+            request.release();
+        }
+        if (reply instanceof PendingReply later) {
+            pending = later.future();
+            ctx.channel().config().setAutoRead(false);
+            ctx.flush();
+            pending.whenComplete((result, error) -> ctx.executor().execute(() -> resume(ctx, result, error)));
+            return false;
+        }
+        send(ctx, reply);
+        return true;
+    }
+
+    private void resume(ChannelHandlerContext ctx, Reply result, Throwable error) {
+        pending = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (error != null) {
+            LOG.warn("a pending command failed", error);
+        }
+        send(ctx, result != null ? result : ErrorReply.err("internal error: " + error));
+        while (ctx.channel().isActive() && !queued.isEmpty()) {
+            if (!execute(ctx, queued.poll())) {
+                return;
+            }
+        }
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private void send(ChannelHandlerContext ctx, Reply reply) {
+        ctx.write(reply, ctx.voidPromise());
+        if (client.shouldCloseAfterReply()) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (client != null) {
+            server.clients().remove(client);
+        }
+        queued.forEach(Request::release);
+        queued.clear();
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("closing connection after error", cause);
+        ctx.close();
+    }
+}

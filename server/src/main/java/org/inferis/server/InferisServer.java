@@ -1,0 +1,115 @@
+package org.inferis.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.inferis.command.CommandDispatcher;
+import org.inferis.config.ServerConfig;
+import org.inferis.resp.RequestLimits;
+import org.inferis.resp.RespPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Binds the listeners and owns the event loops; {@link #stop()} ends everything it started. */
+public final class InferisServer {
+    private static final Logger LOG = LoggerFactory.getLogger(InferisServer.class);
+
+    private final ServerConfig config;
+    private final ServerContext context;
+    private final ServerCron cron;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private EventLoopGroup acceptors;
+    private EventLoopGroup workers;
+
+    public InferisServer(ServerConfig config, Clock clock) {
+        this.config = config;
+        this.context = new ServerContext(config, clock, this::stop);
+        this.cron = new ServerCron(context);
+    }
+
+    /** Binds every {@code bind} address on {@code port}; returns the port bound (useful with port 0). */
+    public int start() throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
+        workers = new MultiThreadIoEventLoopGroup(config.getInt("io-threads"), ioHandlers);
+        CommandDispatcher dispatcher = new CommandDispatcher(context);
+        RequestLimits limits = new RequestLimits(RequestLimits.DEFAULT_MAX_ARGUMENTS,
+                () -> config.getInt("proto-max-bulk-len"));
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 511)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        RespPipeline.install(channel.pipeline(), limits);
+                        channel.pipeline().addLast("commands", new ConnectionHandler(context, dispatcher));
+                    }
+                });
+        int port = config.getInt("port");
+        try {
+            for (String address : config.getString("bind").trim().split("\\s+")) {
+                Channel listener = bootstrap.bind(address, port).sync().channel();
+                listeners.add(listener);
+                port = ((InetSocketAddress) listener.localAddress()).getPort();
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            stop();
+            throw e;
+        }
+        context.port(port);
+        cron.start();
+        LOG.info("Inferis {} ({} transport, {} I/O threads) ready to accept connections tcp on {} port {}",
+                ServerContext.VERSION, epoll ? "epoll" : "nio", config.getInt("io-threads"),
+                config.getString("bind"), port);
+        return port;
+    }
+
+    public ServerContext context() {
+        return context;
+    }
+
+    /** Closes the listeners and every connection, then the event loops. Safe to call more than once. */
+    public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("Inferis is stopping");
+        cron.close();
+        listeners.forEach(Channel::close);
+        context.clients().all().forEach(client -> client.channel().close());
+        if (acceptors != null) {
+            acceptors.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        LOG.info("Inferis is now ready to exit, bye bye...");
+        terminated.countDown();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+}

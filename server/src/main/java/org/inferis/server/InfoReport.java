@@ -1,0 +1,140 @@
+package org.inferis.server;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.inferis.keyspace.Keyspace;
+import org.inferis.keyspace.ValueType;
+
+/** The INFO text: {@code # Section} headers and {@code field:value} lines with Redis's field names. */
+public final class InfoReport {
+    private static final Map<String, BiConsumer<ServerContext, StringBuilder>> SECTIONS = new LinkedHashMap<>();
+
+    static {
+        SECTIONS.put("server", InfoReport::server);
+        SECTIONS.put("clients", InfoReport::clients);
+        SECTIONS.put("memory", InfoReport::memory);
+        SECTIONS.put("persistence", InfoReport::persistence);
+        SECTIONS.put("stats", InfoReport::stats);
+        SECTIONS.put("keyspace", InfoReport::keyspace);
+        SECTIONS.put("ai", InfoReport::ai);
+    }
+
+    private InfoReport() {
+    }
+
+    /** The named sections (all of them for none, {@code all}, {@code default} or {@code everything}). */
+    public static String render(ServerContext server, List<String> requested) {
+        StringBuilder text = new StringBuilder();
+        boolean everything = requested.isEmpty() || requested.stream().anyMatch(
+                s -> List.of("all", "default", "everything").contains(s.toLowerCase(Locale.ROOT)));
+        for (Map.Entry<String, BiConsumer<ServerContext, StringBuilder>> section : SECTIONS.entrySet()) {
+            if (everything || requested.stream().anyMatch(s -> s.equalsIgnoreCase(section.getKey()))) {
+                if (text.length() > 0) {
+                    text.append("\r\n");
+                }
+                String name = section.getKey();
+                text.append("# ").append(name.equals("ai") ? "AI" : Character.toUpperCase(name.charAt(0)) + name.substring(1))
+                        .append("\r\n");
+                section.getValue().accept(server, text);
+            }
+        }
+        return text.toString();
+    }
+
+    private static void field(StringBuilder text, String name, Object value) {
+        text.append(name).append(':').append(value).append("\r\n");
+    }
+
+    private static void server(ServerContext server, StringBuilder text) {
+        long uptimeSeconds = (server.keyspace().now() - server.startedAt()) / 1000;
+        field(text, "redis_version", ServerContext.REDIS_COMPATIBLE_VERSION);
+        field(text, "inferis_version", ServerContext.VERSION);
+        field(text, "redis_mode", "standalone");
+        field(text, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        field(text, "arch_bits", System.getProperty("sun.arch.data.model", "64"));
+        field(text, "java_version", System.getProperty("java.version"));
+        field(text, "process_id", ProcessHandle.current().pid());
+        field(text, "tcp_port", server.port());
+        field(text, "uptime_in_seconds", uptimeSeconds);
+        field(text, "uptime_in_days", uptimeSeconds / 86400);
+        field(text, "executable", "inferis-server");
+        field(text, "config_file", server.config().configFile() == null ? "" : server.config().configFile());
+        field(text, "io_threads_active", server.config().getInt("io-threads"));
+    }
+
+    private static void clients(ServerContext server, StringBuilder text) {
+        field(text, "connected_clients", server.clients().size());
+        field(text, "maxclients", server.config().getInt("maxclients"));
+        field(text, "blocked_clients", server.clients().blockedCount());
+    }
+
+    private static void memory(ServerContext server, StringBuilder text) {
+        Runtime runtime = Runtime.getRuntime();
+        long heapUsed = runtime.totalMemory() - runtime.freeMemory();
+        long direct = ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed)
+                .sum();
+        long used = heapUsed + direct;
+        field(text, "used_memory", used);
+        field(text, "used_memory_human", human(used));
+        field(text, "used_memory_heap", heapUsed);
+        field(text, "used_memory_direct", direct);
+        field(text, "total_system_memory", ((com.sun.management.OperatingSystemMXBean)
+                ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize());
+        field(text, "maxmemory", 0);
+        field(text, "maxmemory_human", "0B");
+        field(text, "maxmemory_policy", "noeviction");
+    }
+
+    private static void persistence(ServerContext server, StringBuilder text) {
+        field(text, "loading", 0);
+        field(text, "rdb_changes_since_last_save", server.keyspace().changes());
+        field(text, "rdb_bgsave_in_progress", 0);
+        field(text, "aof_enabled", 0);
+    }
+
+    private static void stats(ServerContext server, StringBuilder text) {
+        ServerStats stats = server.stats();
+        field(text, "total_connections_received", stats.connectionsReceived());
+        field(text, "total_commands_processed", stats.commandsProcessed());
+        field(text, "instantaneous_ops_per_sec", stats.opsPerSecond());
+        field(text, "rejected_connections", stats.connectionsRejected());
+        field(text, "expired_keys", server.keyspace().expiredKeys());
+    }
+
+    private static void keyspace(ServerContext server, StringBuilder text) {
+        Keyspace keyspace = server.keyspace();
+        if (keyspace.size() > 0) {
+            field(text, "db0", "keys=" + keyspace.size() + ",expires=" + keyspace.keysWithExpiry() + ",avg_ttl=0");
+        }
+    }
+
+    private static void ai(ServerContext server, StringBuilder text) {
+        Map<ValueType, long[]> byType = server.keyspace().statsByType();
+        for (ValueType type : List.of(ValueType.TENSOR, ValueType.MODEL, ValueType.SCRIPT)) {
+            long[] countAndBytes = byType.getOrDefault(type, new long[2]);
+            String name = type.name().toLowerCase(Locale.ROOT) + "s";
+            field(text, "ai_" + name, countAndBytes[0]);
+            field(text, "ai_" + name + "_bytes", countAndBytes[1]);
+        }
+    }
+
+    private static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + "B";
+        }
+        String[] units = {"K", "M", "G", "T"};
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.2f%s", value, units[unit]);
+    }
+}

@@ -1,0 +1,52 @@
+package org.inferis.server;
+
+import ch.qos.logback.classic.Level;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import org.inferis.config.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code inferis-server [config-file] [--option value ...]}, as redis-server. */
+public final class Main {
+    private static final Map<String, Level> LOG_LEVELS = Map.of(
+            "debug", Level.DEBUG, "verbose", Level.DEBUG, "notice", Level.INFO, "warning", Level.WARN);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        ServerConfig config;
+        try {
+            config = ServerConfig.fromArguments(args);
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("*** FATAL CONFIG FILE ERROR (Inferis " + ServerContext.VERSION + ") ***");
+            System.err.println(e.getMessage());
+            System.exit(1);
+            return;
+        }
+        applyLogLevel(config.getString("loglevel"));
+        config.onChange((name, value) -> {
+            if (name.equals("loglevel")) {
+                applyLogLevel(value);
+            }
+        });
+        Logger log = LoggerFactory.getLogger(Main.class);
+        InferisServer server = new InferisServer(config, Clock.systemUTC());
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            log.error("Could not start: {}", e.toString());
+            System.exit(1);
+        }
+        // SIGTERM and SIGINT run shutdown hooks: stop cleanly, as SHUTDOWN does.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "inferis-sigterm"));
+        server.awaitTermination();
+    }
+
+    private static void applyLogLevel(String level) {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+                .setLevel(LOG_LEVELS.getOrDefault(level, Level.INFO));
+    }
+}

@@ -1,0 +1,77 @@
+package org.inferis.server;
+
+import java.time.Clock;
+import org.inferis.command.BlockedPops;
+import org.inferis.command.CommandTable;
+import org.inferis.config.ServerConfig;
+import org.inferis.keyspace.Keyspace;
+
+/** What every command can reach: configuration, the keyspace, the clients and the server's controls. */
+public final class ServerContext {
+    public static final String REDIS_COMPATIBLE_VERSION = "7.2.4";
+    public static final String VERSION = "0.1.0";
+
+    private final ServerConfig config;
+    private final Keyspace keyspace;
+    private final ClientRegistry clients = new ClientRegistry();
+    private final ServerStats stats = new ServerStats();
+    private final CommandTable commands = CommandTable.standard();
+    private final BlockedPops blockedPops = new BlockedPops();
+    private final long startedAt;
+    private final Runnable shutdown;
+    private volatile int port;
+
+    ServerContext(ServerConfig config, Clock clock, Runnable shutdown) {
+        this.config = config;
+        this.keyspace = new Keyspace(clock);
+        this.startedAt = clock.millis();
+        this.shutdown = shutdown;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Keyspace keyspace() {
+        return keyspace;
+    }
+
+    public ClientRegistry clients() {
+        return clients;
+    }
+
+    public ServerStats stats() {
+        return stats;
+    }
+
+    public CommandTable commands() {
+        return commands;
+    }
+
+    public BlockedPops blockedPops() {
+        return blockedPops;
+    }
+
+    public long startedAt() {
+        return startedAt;
+    }
+
+    /** The port actually bound (differs from the option when it was 0). */
+    public int port() {
+        return port;
+    }
+
+    void port(int port) {
+        this.port = port;
+    }
+
+    public boolean passwordRequired() {
+        return !config.getString("requirepass").isEmpty();
+    }
+
+    /** Stops the server asynchronously; the caller's reply may not be delivered. */
+    public void requestShutdown() {
+        Thread stopper = new Thread(shutdown, "inferis-shutdown");
+        stopper.start();
+    }
+}

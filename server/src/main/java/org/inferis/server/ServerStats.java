@@ -1,0 +1,57 @@
+package org.inferis.server;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Server-wide counters for INFO stats. */
+public final class ServerStats {
+    private final LongAdder commandsProcessed = new LongAdder();
+    private final LongAdder connectionsReceived = new LongAdder();
+    private final LongAdder connectionsRejected = new LongAdder();
+    private volatile long lastSampleCommands;
+    private volatile long lastSampleAt;
+    private volatile long opsPerSecond;
+
+    public void commandProcessed() {
+        commandsProcessed.increment();
+    }
+
+    void connectionReceived() {
+        connectionsReceived.increment();
+    }
+
+    void connectionRejected() {
+        connectionsRejected.increment();
+    }
+
+    public long commandsProcessed() {
+        return commandsProcessed.sum();
+    }
+
+    public long connectionsReceived() {
+        return connectionsReceived.sum();
+    }
+
+    public long connectionsRejected() {
+        return connectionsRejected.sum();
+    }
+
+    public long opsPerSecond() {
+        return opsPerSecond;
+    }
+
+    /** Called about once a second by the server's cron to refresh instantaneous_ops_per_sec. */
+    void sample(long now) {
+        long commands = commandsProcessed();
+        if (lastSampleAt > 0 && now > lastSampleAt) {
+            opsPerSecond = (commands - lastSampleCommands) * 1000 / (now - lastSampleAt);
+        }
+        lastSampleCommands = commands;
+        lastSampleAt = now;
+    }
+
+    public void reset() {
+        commandsProcessed.reset();
+        connectionsReceived.reset();
+        connectionsRejected.reset();
+    }
+}
