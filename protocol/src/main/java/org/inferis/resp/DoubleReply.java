@@ -34,6 +34,9 @@ public record DoubleReply(double value) implements Reply {
             mantissa = mantissa.substring(0, mantissa.length() - 2);
         }
         String exponent = text.substring(e + 1);
-        return mantissa + "e" + (exponent.startsWith("-") ? exponent : "+" + exponent);
+        String sign = exponent.startsWith("-") ? "-" : "+";
+        String digits = exponent.startsWith("-") ? exponent.substring(1) : exponent;
+        // at least two exponent digits, as C's %g writes them
+        return mantissa + "e" + sign + (digits.length() < 2 ? "0" + digits : digits);
     }
 }

@@ -180,7 +180,7 @@ final class ClientCommand {
             if (victim == self) {
                 self.closeAfterReply();
             } else {
-                victim.channel().close();
+                self.server().clients().kill(victim);
             }
         }
     }

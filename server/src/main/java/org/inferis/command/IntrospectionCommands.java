@@ -39,7 +39,7 @@ final class IntrospectionCommands {
             case "COUNT" -> IntegerReply.of(table.size());
             case "LIST" -> new ArrayReply(table.all().stream().map(spec -> BulkReply.of(lower(spec))).toList());
             case "INFO" -> new ArrayReply(selected(table, request).stream()
-                    .map(spec -> spec == null ? NullReply.ARRAY : info(spec)).toList());
+                    .map(spec -> spec == null ? NullReply.BULK : info(spec)).toList());
             case "DOCS" -> docs(table, request);
             default -> throw RespException.err("unknown subcommand '" + request.string(1) + "'. Try COMMAND HELP.");
         };

@@ -23,6 +23,12 @@ public final class ClientRegistry {
         clients.remove(client.id());
     }
 
+    /** Disconnects a client; it leaves the registry at once, as Redis frees a killed client at once. */
+    public void kill(ClientSession client) {
+        remove(client);
+        client.channel().close();
+    }
+
     public int size() {
         return clients.size();
     }

@@ -1,0 +1,67 @@
+package org.inferis.it;
+
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.ArrayOutput;
+import io.lettuce.core.output.ByteArrayOutput;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.ProtocolKeyword;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Sends any command through Lettuce's custom-command API (how applications call AI.* with Lettuce). */
+public final class Ai {
+    private Ai() {
+    }
+
+    private record Keyword(String name) implements ProtocolKeyword {
+        @Override
+        public byte[] getBytes() {
+            return name.getBytes(StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static CommandArgs<String, String> args(Object... args) {
+        CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8);
+        for (Object arg : args) {
+            if (arg instanceof byte[] bytes) {
+                commandArgs.add(bytes);
+            } else if (arg instanceof Number number && !(arg instanceof Double || arg instanceof Float)) {
+                commandArgs.add(number.longValue());
+            } else {
+                commandArgs.add(String.valueOf(arg));
+            }
+        }
+        return commandArgs;
+    }
+
+    private static <T> T send(StatefulRedisConnection<String, String> c, CommandOutput<String, String, T> output,
+                              String command, Object... args) {
+        return c.sync().dispatch(new Keyword(command), output, args(args));
+    }
+
+    public static String status(StatefulRedisConnection<String, String> c, String command, Object... args) {
+        return send(c, new StatusOutput<>(StringCodec.UTF8), command, args);
+    }
+
+    public static byte[] bytes(StatefulRedisConnection<String, String> c, String command, Object... args) {
+        return send(c, new ByteArrayOutput<>(StringCodec.UTF8), command, args);
+    }
+
+    public static Long integer(StatefulRedisConnection<String, String> c, String command, Object... args) {
+        return send(c, new IntegerOutput<>(StringCodec.UTF8), command, args);
+    }
+
+    /** An array reply with nested arrays as lists, bulks as strings, integers as Long, RESP3 doubles as Double. */
+    public static List<Object> array(StatefulRedisConnection<String, String> c, String command, Object... args) {
+        return send(c, new ArrayOutput<>(StringCodec.UTF8), command, args);
+    }
+}
