@@ -40,8 +40,13 @@ public final class Main {
             log.error("Could not start: {}", e.toString());
             System.exit(1);
         }
-        // SIGTERM and SIGINT run shutdown hooks: stop cleanly, as SHUTDOWN does.
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "inferis-sigterm"));
+        // SIGTERM and SIGINT stop the server as SHUTDOWN does, and the process exits 0 as redis-server's.
+        for (String signal : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> {
+                log.info("Received SIG{}, stopping", received.getName());
+                new Thread(server::stop, "inferis-signal").start();
+            });
+        }
         server.awaitTermination();
     }
 

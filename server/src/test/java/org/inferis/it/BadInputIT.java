@@ -1,0 +1,118 @@
+package org.inferis.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.protocol.ProtocolVersion;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Broken and oversized requests get an error (or a closed connection); the server stays up and small. */
+class BadInputIT {
+    private static RunningServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = RunningServer.start("--proto-max-bulk-len", "8mb");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static void assertServerHealthy() {
+        RedisCommands<String, String> redis = server.connect(ProtocolVersion.RESP2).sync();
+        assertEquals("PONG", redis.ping());
+        assertEquals("OK", redis.set("health", "ok"));
+        assertEquals("ok", redis.get("health"));
+    }
+
+    private static long usedMemory() {
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+        return runtime.totalMemory() - runtime.freeMemory() + direct;
+    }
+
+    private static void expectProtocolErrorAndClose(String wire) throws Exception {
+        try (RawConnection raw = new RawConnection(server.port())) {
+            raw.send(wire);
+            String line = raw.readLine();
+            assertTrue(line.startsWith("-ERR Protocol error: "), line);
+            assertTrue(raw.closedByServer(), "connection closed after " + line);
+        }
+    }
+
+    @Test
+    void brokenFramingClosesOnlyThatConnection() throws Exception {
+        expectProtocolErrorAndClose("*1\r\n$x\r\nPING\r\n");
+        expectProtocolErrorAndClose("*2\r\n*1\r\n$1\r\na\r\n");
+        expectProtocolErrorAndClose("$4\r\nPING\r\n");
+        expectProtocolErrorAndClose("*1\r\n:12\r\n");
+        expectProtocolErrorAndClose("SET k \"unbalanced\r\n");
+        assertServerHealthy();
+    }
+
+    @Test
+    void oversizedHeadersAreRefusedBeforeAnyPayload() throws Exception {
+        long before = usedMemory();
+        expectProtocolErrorAndClose("*2\r\n$4\r\nECHO\r\n$" + (9 << 20) + "\r\nonly-a-few-bytes");
+        expectProtocolErrorAndClose("*2000000000\r\n");
+        expectProtocolErrorAndClose("*2\r\n$4\r\nECHO\r\n$99999999999\r\n");
+        assertServerHealthy();
+        assertTrue(usedMemory() - before < 64 << 20, "memory stayed flat");
+    }
+
+    @Test
+    void badTensorRequestsAreErrorsOnALiveConnection() throws Exception {
+        long before = usedMemory();
+        try (RawConnection raw = new RawConnection(server.port())) {
+            String[][] requests = {
+                {"AI.TENSORSET", "t", "FLOAT", "2", "VALUES", "1", "2", "3"},
+                {"AI.TENSORSET", "t", "FLOAT", "0"},
+                {"AI.TENSORSET", "t", "FLOAT", "-1", "VALUES", "1"},
+                {"AI.TENSORSET", "t", "COMPLEX64", "2"},
+                {"AI.TENSORSET", "t", "FLOAT", "1000000000"},
+                {"AI.TENSORSET", "t", "FLOAT", "1000000000", "VALUES", "1"},
+                {"AI.TENSORSET", "t", "FLOAT", "1000000000", "BLOB", "abcd"},
+            };
+            String[] errors = {
+                "-ERR wrong number of values was given in 'AI.TENSORSET' command",
+                "-ERR invalid or negative value found in tensor shape",
+                "-ERR invalid or negative value found in tensor shape",
+                "-ERR invalid data type",
+                "-ERR tensor of 4000000000 bytes exceeds proto-max-bulk-len (8388608 bytes)",
+                "-ERR wrong number of values was given in 'AI.TENSORSET' command",
+                "-ERR data length does not match tensor shape and type",
+            };
+            for (int i = 0; i < requests.length; i++) {
+                raw.send(RawConnection.command(requests[i]));
+                assertEquals(errors[i], raw.readLine(), String.join(" ", requests[i]));
+            }
+            raw.send(RawConnection.command("EXISTS", "t"));
+            assertEquals(":0", raw.readLine());
+        }
+        assertServerHealthy();
+        assertTrue(usedMemory() - before < 64 << 20, "memory stayed flat");
+    }
+
+    @Test
+    void aClientThatLeavesMidRequestLeavesNothingBehind() throws Exception {
+        long before = usedMemory();
+        for (int i = 0; i < 20; i++) {
+            try (RawConnection raw = new RawConnection(server.port())) {
+                raw.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + (4 << 20) + "\r\n");
+                raw.send(new byte[2 << 20]); // half the value, then hang up
+            }
+        }
+        Thread.sleep(200);
+        assertServerHealthy();
+        assertTrue(usedMemory() - before < 64 << 20, "partial requests were released");
+    }
+}

@@ -1,0 +1,69 @@
+package org.inferis.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The real redis-cli: plain commands, RESP3 (-3), a BLOB from stdin (-x) and inline commands (--pipe). */
+class RedisCliIT {
+    private static RunningServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = RunningServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String cli(String... args) throws Exception {
+        return RedisCli.run(server.port(), args);
+    }
+
+    @Test
+    void plainCommands() throws Exception {
+        assertEquals("PONG\n", cli("PING"));
+        assertEquals("OK\n", cli("SET", "greeting", "hello world"));
+        assertEquals("hello world\n", cli("GET", "greeting"));
+        assertEquals("OK\n", cli("AI.TENSORSET", "t", "FLOAT", "2", "2", "VALUES", "1", "2", "3", "4.5"));
+        assertEquals("1\n2\n3\n4.5\n", cli("AI.TENSORGET", "t", "VALUES"));
+        assertEquals("dtype\nFLOAT\nshape\n2\n2\n", cli("AI.TENSORGET", "t", "META"));
+        assertEquals("AI_TENSOR\n", cli("TYPE", "t"));
+        assertEquals("ERR tensor key is empty or in a different shard", cli("AI.TENSORGET", "missing").trim());
+        assertTrue(cli("COMMAND", "DOCS", "get").contains("summary"));
+    }
+
+    @Test
+    void resp3Mode() throws Exception {
+        assertTrue(cli("-3", "CLIENT", "INFO").contains("resp=3"));
+        cli("AI.TENSORSET", "t3", "DOUBLE", "2", "VALUES", "0.5", "-1");
+        assertEquals("0.5\n-1\n", cli("-3", "AI.TENSORGET", "t3", "VALUES"));
+        assertEquals("maxclients 10000\n", cli("-3", "CONFIG", "GET", "maxclients"));
+    }
+
+    @Test
+    void blobFromStdin() throws Exception {
+        ByteBuffer floats = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(1.5f).putFloat(-2).putFloat(0).putFloat(1024);
+        String reply = RedisCli.run(server.port(), floats.array(), "-x", "AI.TENSORSET", "img", "FLOAT", "1", "4", "BLOB");
+        assertEquals("OK\n", reply);
+        assertEquals("1.5\n-2\n0\n1024\n", cli("AI.TENSORGET", "img", "VALUES"));
+    }
+
+    @Test
+    void inlineCommandsThroughPipeMode() throws Exception {
+        byte[] inline = "SET inline-key \"two words\"\r\nLPUSH inline-list a b c\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
+        String summary = RedisCli.run(server.port(), inline, "--pipe");
+        assertTrue(summary.contains("errors: 0, replies: 3"), summary);
+        assertEquals("two words\n", cli("GET", "inline-key"));
+        assertEquals("3\n", cli("LLEN", "inline-list"));
+    }
+}
