@@ -1,33 +1,69 @@
 package org.inferis.resp;
 
-import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 
-/** Encodes {@link Reply} objects in the RESP version stored on the channel (RESP2 until HELLO 3). */
-@Sharable
+/**
+ * Encodes {@link Reply} objects in the RESP version stored on the channel (RESP2 until HELLO 3).
+ * Replies written with the void promise between two flushes share one buffer, so a pipeline of
+ * small replies costs one allocation and one socket write, not one each.
+ */
 public final class ReplyEncoder extends ChannelOutboundHandlerAdapter {
-    public static final ReplyEncoder INSTANCE = new ReplyEncoder();
+    private static final int INITIAL_BATCH_BYTES = 1024;
+    private static final int MAX_BATCH_BYTES = 64 * 1024;
 
-    private ReplyEncoder() {
-    }
+    private ByteBuf batch;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (!(msg instanceof Reply reply)) {
+            writeBatch(ctx);
             ctx.write(msg, promise);
             return;
         }
         RespVersion version = ctx.channel().attr(RespVersion.ATTRIBUTE).get();
-        RespWriter writer = new RespWriter(ctx.alloc(), version == null ? RespVersion.RESP2 : version);
+        if (batch == null) {
+            batch = ctx.alloc().ioBuffer(INITIAL_BATCH_BYTES);
+        }
+        int mark = batch.writerIndex();
+        RespWriter writer = new RespWriter(ctx.alloc(), version == null ? RespVersion.RESP2 : version, batch);
         try {
             reply.writeTo(writer);
         } catch (RuntimeException e) {
-            writer.discard();
+            // only a bug gets here: drop the half-written reply, keep the earlier ones
+            batch.writerIndex(mark);
             promise.setFailure(e);
             return;
         }
-        ctx.write(writer.finish(), promise);
+        if (writer.hasComponents() || !promise.isVoid()) {
+            batch = null;
+            ctx.write(writer.finish(), promise);
+        } else if (batch.readableBytes() >= MAX_BATCH_BYTES) {
+            writeBatch(ctx);
+        }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        writeBatch(ctx);
+        ctx.flush();
+    }
+
+    private void writeBatch(ChannelHandlerContext ctx) {
+        if (batch != null) {
+            ByteBuf out = batch;
+            batch = null;
+            ctx.write(out, ctx.voidPromise());
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (batch != null) {
+            batch.release();
+            batch = null;
+        }
     }
 }

@@ -37,11 +37,6 @@ public final class Request {
         return args.get(index).toString(StandardCharsets.UTF_8);
     }
 
-    /** The command name in lower case. */
-    public String name() {
-        return string(0).toLowerCase(java.util.Locale.ROOT);
-    }
-
     /** Whether the argument equals {@code keyword} ignoring ASCII case, without allocating. */
     public boolean is(int index, String keyword) {
         ByteBuf arg = args.get(index);

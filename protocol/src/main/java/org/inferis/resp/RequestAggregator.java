@@ -30,6 +30,7 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
     private final RequestLimits limits;
     private List<ByteBuf> args;
     private int expectedArgs;
+    private int maxBulkLength;
     private CompositeByteBuf partialArg;
     private boolean failed;
 
@@ -71,6 +72,7 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
             fail(ctx, "invalid multibulk length");
         } else if (length > 0) {
             expectedArgs = (int) length;
+            maxBulkLength = limits.maxBulkLength().getAsInt();
             args = new ArrayList<>(Math.min(expectedArgs, INITIAL_CAPACITY_LIMIT));
         }
         // *0 and *-1 are ignored, as Redis ignores them.
@@ -79,7 +81,7 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
     private void onBulkHeader(ChannelHandlerContext ctx, int length) {
         if (args == null) {
             fail(ctx, "expected '*', got '$'");
-        } else if (length > limits.maxBulkLength().getAsInt()) {
+        } else if (length > maxBulkLength) {
             fail(ctx, "invalid bulk length");
         }
     }

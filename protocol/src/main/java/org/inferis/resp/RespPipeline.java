@@ -10,7 +10,7 @@ public final class RespPipeline {
 
     public static void install(ChannelPipeline pipeline, RequestLimits limits) {
         pipeline.addLast("resp-decoder", new RedisDecoder(true));
-        pipeline.addLast("resp-encoder", ReplyEncoder.INSTANCE);
+        pipeline.addLast("resp-encoder", new ReplyEncoder());
         pipeline.addLast("resp-requests", new RequestAggregator(limits));
     }
 }

@@ -23,10 +23,11 @@ public final class RespWriter {
     private ByteBuf current;
     private CompositeByteBuf composite;
 
-    public RespWriter(ByteBufAllocator alloc, RespVersion version) {
+    /** A writer that appends to {@code buffer}, which may already hold earlier replies. */
+    public RespWriter(ByteBufAllocator alloc, RespVersion version, ByteBuf buffer) {
         this.alloc = alloc;
         this.version = version;
-        this.current = alloc.ioBuffer(64);
+        this.current = buffer;
     }
 
     public RespVersion version() {
@@ -88,6 +89,11 @@ public final class RespWriter {
         current = alloc.ioBuffer(64);
     }
 
+    /** Whether a payload was appended as its own component, so {@link #finish()} is a composite. */
+    boolean hasComponents() {
+        return composite != null;
+    }
+
     /** The encoded reply; the writer must not be used afterwards. */
     public ByteBuf finish() {
         if (composite == null) {
@@ -101,13 +107,6 @@ public final class RespWriter {
         return composite;
     }
 
-    /** Releases what was written so far, for a reply that failed half way. */
-    void discard() {
-        current.release();
-        if (composite != null) {
-            composite.release();
-        }
-    }
 
     static void writeDecimal(ByteBuf out, long value) {
         if (value >= 0 && value < 10) {

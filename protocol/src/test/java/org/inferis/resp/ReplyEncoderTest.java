@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ReplyEncoderTest {
 
     private static String encode(RespVersion version, Reply reply) {
-        EmbeddedChannel channel = new EmbeddedChannel(ReplyEncoder.INSTANCE);
+        EmbeddedChannel channel = new EmbeddedChannel(new ReplyEncoder());
         channel.attr(RespVersion.ATTRIBUTE).set(version);
         channel.writeOutbound(reply);
         ByteBuf out = channel.readOutbound();
@@ -77,7 +77,7 @@ class ReplyEncoderTest {
         for (int i = 0; i < payload.capacity(); i++) {
             payload.put(i, (byte) (i % 251));
         }
-        EmbeddedChannel channel = new EmbeddedChannel(ReplyEncoder.INSTANCE);
+        EmbeddedChannel channel = new EmbeddedChannel(new ReplyEncoder());
         channel.writeOutbound(ArrayReply.of(new BulkReply(payload), IntegerReply.of(7)));
         ByteBuf out = channel.readOutbound();
         byte[] header = "*2\r\n$100000\r\n".getBytes(StandardCharsets.US_ASCII);

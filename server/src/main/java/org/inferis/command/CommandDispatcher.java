@@ -24,12 +24,12 @@ public final class CommandDispatcher {
     }
 
     public Reply dispatch(ClientSession client, Request request) {
-        String name = request.name();
-        CommandSpec spec = server.commands().lookup(name);
-        client.commandStarted(name, server.keyspace().now());
+        CommandSpec spec = server.commands().lookup(request.arg(0));
         if (spec == null) {
+            client.commandStarted("unknown", server.keyspace().now());
             return unknownCommand(request);
         }
+        client.commandStarted(spec.name(), server.keyspace().now());
         if (!client.isAuthenticated() && !spec.has(CommandFlag.NO_AUTH)) {
             return NOAUTH;
         }

@@ -22,6 +22,8 @@ import org.inferis.resp.ArgumentSplitter;
 public final class ServerConfig {
     private final Map<String, ConfigOption> options = new LinkedHashMap<>();
     private final Map<String, String> values = new ConcurrentHashMap<>();
+    /** Numeric options parsed once when set, since some are read on every request. */
+    private final Map<String, Long> numbers = new ConcurrentHashMap<>();
     private final List<BiConsumer<String, String>> listeners = new CopyOnWriteArrayList<>();
     private volatile String configFile;
 
@@ -34,12 +36,13 @@ public final class ServerConfig {
         register(ConfigOption.bytes("proto-max-bulk-len", 512L << 20, 1L << 20, Integer.MAX_VALUE, true));
         register(ConfigOption.integer("timeout", 0, 0, Integer.MAX_VALUE, true));
         register(ConfigOption.oneOf("loglevel", "notice", true, List.of("debug", "verbose", "notice", "warning")));
-        register(ConfigOption.integer("io-threads", cores, 1, 128, false));
+        // half the cores: the rest serve the clients and the model workers (on 2 cores one I/O thread measured faster)
+        register(ConfigOption.integer("io-threads", Math.max(1, cores / 2), 1, 128, false));
     }
 
     private void register(ConfigOption option) {
         options.put(option.name(), option);
-        values.put(option.name(), option.defaultValue());
+        store(option.name(), option.defaultValue());
     }
 
     /** Applies a config file (when the first argument is not an option) and the command-line options. */
@@ -92,7 +95,7 @@ public final class ServerConfig {
             throw new IllegalArgumentException("Bad directive or wrong number of arguments: '" + name + "'");
         }
         try {
-            values.put(option.name(), option.normaliser().apply(value));
+            store(option.name(), option.normaliser().apply(value));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("option '" + name + "': " + e.getMessage(), e);
         }
@@ -111,7 +114,7 @@ public final class ServerConfig {
     public void set(String name, String value) {
         String normalised = normaliseForSet(name, value);
         String canonicalName = name.toLowerCase(Locale.ROOT);
-        values.put(canonicalName, normalised);
+        store(canonicalName, normalised);
         listeners.forEach(listener -> listener.accept(canonicalName, normalised));
     }
 
@@ -129,6 +132,15 @@ public final class ServerConfig {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("CONFIG SET failed (possibly related to argument '" + name + "') - "
                     + e.getMessage());
+        }
+    }
+
+    private void store(String name, String value) {
+        values.put(name, value);
+        try {
+            numbers.put(name, Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            numbers.remove(name);
         }
     }
 
@@ -158,7 +170,11 @@ public final class ServerConfig {
     }
 
     public long getLong(String name) {
-        return Long.parseLong(getString(name));
+        Long value = numbers.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("no numeric option " + name);
+        }
+        return value;
     }
 
     public int getInt(String name) {

@@ -7,8 +7,8 @@ import org.inferis.keyspace.Value;
 import org.inferis.keyspace.ValueType;
 
 /**
- * An immutable tensor: dtype, shape and one contiguous little-endian, row-major buffer (direct
- * memory, so an engine or the socket can read it in place). STRING elements are NUL-terminated.
+ * An immutable tensor: dtype, shape and one contiguous little-endian, row-major buffer that replies
+ * and engines read in place. STRING elements are NUL-terminated.
  */
 public final class Tensor implements Value {
     private final DType dtype;

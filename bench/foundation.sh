@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Server-foundation benchmark: Inferis and redis-server side by side on this machine, in one run.
+#   PING, SET, GET (1 KiB) with redis-benchmark at 50 clients, unpipelined and -P 16;
+#   AI.TENSORSET / AI.TENSORGET of a FLOAT 1x3x224x224 BLOB (588 KiB) against SET / GET of the
+#   same size, with bench's RespLoad (redis-benchmark cannot carry a blob that large on its command line).
+# Prints a markdown table; target: Inferis >= 0.8x Redis on every row.
+# Needs redis-server and redis-benchmark (Debian: redis-server, redis-tools).
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+redis_port=${REDIS_PORT:-7400}
+inferis_port=${INFERIS_PORT:-7401}
+requests=${REQUESTS:-300000}
+pipelined_requests=${PIPELINED_REQUESTS:-3000000}
+blob_seconds=${BLOB_SECONDS:-8}
+clients=50
+blob_bytes=$((3 * 224 * 224 * 4))
+
+(cd "$home" && mvn -q -B -DskipTests install)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >/tmp/bench-redis.log 2>&1 &
+pids+=($!)
+"$home/bin/inferis-server" --port "$inferis_port" >/tmp/bench-inferis.log 2>&1 &
+pids+=($!)
+for port in "$redis_port" "$inferis_port"; do
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+done
+
+# rps of one redis-benchmark test: bench_rps PORT TEST [extra args]
+bench_rps() {
+  local port=$1 test=$2; shift 2
+  redis-benchmark -p "$port" -c "$clients" -t "$test" -d 1024 --csv "$@" 2>/dev/null \
+    | awk -F'","' 'NR==2 { gsub(/"/, "", $2); print $2 }'
+}
+
+load() { # load PORT SECONDS WARMUP COMMAND... -> "ops p50 p99"
+  local port=$1 seconds=$2 warmup=$3; shift 3
+  java -jar "$home/bench/target/inferis-bench.jar" --port "$port" --clients "$clients" --seconds "$seconds" \
+    --warmup "$warmup" --blob-bytes "$blob_bytes" -- "$@" | awk '/^RESULT/ { print $2 }'
+}
+
+echo "Warming up Inferis' JIT..." >&2
+bench_rps "$inferis_port" ping_mbulk,set,get -n "$requests" >/dev/null
+bench_rps "$inferis_port" ping_mbulk,set,get -n "$pipelined_requests" -P 16 >/dev/null
+
+rows=()
+row() { # row NAME REDIS_RPS INFERIS_RPS
+  rows+=("$(awk -v n="$1" -v r="$2" -v i="$3" 'BEGIN { printf "| %s | %.0f | %.0f | %.2f |", n, r, i, i / r }')")
+}
+for test in ping_mbulk set get; do
+  row "$test, 1 KiB, unpipelined" "$(bench_rps "$redis_port" "$test" -n "$requests")" \
+      "$(bench_rps "$inferis_port" "$test" -n "$requests")"
+  row "$test, 1 KiB, -P 16" "$(bench_rps "$redis_port" "$test" -n "$pipelined_requests" -P 16)" \
+      "$(bench_rps "$inferis_port" "$test" -n "$pipelined_requests" -P 16)"
+done
+redis_set=$(load "$redis_port" "$blob_seconds" 2 SET blob __blob__)
+inferis_set=$(load "$inferis_port" "$blob_seconds" 3 AI.TENSORSET t FLOAT 1 3 224 224 BLOB __blob__)
+row "AI.TENSORSET FLOAT 1x3x224x224 vs SET 588 KiB" "$redis_set" "$inferis_set"
+redis_get=$(load "$redis_port" "$blob_seconds" 2 GET blob)
+inferis_get=$(load "$inferis_port" "$blob_seconds" 3 AI.TENSORGET t BLOB)
+row "AI.TENSORGET BLOB vs GET 588 KiB" "$redis_get" "$inferis_get"
+
+echo
+echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $clients clients; redis $(redis-server --version | awk '{print $3}' | cut -d= -f2)"
+echo
+echo "| test | Redis ops/s | Inferis ops/s | Inferis / Redis |"
+echo "|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
