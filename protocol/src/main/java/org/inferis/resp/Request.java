@@ -4,42 +4,42 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * One client command: its arguments as read from the network, without copies. The owner calls
  * {@link #release()} once the command no longer needs them.
  */
 public final class Request {
-    private final List<ByteBuf> args;
+    private final ByteBuf[] args;
 
-    public Request(List<ByteBuf> args) {
-        if (args.isEmpty()) {
+    /** Takes ownership of the arguments. */
+    public Request(ByteBuf... args) {
+        if (args.length == 0) {
             throw new IllegalArgumentException("a request has at least a command name");
         }
         this.args = args;
     }
 
     public int size() {
-        return args.size();
+        return args.length;
     }
 
     /** The argument's bytes, owned by this request: valid until {@link #release()}. */
     public ByteBuf arg(int index) {
-        return args.get(index);
+        return args[index];
     }
 
     public byte[] bytes(int index) {
-        return ByteBufUtil.getBytes(args.get(index));
+        return ByteBufUtil.getBytes(args[index]);
     }
 
     public String string(int index) {
-        return args.get(index).toString(StandardCharsets.UTF_8);
+        return args[index].toString(StandardCharsets.UTF_8);
     }
 
     /** Whether the argument equals {@code keyword} ignoring ASCII case, without allocating. */
     public boolean is(int index, String keyword) {
-        ByteBuf arg = args.get(index);
+        ByteBuf arg = args[index];
         int length = arg.readableBytes();
         if (length != keyword.length()) {
             return false;
@@ -63,7 +63,7 @@ public final class Request {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder();
-        for (int i = 0; i < args.size(); i++) {
+        for (int i = 0; i < args.length; i++) {
             text.append(i == 0 ? "" : " ").append('"').append(string(i)).append('"');
         }
         return text.toString();

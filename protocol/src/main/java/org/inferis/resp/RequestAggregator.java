@@ -15,7 +15,6 @@ import io.netty.handler.codec.redis.InlineCommandRedisMessage;
 import io.netty.handler.codec.redis.LastBulkStringRedisContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,10 +24,12 @@ import java.util.List;
  * Used instead of Netty's aggregators, which preallocate whatever array length a client declares.
  */
 public final class RequestAggregator extends ChannelInboundHandlerAdapter {
-    private static final int INITIAL_CAPACITY_LIMIT = 64;
+    /** Arguments beyond this many are collected in a growing array, so a declared length allocates nothing. */
+    private static final int PREALLOCATED_ARGUMENTS = 64;
 
     private final RequestLimits limits;
-    private List<ByteBuf> args;
+    private ByteBuf[] args;
+    private int argCount;
     private int expectedArgs;
     private int maxBulkLength;
     private CompositeByteBuf partialArg;
@@ -73,7 +74,8 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
         } else if (length > 0) {
             expectedArgs = (int) length;
             maxBulkLength = limits.maxBulkLength().getAsInt();
-            args = new ArrayList<>(Math.min(expectedArgs, INITIAL_CAPACITY_LIMIT));
+            args = new ByteBuf[Math.min(expectedArgs, PREALLOCATED_ARGUMENTS)];
+            argCount = 0;
         }
         // *0 and *-1 are ignored, as Redis ignores them.
     }
@@ -109,8 +111,11 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
     }
 
     private void addArg(ChannelHandlerContext ctx, ByteBuf arg) {
-        args.add(arg);
-        if (args.size() == expectedArgs) {
+        if (argCount == args.length) {
+            args = java.util.Arrays.copyOf(args, Math.min(expectedArgs, args.length * 2));
+        }
+        args[argCount++] = arg;
+        if (argCount == expectedArgs) {
             Request request = new Request(args);
             args = null;
             ctx.fireChannelRead(request);
@@ -126,9 +131,9 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
         if (words.isEmpty()) {
             return; // an empty line, as telnet users send, is ignored
         }
-        List<ByteBuf> inlineArgs = new ArrayList<>(words.size());
-        for (byte[] word : words) {
-            inlineArgs.add(Unpooled.wrappedBuffer(word));
+        ByteBuf[] inlineArgs = new ByteBuf[words.size()];
+        for (int i = 0; i < inlineArgs.length; i++) {
+            inlineArgs[i] = Unpooled.wrappedBuffer(words.get(i));
         }
         ctx.fireChannelRead(new Request(inlineArgs));
     }
@@ -163,7 +168,9 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
 
     private void releasePartial() {
         if (args != null) {
-            args.forEach(ReferenceCountUtil::safeRelease);
+            for (int i = 0; i < argCount; i++) {
+                ReferenceCountUtil.safeRelease(args[i]);
+            }
             args = null;
         }
         if (partialArg != null) {

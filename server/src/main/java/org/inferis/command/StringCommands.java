@@ -11,6 +11,8 @@ import java.util.List;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.StringValue;
+import org.inferis.keyspace.Value;
+import org.inferis.keyspace.WrongTypeException;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
 import org.inferis.resp.IntegerReply;
@@ -69,9 +71,15 @@ final class StringCommands {
             }
         }
         Key key = Args.key(request, 1);
-        StringValue old = keyspace.get(key, StringValue.class);
-        Reply previous = get ? (old == null ? NullReply.BULK : BulkReply.of(old.bytes())) : SimpleStringReply.OK;
-        boolean exists = keyspace.exists(key);
+        Value old = keyspace.get(key);
+        Reply previous = SimpleStringReply.OK;
+        if (get) {
+            if (old != null && !(old instanceof StringValue)) {
+                throw new WrongTypeException();
+            }
+            previous = old == null ? NullReply.BULK : BulkReply.of(((StringValue) old).bytes());
+        }
+        boolean exists = old != null;
         if ((nx && exists) || (xx && !exists)) {
             return get ? previous : NullReply.BULK;
         }

@@ -17,8 +17,10 @@ public final class ClientSession {
     private volatile boolean authenticated;
     private volatile boolean closeAfterReply;
     private volatile boolean blocked;
-    private volatile long lastInteraction;
-    private volatile String lastCommand = "NULL";
+    // Written on every command by the connection's thread and read only for CLIENT LIST and the idle
+    // timeout: plain fields, since a slightly stale value is harmless and a fence per command is not.
+    private long lastInteraction;
+    private String lastCommand = "NULL";
 
     ClientSession(long id, Channel channel, ServerContext server, long now) {
         this.id = id;

@@ -17,6 +17,7 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        System.setProperty("PID", Long.toString(ProcessHandle.current().pid())); // for the log pattern
         ServerConfig config;
         try {
             config = ServerConfig.fromArguments(args);
