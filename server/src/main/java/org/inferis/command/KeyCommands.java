@@ -55,25 +55,22 @@ final class KeyCommands {
     }
 
     private static Reply del(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
-        int deleted = 0;
-        for (int i = 1; i < request.size(); i++) {
-            if (keyspace.delete(Args.key(request, i))) {
-                deleted++;
-            }
-        }
-        return IntegerReply.of(deleted);
+        return countKeys(request, client.server().keyspace()::delete);
     }
 
     private static Reply exists(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
-        int found = 0;
+        return countKeys(request, client.server().keyspace()::exists);
+    }
+
+    /** How many of the key arguments the action answers true for (a key named twice counts twice). */
+    private static Reply countKeys(Request request, Predicate<Key> action) {
+        int count = 0;
         for (int i = 1; i < request.size(); i++) {
-            if (keyspace.exists(Args.key(request, i))) {
-                found++;
+            if (action.test(Args.key(request, i))) {
+                count++;
             }
         }
-        return IntegerReply.of(found);
+        return IntegerReply.of(count);
     }
 
     private static Reply type(ClientSession client, Request request) {

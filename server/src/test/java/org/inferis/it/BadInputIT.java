@@ -7,23 +7,13 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Broken and oversized requests get an error (or a closed connection); the server stays up and small. */
 class BadInputIT {
-    private static RunningServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = RunningServer.start("--proto-max-bulk-len", "8mb");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final RunningServer server = new RunningServer("--proto-max-bulk-len", "8mb");
 
     private static void assertServerHealthy() {
         RedisCommands<String, String> redis = server.connect(ProtocolVersion.RESP2).sync();

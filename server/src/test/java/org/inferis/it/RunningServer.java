@@ -12,25 +12,37 @@ import java.util.ArrayList;
 import java.util.List;
 import org.inferis.config.ServerConfig;
 import org.inferis.server.InferisServer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** An Inferis server started in this JVM on an ephemeral port, with Lettuce clients that it closes. */
-public final class RunningServer implements AutoCloseable {
-    private final InferisServer server;
-    private final int port;
+/**
+ * An Inferis server started in this JVM on an ephemeral port for one test class, with Lettuce clients
+ * that it closes: {@code @RegisterExtension static final RunningServer server = new RunningServer();}.
+ */
+public final class RunningServer implements BeforeAllCallback, AfterAllCallback {
+    private final String[] options;
     private final List<RedisClient> clients = new ArrayList<>();
+    private InferisServer server;
+    private int port;
 
-    private RunningServer(InferisServer server, int port) {
-        this.server = server;
-        this.port = port;
+    /** A server with {@code --name value} options (port 0 unless given). */
+    public RunningServer(String... options) {
+        this.options = options;
     }
 
-    /** Starts a server with {@code --name value} options (port 0 unless given). */
-    public static RunningServer start(String... options) throws Exception {
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
         List<String> args = new ArrayList<>(List.of("--port", "0"));
         args.addAll(List.of(options));
-        ServerConfig config = ServerConfig.fromArguments(args.toArray(String[]::new));
-        InferisServer server = new InferisServer(config, Clock.systemUTC());
-        return new RunningServer(server, server.start());
+        server = new InferisServer(ServerConfig.fromArguments(args.toArray(String[]::new)), Clock.systemUTC());
+        port = server.start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        clients.forEach(RedisClient::shutdown);
+        server.stop();
     }
 
     public int port() {
@@ -58,11 +70,5 @@ public final class RunningServer implements AutoCloseable {
 
     public StatefulRedisConnection<byte[], byte[]> connectBinary(ProtocolVersion protocol) {
         return client(protocol, null).connect(ByteArrayCodec.INSTANCE);
-    }
-
-    @Override
-    public void close() {
-        clients.forEach(RedisClient::shutdown);
-        server.stop();
     }
 }
