@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
+import org.inferis.keyspace.TensorValue;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
 import org.inferis.resp.ErrorReply;
@@ -20,8 +21,8 @@ import org.inferis.resp.SimpleStringReply;
 import org.inferis.server.ClientSession;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
-import org.inferis.tensor.TensorFactory;
-import org.inferis.tensor.TensorValues;
+import org.inferis.tensor.wire.TensorFactory;
+import org.inferis.tensor.wire.TensorValues;
 
 /** AI.TENSORSET and AI.TENSORGET, with RedisAI's syntax, reply shapes and error texts. */
 final class TensorCommands {
@@ -42,7 +43,7 @@ final class TensorCommands {
     private static Reply tensorSet(ClientSession client, Request request) {
         Keyspace keyspace = client.server().keyspace();
         Key key = Args.key(request, 1);
-        keyspace.get(key, Tensor.class); // WRONGTYPE comes before any other argument error, as in RedisAI
+        keyspace.get(key, TensorValue.class); // WRONGTYPE comes before any other argument error, as in RedisAI
         DType dtype = DType.parse(request.string(2));
         if (dtype == null) {
             throw RespException.err("invalid data type");
@@ -79,7 +80,7 @@ final class TensorCommands {
             }
             tensor = factory.fromValues(dtype, shape, request, i + 1);
         }
-        keyspace.put(key, tensor);
+        keyspace.put(key, new TensorValue(tensor));
         return SimpleStringReply.OK;
     }
 
@@ -96,10 +97,11 @@ final class TensorCommands {
         if (request.size() > 4) {
             throw Args.wrongArity("AI.TENSORGET");
         }
-        Tensor tensor = client.server().keyspace().get(Args.key(request, 1), Tensor.class);
-        if (tensor == null) {
+        TensorValue stored = client.server().keyspace().get(Args.key(request, 1), TensorValue.class);
+        if (stored == null) {
             return EMPTY_KEY;
         }
+        Tensor tensor = stored.tensor();
         boolean meta = request.size() == 2;
         boolean blob = request.size() == 2;
         boolean values = false;

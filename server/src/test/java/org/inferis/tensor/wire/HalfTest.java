@@ -1,4 +1,4 @@
-package org.inferis.tensor;
+package org.inferis.tensor.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

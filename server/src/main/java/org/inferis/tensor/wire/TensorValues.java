@@ -1,4 +1,4 @@
-package org.inferis.tensor;
+package org.inferis.tensor.wire;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -7,6 +7,8 @@ import org.inferis.resp.BulkReply;
 import org.inferis.resp.DoubleReply;
 import org.inferis.resp.IntegerReply;
 import org.inferis.resp.Reply;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
 
 /** A tensor's elements as RESP values: floats as doubles (bulk strings in RESP2), integers as integers, strings as bulks. */
 public final class TensorValues {

@@ -1,4 +1,4 @@
-package org.inferis.tensor;
+package org.inferis.tensor.wire;
 
 /** IEEE binary16 and bfloat16 conversions, rounding to nearest even (Java 17 has neither). */
 final class Half {

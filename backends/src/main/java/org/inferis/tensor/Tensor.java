@@ -3,20 +3,19 @@ package org.inferis.tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import org.inferis.keyspace.Value;
-import org.inferis.keyspace.ValueType;
 
 /**
  * An immutable tensor: dtype, shape and one contiguous little-endian, row-major buffer that replies
  * and engines read in place. STRING elements are NUL-terminated.
  */
-public final class Tensor implements Value {
+public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final long elementCount;
     private final ByteBuffer data;
 
-    Tensor(DType dtype, long[] shape, ByteBuffer data) {
+    /** Takes the buffer (position 0, limit = byte size) without copying it. */
+    public Tensor(DType dtype, long[] shape, ByteBuffer data) {
         this.dtype = dtype;
         this.shape = shape;
         this.elementCount = elementCount(shape);
@@ -56,12 +55,6 @@ public final class Tensor implements Value {
         return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    @Override
-    public ValueType type() {
-        return ValueType.TENSOR;
-    }
-
-    @Override
     public long byteSize() {
         return data.capacity();
     }

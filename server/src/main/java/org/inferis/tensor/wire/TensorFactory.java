@@ -1,4 +1,4 @@
-package org.inferis.tensor;
+package org.inferis.tensor.wire;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import org.inferis.resp.Numbers;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
 
 /** Builds tensors from AI.TENSORSET's BLOB or VALUES, with RedisAI's checks and error texts. */
 public final class TensorFactory {

@@ -1,0 +1,52 @@
+package org.inferis.backend.onnx;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.Device;
+import org.inferis.backend.EngineOptions;
+import org.inferis.backend.LoadedModel;
+import org.inferis.backend.ModelBackend;
+
+/**
+ * ONNX models on ONNX Runtime (the runtime DJL's onnxruntime-engine brings), through its own session API,
+ * which gives the graph's input and output names and types in order.
+ */
+public final class OnnxBackend implements ModelBackend {
+    private final EngineOptions options;
+
+    public OnnxBackend(EngineOptions options) {
+        this.options = options;
+    }
+
+    @Override
+    public String name() {
+        return "ONNX";
+    }
+
+    @Override
+    public LoadedModel load(byte[] blob, Device device) throws BackendException {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+            if (options.intraOpThreads() > 0) {
+                sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+            }
+            if (options.interOpThreads() > 0) {
+                sessionOptions.setInterOpNumThreads(options.interOpThreads());
+            }
+            if (device.gpu()) {
+                if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                    throw new BackendException("GPU requested but ONNX Runtime has no CUDA provider: this server "
+                            + "runs the CPU build (com.microsoft.onnxruntime:onnxruntime); a GPU host needs "
+                            + "onnxruntime_gpu (see README)");
+                }
+                sessionOptions.addCUDA(device.index());
+            }
+            return new OnnxModel(environment, environment.createSession(blob, sessionOptions));
+        } catch (OrtException | RuntimeException e) {
+            throw new BackendException("could not load ONNX model: " + BackendException.firstLine(e), e);
+        }
+    }
+}
