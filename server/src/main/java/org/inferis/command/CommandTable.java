@@ -64,6 +64,10 @@ public final class CommandTable {
         StringCommands.register(table);
         ListCommands.register(table);
         TensorCommands.register(table);
+        ModelStoreCommand.register(table);
+        ModelCommands.register(table);
+        ModelExecuteCommand.register(table);
+        AiAdminCommands.register(table);
         return table;
     }
 }

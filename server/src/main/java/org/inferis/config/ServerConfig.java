@@ -38,6 +38,13 @@ public final class ServerConfig {
         register(ConfigOption.oneOf("loglevel", "notice", true, List.of("debug", "verbose", "notice", "warning")));
         // half the cores: the rest serve the clients and the model workers (on 2 cores one I/O thread measured faster)
         register(ConfigOption.integer("io-threads", Math.max(1, cores / 2), 1, 128, false));
+        register(ConfigOption.integer("threads-per-queue", 1, 1, 128, false));
+        // 0 leaves the engines' own defaults (one thread per core)
+        register(ConfigOption.integer("intra-op-parallelism", 0, 0, 1024, false));
+        register(ConfigOption.integer("inter-op-parallelism", 0, 0, 1024, false));
+        // RedisAI's defaults: AI.CONFIG MODEL_CHUNK_SIZE and BACKENDSPATH change them
+        register(ConfigOption.bytes("model-chunk-size", 511L << 20, 1, Integer.MAX_VALUE, true));
+        register(ConfigOption.string("backends-path", "", true));
     }
 
     private void register(ConfigOption option) {

@@ -86,6 +86,9 @@ public final class Keyspace {
             entries.put(key, entry);
             scanOrder.put(entry.sequence, key);
         } else {
+            if (entry.value != value) {
+                entry.value.discarded();
+            }
             entry.value = value;
             if (!keepExpiry) {
                 clearExpiry(entry);
@@ -114,7 +117,7 @@ public final class Keyspace {
             return true;
         }
         long expireAt = source.expireAt;
-        remove(from, source);
+        unlink(from, source);
         put(to, source.value);
         if (expireAt != NO_EXPIRY) {
             setExpireAt(to, expireAt);
@@ -177,6 +180,7 @@ public final class Keyspace {
 
     public void clear() {
         changes += entries.size();
+        entries.values().forEach(entry -> entry.value.discarded());
         entries.clear();
         scanOrder.clear();
         keysWithExpiry = 0;
@@ -267,6 +271,12 @@ public final class Keyspace {
     }
 
     private void remove(Key key, Entry entry) {
+        unlink(key, entry);
+        entry.value.discarded();
+    }
+
+    /** Takes the entry out of the keyspace without discarding its value (RENAME moves it). */
+    private void unlink(Key key, Entry entry) {
         entries.remove(key);
         scanOrder.remove(entry.sequence);
         if (entry.expireAt != NO_EXPIRY) {

@@ -6,4 +6,8 @@ public interface Value {
 
     /** Bytes of payload this value holds, for INFO and memory accounting. */
     long byteSize();
+
+    /** Called once when the keyspace lets go of the value (deleted, replaced, flushed or expired). */
+    default void discarded() {
+    }
 }

@@ -99,6 +99,7 @@ public final class InferisServer {
         }
         LOG.info("Inferis is stopping");
         cron.close();
+        context.scheduler().close();
         listeners.forEach(Channel::close);
         context.clients().all().forEach(client -> client.channel().close());
         if (acceptors != null) {

@@ -1,10 +1,17 @@
 package org.inferis.server;
 
 import java.time.Clock;
+import java.util.Locale;
+import java.util.Map;
+import org.inferis.backend.EngineOptions;
+import org.inferis.backend.ModelBackend;
+import org.inferis.backend.onnx.OnnxBackend;
+import org.inferis.backend.torch.TorchBackend;
 import org.inferis.command.BlockedPops;
 import org.inferis.command.CommandTable;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
+import org.inferis.scheduler.RunScheduler;
 
 /** What every command can reach: configuration, the keyspace, the clients and the server's controls. */
 public final class ServerContext {
@@ -17,6 +24,8 @@ public final class ServerContext {
     private final ServerStats stats = new ServerStats();
     private final CommandTable commands = CommandTable.standard();
     private final BlockedPops blockedPops = new BlockedPops();
+    private final RunScheduler scheduler;
+    private final Map<String, ModelBackend> backends;
     private final long startedAt;
     private final Runnable shutdown;
     private volatile int port;
@@ -25,6 +34,10 @@ public final class ServerContext {
         this.config = config;
         this.keyspace = new Keyspace(clock);
         this.startedAt = clock.millis();
+        this.scheduler = new RunScheduler(config.getInt("threads-per-queue"));
+        EngineOptions engineOptions = new EngineOptions(config.getInt("intra-op-parallelism"),
+                config.getInt("inter-op-parallelism"));
+        this.backends = Map.of("TORCH", new TorchBackend(engineOptions), "ONNX", new OnnxBackend(engineOptions));
         this.shutdown = shutdown;
     }
 
@@ -46,6 +59,15 @@ public final class ServerContext {
 
     public CommandTable commands() {
         return commands;
+    }
+
+    public RunScheduler scheduler() {
+        return scheduler;
+    }
+
+    /** The backend named (any case), or null when this server has none of that name. */
+    public ModelBackend backend(String name) {
+        return backends.get(name.toUpperCase(Locale.ROOT));
     }
 
     public BlockedPops blockedPops() {

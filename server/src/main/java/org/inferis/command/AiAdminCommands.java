@@ -1,0 +1,104 @@
+package org.inferis.command;
+
+import static org.inferis.command.CommandFlag.ADMIN;
+import static org.inferis.command.CommandFlag.READONLY;
+
+import java.util.List;
+import org.inferis.config.ServerConfig;
+import org.inferis.keyspace.Keyspace;
+import org.inferis.model.ModelValue;
+import org.inferis.model.RunStats;
+import org.inferis.resp.ArrayReply;
+import org.inferis.resp.BulkReply;
+import org.inferis.resp.ErrorReply;
+import org.inferis.resp.IntegerReply;
+import org.inferis.resp.NullReply;
+import org.inferis.resp.Reply;
+import org.inferis.resp.Request;
+import org.inferis.resp.RespException;
+import org.inferis.resp.SimpleStringReply;
+import org.inferis.server.ClientSession;
+
+/** AI.INFO (run statistics) and AI.CONFIG (RedisAI's module settings). */
+final class AiAdminCommands {
+    private static final String GROUP = "ai";
+
+    private AiAdminCommands() {
+    }
+
+    static void register(CommandTable table) {
+        table.add(CommandSpec.of("AI.INFO", -2, GROUP, "Returns run statistics of a model or script.",
+                        AiAdminCommands::info, READONLY).keys(1, 1, 1))
+                .add(CommandSpec.of("AI.CONFIG", -2, GROUP, "Gets or sets RedisAI settings.",
+                        AiAdminCommands::config, ADMIN));
+    }
+
+    /** AI.INFO key [RESETSTAT]. */
+    private static Reply info(ClientSession client, Request request) {
+        if (request.size() > 3 || (request.size() == 3 && !request.is(2, "RESETSTAT"))) {
+            throw Args.syntaxError();
+        }
+        Keyspace keyspace = client.server().keyspace();
+        if (!(keyspace.get(Args.key(request, 1)) instanceof ModelValue model)) {
+            return ErrorReply.err("cannot find run info for key");
+        }
+        RunStats stats = model.stats();
+        if (request.size() == 3) {
+            stats.reset();
+            return SimpleStringReply.OK;
+        }
+        return new ArrayReply(List.of(
+                BulkReply.of("key"), BulkReply.of(request.bytes(1)),
+                BulkReply.of("type"), BulkReply.of("MODEL"),
+                BulkReply.of("backend"), BulkReply.of(model.options().backend()),
+                BulkReply.of("device"), BulkReply.of(model.options().device()),
+                BulkReply.of("tag"), BulkReply.of(model.options().tag()),
+                BulkReply.of("duration"), IntegerReply.of(stats.durationMicros()),
+                BulkReply.of("samples"), IntegerReply.of(stats.samples()),
+                BulkReply.of("calls"), IntegerReply.of(stats.calls()),
+                BulkReply.of("errors"), IntegerReply.of(stats.errors())));
+    }
+
+    /** AI.CONFIG MODEL_CHUNK_SIZE n | BACKENDSPATH path | LOADBACKEND backend path | GET name. */
+    private static Reply config(ClientSession client, Request request) {
+        ServerConfig config = client.server().config();
+        String sub = request.string(1);
+        if (sub.equalsIgnoreCase("LOADBACKEND")) {
+            if (request.size() != 4) {
+                throw Args.wrongArity("AI.CONFIG");
+            }
+            if (client.server().backend(request.string(2)) == null) {
+                throw RespException.err("unsupported backend");
+            }
+            return SimpleStringReply.OK; // TORCH and ONNX are built in
+        }
+        if (sub.equalsIgnoreCase("BACKENDSPATH")) {
+            if (request.size() < 3) {
+                throw RespException.err("BACKENDSPATH: missing path argument");
+            }
+            config.set("backends-path", request.string(2));
+            return SimpleStringReply.OK;
+        }
+        if (sub.equalsIgnoreCase("MODEL_CHUNK_SIZE")) {
+            if (request.size() < 3) {
+                throw RespException.err("MODEL_CHUNK_SIZE: missing chunk size");
+            }
+            try {
+                config.set("model-chunk-size", Long.toString(Args.integer(request, 2)));
+            } catch (RespException | IllegalArgumentException e) {
+                throw RespException.err("MODEL_CHUNK_SIZE: invalid chunk size");
+            }
+            return SimpleStringReply.OK;
+        }
+        if (sub.equalsIgnoreCase("GET") && request.size() == 3) {
+            if (request.is(2, "MODEL_CHUNK_SIZE")) {
+                return IntegerReply.of(config.getLong("model-chunk-size"));
+            }
+            if (request.is(2, "BACKENDSPATH")) {
+                return BulkReply.of(config.getString("backends-path"));
+            }
+            return NullReply.BULK;
+        }
+        throw RespException.err("unsupported subcommand");
+    }
+}

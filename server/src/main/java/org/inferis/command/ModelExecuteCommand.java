@@ -1,0 +1,227 @@
+package org.inferis.command;
+
+import static org.inferis.command.CommandFlag.DENYOOM;
+import static org.inferis.command.CommandFlag.WRITE;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.inferis.backend.BackendException;
+import org.inferis.keyspace.Key;
+import org.inferis.keyspace.Keyspace;
+import org.inferis.keyspace.TensorValue;
+import org.inferis.keyspace.Value;
+import org.inferis.keyspace.WrongTypeException;
+import org.inferis.model.ModelValue;
+import org.inferis.resp.ErrorReply;
+import org.inferis.resp.Reply;
+import org.inferis.resp.Request;
+import org.inferis.resp.RespException;
+import org.inferis.resp.SimpleStringReply;
+import org.inferis.scheduler.RunScheduler;
+import org.inferis.server.ClientSession;
+import org.inferis.tensor.Tensor;
+
+/**
+ * AI.MODELEXECUTE and the deprecated AI.MODELRUN: arguments and keys are checked under the keyspace
+ * lock, the run goes to the model's device queue, and the outputs are stored when it finishes.
+ */
+final class ModelExecuteCommand {
+    static final Reply TIMEDOUT = new SimpleStringReply("TIMEDOUT");
+    private static final String GROUP = "ai";
+
+    /** A parsed run: the model, its input tensors and where the outputs go. */
+    private record Run(ModelValue model, List<Tensor> inputs, List<Key> outputKeys, long timeoutMillis) {
+    }
+
+    private ModelExecuteCommand() {
+    }
+
+    static void register(CommandTable table) {
+        table.add(CommandSpec.of("AI.MODELEXECUTE", -8, GROUP, "Runs a model.", ModelExecuteCommand::execute,
+                        WRITE, DENYOOM).keys(1, 1, 1))
+                .add(CommandSpec.of("AI.MODELRUN", -6, GROUP, "Runs a model (deprecated form).",
+                        ModelExecuteCommand::run, WRITE, DENYOOM).keys(1, 1, 1));
+    }
+
+    /** AI.MODELEXECUTE key INPUTS n in... OUTPUTS n out... [TIMEOUT ms], checked in RedisAI's order. */
+    private static Reply execute(ClientSession client, Request request) {
+        Keyspace keyspace = client.server().keyspace();
+        ModelValue model = ModelCommands.model(keyspace, Args.key(request, 1));
+        ArgCursor args = new ArgCursor(request, 2);
+        if (!args.nextIs("INPUTS")) {
+            throw RespException.err("INPUTS not specified");
+        }
+        List<Key> inputKeys = keys(args, model.model().inputNames().size(), "input", "INPUTS");
+        if (!args.nextIs("OUTPUTS")) {
+            throw RespException.err("OUTPUTS not specified");
+        }
+        List<Key> outputKeys = keys(args, model.model().outputNames().size(), "output", "OUTPUTS");
+        long timeout = timeout(args);
+        return submit(client, new Run(model, tensors(keyspace, inputKeys), checkedOutputs(keyspace, outputKeys),
+                timeout));
+    }
+
+    /** AI.MODELRUN key [TIMEOUT ms] INPUTS in... OUTPUTS out... */
+    private static Reply run(ClientSession client, Request request) {
+        Keyspace keyspace = client.server().keyspace();
+        ModelValue model = ModelCommands.model(keyspace, Args.key(request, 1));
+        ArgCursor args = new ArgCursor(request, 2);
+        long timeout = args.nextIs("TIMEOUT") ? positiveTimeout(args) : 0;
+        if (!args.nextIs("INPUTS")) {
+            throw RespException.err("INPUTS not specified");
+        }
+        List<Key> inputKeys = new ArrayList<>();
+        boolean outputsGiven = false;
+        while (!args.atEnd() && !outputsGiven) {
+            outputsGiven = args.nextIs("OUTPUTS");
+            if (!outputsGiven) {
+                inputKeys.add(Key.of(args.next()));
+            }
+        }
+        if (!outputsGiven) {
+            throw RespException.err("OUTPUTS not specified");
+        }
+        List<Key> outputKeys = new ArrayList<>();
+        while (!args.atEnd()) {
+            outputKeys.add(Key.of(args.next()));
+        }
+        checkCount(model.model().inputNames().size(), inputKeys.size(), "INPUTS");
+        checkCount(model.model().outputNames().size(), outputKeys.size(), "OUTPUTS");
+        return submit(client, new Run(model, tensors(keyspace, inputKeys), checkedOutputs(keyspace, outputKeys),
+                timeout));
+    }
+
+    /** A count, then that many keys; the count must match the model's signature where it is known. */
+    private static List<Key> keys(ArgCursor args, int expected, String kind, String keyword) {
+        String capitalised = Character.toUpperCase(kind.charAt(0)) + kind.substring(1);
+        long count = args.nextLong("Invalid argument for " + kind + "_count");
+        if (count <= 0) {
+            throw RespException.err(capitalised + " count must be a positive integer");
+        }
+        checkCount(expected, count, keyword);
+        if (count > args.remaining()) {
+            throw RespException.err("number of " + kind + " keys to AI.MODELEXECUTE command does not match the "
+                    + "number of given arguments");
+        }
+        List<Key> keys = new ArrayList<>();
+        for (long i = 0; i < count; i++) {
+            keys.add(Key.of(args.next()));
+        }
+        return keys;
+    }
+
+    private static void checkCount(int expected, long given, String keyword) {
+        if (expected > 0 && expected != given) {
+            // RedisAI sends this one without an error code
+            throw new RespException("Number of keys given as " + keyword + " here does not match model definition");
+        }
+    }
+
+    private static long timeout(ArgCursor args) {
+        if (args.atEnd()) {
+            return 0;
+        }
+        String word = args.next();
+        if (!word.equalsIgnoreCase("TIMEOUT")) {
+            throw RespException.err("Invalid argument: " + word);
+        }
+        if (args.atEnd()) {
+            throw RespException.err("No value provided for TIMEOUT");
+        }
+        long timeout = positiveTimeout(args);
+        if (!args.atEnd()) {
+            throw RespException.err("Invalid argument: " + args.next());
+        }
+        return timeout;
+    }
+
+    private static long positiveTimeout(ArgCursor args) {
+        long timeout = args.nextLong("Invalid value for TIMEOUT");
+        if (timeout <= 0) {
+            throw RespException.err("Invalid value for TIMEOUT");
+        }
+        return timeout;
+    }
+
+    private static List<Tensor> tensors(Keyspace keyspace, List<Key> keys) {
+        List<Tensor> tensors = new ArrayList<>(keys.size());
+        for (Key key : keys) {
+            TensorValue value = keyspace.get(key, TensorValue.class);
+            if (value == null) {
+                throw RespException.err("tensor key is empty or in a different shard");
+            }
+            tensors.add(value.tensor());
+        }
+        return tensors;
+    }
+
+    private static List<Key> checkedOutputs(Keyspace keyspace, List<Key> keys) {
+        for (Key key : keys) {
+            Value value = keyspace.get(key);
+            if (value != null && !(value instanceof TensorValue)) {
+                throw new WrongTypeException();
+            }
+        }
+        return keys;
+    }
+
+    private static Reply submit(ClientSession client, Run run) {
+        ModelValue model = run.model();
+        if (!model.acquire()) {
+            throw RespException.err("model key is empty");
+        }
+        RunScheduler scheduler = client.server().scheduler();
+        CompletableFuture<List<Tensor>> outputs = scheduler.submit(model.device().queueName(), run.timeoutMillis(),
+                () -> {
+                    try {
+                        return runModel(run);
+                    } finally {
+                        model.release();
+                    }
+                },
+                model::release);
+        return new PendingReply(outputs.handle((tensors, error) -> error == null
+                ? store(client.server().keyspace(), run, tensors)
+                : failure(error)));
+    }
+
+    private static List<Tensor> runModel(Run run) {
+        long start = System.nanoTime();
+        try {
+            List<Tensor> outputs = run.model().model().run(run.inputs());
+            if (outputs.size() < run.outputKeys().size()) {
+                throw new BackendException("the model returned " + outputs.size() + " outputs but "
+                        + run.outputKeys().size() + " were given as OUTPUTS");
+            }
+            Tensor first = run.inputs().get(0);
+            run.model().stats().recordRun((System.nanoTime() - start) / 1000, first.rank() == 0 ? 1 : first.dim(0));
+            return outputs;
+        } catch (BackendException e) {
+            run.model().stats().recordError();
+            throw new CompletionException(e);
+        }
+    }
+
+    private static Reply store(Keyspace keyspace, Run run, List<Tensor> outputs) {
+        synchronized (keyspace) {
+            for (int i = 0; i < run.outputKeys().size(); i++) {
+                keyspace.put(run.outputKeys().get(i), new TensorValue(outputs.get(i)));
+            }
+        }
+        return SimpleStringReply.OK;
+    }
+
+    private static Reply failure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RunScheduler.TimedOutException) {
+            return TIMEDOUT;
+        }
+        if (cause instanceof CancellationException) {
+            return null; // the client has gone; nobody to answer
+        }
+        return cause instanceof BackendException ? ErrorReply.err(cause.getMessage()) : ErrorReply.err(cause.toString());
+    }
+}

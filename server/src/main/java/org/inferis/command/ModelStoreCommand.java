@@ -1,0 +1,161 @@
+package org.inferis.command;
+
+import static org.inferis.command.CommandFlag.DENYOOM;
+import static org.inferis.command.CommandFlag.WRITE;
+
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.CompletableFuture;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.Device;
+import org.inferis.backend.LoadedModel;
+import org.inferis.backend.ModelBackend;
+import org.inferis.keyspace.Key;
+import org.inferis.keyspace.Keyspace;
+import org.inferis.keyspace.Value;
+import org.inferis.keyspace.WrongTypeException;
+import org.inferis.model.ModelOptions;
+import org.inferis.model.ModelValue;
+import org.inferis.resp.ErrorReply;
+import org.inferis.resp.Reply;
+import org.inferis.resp.Request;
+import org.inferis.resp.RespException;
+import org.inferis.resp.SimpleStringReply;
+import org.inferis.server.ClientSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AI.MODELSTORE and the deprecated AI.MODELSET: arguments are checked here, the blob is loaded on the
+ * scheduler's loader threads, and the key changes only once the engine accepted the blob.
+ */
+final class ModelStoreCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelStoreCommand.class);
+    private static final String GROUP = "ai";
+
+    private ModelStoreCommand() {
+    }
+
+    static void register(CommandTable table) {
+        table.add(CommandSpec.of("AI.MODELSTORE", -6, GROUP, "Stores a model.", ModelStoreCommand::store,
+                        WRITE, DENYOOM).keys(1, 1, 1))
+                .add(CommandSpec.of("AI.MODELSET", -6, GROUP, "Stores a model (deprecated form).",
+                        ModelStoreCommand::store, WRITE, DENYOOM).keys(1, 1, 1));
+    }
+
+    /** AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]] BLOB chunk... */
+    private static Reply store(ClientSession client, Request request) {
+        Key key = Args.key(request, 1);
+        Value existing = client.server().keyspace().get(key);
+        if (existing != null && !(existing instanceof ModelValue)) {
+            throw new WrongTypeException();
+        }
+        ArgCursor args = new ArgCursor(request, 2);
+        String backendName = args.next();
+        ModelBackend backend = client.server().backend(backendName);
+        if (backend == null) {
+            throw RespException.err("unsupported backend");
+        }
+        Device device = Device.parse(args.next());
+        if (device == null) {
+            throw RespException.err("Invalid DEVICE");
+        }
+        String tag = args.nextIs("TAG") ? args.next() : "";
+        long batchSize = args.nextIs("BATCHSIZE") ? unsigned(args, "Invalid argument for BATCHSIZE") : 0;
+        long minBatchSize = 0;
+        if (args.nextIs("MINBATCHSIZE")) {
+            minBatchSize = unsigned(args, "Invalid argument for MINBATCHSIZE");
+            if (batchSize == 0 && minBatchSize > 0) {
+                throw RespException.err("MINBATCHSIZE specified without BATCHSIZE");
+            }
+        }
+        long minBatchTimeout = 0;
+        if (args.nextIs("MINBATCHTIMEOUT")) {
+            minBatchTimeout = unsigned(args, "Invalid argument for MINBATCHTIMEOUT");
+            if (minBatchSize == 0 && minBatchTimeout > 0) {
+                throw RespException.err("MINBATCHTIMEOUT specified without MINBATCHSIZE");
+            }
+        }
+        if (args.atEnd()) {
+            throw RespException.err("Insufficient arguments, missing model BLOB");
+        }
+        if (args.nextIs("INPUTS")) {
+            throw RespException.err("INPUTS argument should not be specified for this backend");
+        }
+        if (!args.nextIs("BLOB")) {
+            throw RespException.err("Invalid argument, expected BLOB");
+        }
+        if (args.atEnd()) {
+            throw RespException.err("Insufficient arguments, missing model BLOB");
+        }
+        byte[] blob = concatenate(request, args.position());
+        ModelOptions options = new ModelOptions(backend.name(), device.text(), tag, batchSize, minBatchSize,
+                minBatchTimeout);
+        CompletableFuture<Reply> reply = client.server().scheduler()
+                .load(() -> load(backend, blob, device))
+                .handle((model, error) -> error != null
+                        ? ErrorReply.err(reason(error))
+                        : install(client, key, new ModelValue(options, device, blob, model)));
+        return new PendingReply(reply);
+    }
+
+    private static LoadedModel load(ModelBackend backend, byte[] blob, Device device) {
+        long start = System.nanoTime();
+        try {
+            LoadedModel model = backend.load(blob, device);
+            LOG.info("Loaded {} model on {}: {} bytes in {} ms", backend.name(), device.text(), blob.length,
+                    (System.nanoTime() - start) / 1_000_000);
+            return model;
+        } catch (BackendException e) {
+            LOG.warn("Could not load {} model on {} ({} bytes): {}", backend.name(), device.text(), blob.length,
+                    e.getMessage());
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    /** Stores the loaded model unless the key became something else meanwhile. */
+    private static Reply install(ClientSession client, Key key, ModelValue model) {
+        Keyspace keyspace = client.server().keyspace();
+        synchronized (keyspace) {
+            Value existing = keyspace.get(key);
+            if (existing != null && !(existing instanceof ModelValue)) {
+                model.release();
+                return new ErrorReply(WrongTypeException.MESSAGE);
+            }
+            keyspace.put(key, model);
+        }
+        return SimpleStringReply.OK;
+    }
+
+    private static String reason(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return cause instanceof BackendException ? cause.getMessage() : "could not load model: " + cause;
+    }
+
+    private static long unsigned(ArgCursor args, String error) {
+        long value = args.nextLong(error);
+        if (value < 0) {
+            throw RespException.err(error);
+        }
+        return value;
+    }
+
+    /** The blob chunks joined: the one copy from the network buffers into the model's storage. */
+    private static byte[] concatenate(Request request, int first) {
+        long total = 0;
+        for (int i = first; i < request.size(); i++) {
+            total += request.arg(i).readableBytes();
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw RespException.err("model blob of " + total + " bytes is too large");
+        }
+        byte[] blob = new byte[(int) total];
+        int offset = 0;
+        for (int i = first; i < request.size(); i++) {
+            ByteBuf chunk = request.arg(i);
+            chunk.getBytes(chunk.readerIndex(), blob, offset, chunk.readableBytes());
+            offset += chunk.readableBytes();
+        }
+        return blob;
+    }
+}
