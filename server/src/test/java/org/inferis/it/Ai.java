@@ -1,6 +1,7 @@
 package org.inferis.it;
 
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.ArrayOutput;
 import io.lettuce.core.output.ByteArrayOutput;
@@ -58,6 +59,15 @@ public final class Ai {
 
     public static Long integer(StatefulRedisConnection<String, String> c, String command, Object... args) {
         return send(c, new IntegerOutput<>(StringCodec.UTF8), command, args);
+    }
+
+    /** An array reply of a binary-safe connection: bulk strings stay byte arrays. */
+    public static List<Object> binaryArray(StatefulRedisConnection<byte[], byte[]> c, String command, String... args) {
+        CommandArgs<byte[], byte[]> commandArgs = new CommandArgs<>(ByteArrayCodec.INSTANCE);
+        for (String arg : args) {
+            commandArgs.add(arg);
+        }
+        return c.sync().dispatch(new Keyword(command), new ArrayOutput<>(ByteArrayCodec.INSTANCE), commandArgs);
     }
 
     /** An array reply with nested arrays as lists, bulks as strings, integers as Long, RESP3 doubles as Double. */
