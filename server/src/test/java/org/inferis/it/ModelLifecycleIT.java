@@ -1,0 +1,209 @@
+package org.inferis.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.ProtocolKeyword;
+import io.lettuce.core.protocol.ProtocolVersion;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.inferis.backend.Fixtures;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Runs off the I/O threads: queued runs outlive a deleted model, TIMEOUT, large blobs, native memory. */
+class ModelLifecycleIT {
+    @RegisterExtension
+    static final RunningServer server = new RunningServer("--threads-per-queue", "1");
+
+    private StatefulRedisConnection<String, String> c;
+
+    @BeforeEach
+    void setUp() {
+        c = server.connect(ProtocolVersion.RESP2);
+        c.sync().flushall();
+        Ai.status(c, "AI.MODELSTORE", "cnn", "TORCH", "CPU", "BLOB", Fixtures.model("mnist_cnn.pt"));
+        Ai.status(c, "AI.MODELSTORE", "add", "ONNX", "CPU", "BLOB", Fixtures.model("add_mul.onnx"));
+        Ai.status(c, "AI.TENSORSET", "big", "FLOAT", 6000, 1, 28, 28);
+        Ai.status(c, "AI.TENSORSET", "a", "FLOAT", 2, 2, "VALUES", 1, 2, 3, 4);
+    }
+
+    private static final class Keyword implements ProtocolKeyword {
+        private final String name;
+
+        Keyword(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public byte[] getBytes() {
+            return name.getBytes(StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static RedisFuture<String> async(StatefulRedisConnection<String, String> connection, String... args) {
+        CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8);
+        for (int i = 1; i < args.length; i++) {
+            commandArgs.add(args[i]);
+        }
+        return connection.async().dispatch(new Keyword(args[0]), new StatusOutput<>(StringCodec.UTF8), commandArgs);
+    }
+
+    /** Occupies the single CPU worker with a large CNN batch. */
+    private RedisFuture<String> slowRun() {
+        return async(server.connect(ProtocolVersion.RESP2), "AI.MODELEXECUTE", "cnn", "INPUTS", "1", "big", "OUTPUTS", "1", "big-out");
+    }
+
+    @Test
+    void queuedRunsOutliveADeletedModel() throws Exception {
+        RedisFuture<String> slow = slowRun();
+        List<RedisFuture<String>> queued = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            queued.add(async(server.connect(ProtocolVersion.RESP2),
+                    "AI.MODELEXECUTE", "add", "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s" + i, "p" + i));
+        }
+        Thread.sleep(50);
+        assertEquals("OK", Ai.status(c, "AI.MODELDEL", "add"));
+        for (RedisFuture<String> run : queued) {
+            assertEquals("OK", run.get(30, TimeUnit.SECONDS), "a queued run finishes on the old model");
+        }
+        assertEquals("OK", slow.get(30, TimeUnit.SECONDS));
+        assertEquals("ERR model key is empty", assertThrows(RedisCommandExecutionException.class,
+                () -> Ai.status(c, "AI.MODELEXECUTE", "add", "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s", "p"))
+                .getMessage());
+        // the same with FLUSHALL and with a replacing MODELSTORE
+        Ai.status(c, "AI.MODELSTORE", "add", "ONNX", "CPU", "BLOB", Fixtures.model("add_mul.onnx"));
+        slow = slowRun();
+        RedisFuture<String> behindFlush = async(server.connect(ProtocolVersion.RESP2),
+                "AI.MODELEXECUTE", "add", "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s", "p");
+        Thread.sleep(50);
+        Ai.status(c, "AI.MODELSTORE", "add", "TORCH", "CPU", "BLOB", Fixtures.model("add_mul.pt"));
+        c.sync().flushall();
+        assertEquals("OK", behindFlush.get(30, TimeUnit.SECONDS));
+        assertEquals("OK", slow.get(30, TimeUnit.SECONDS));
+        assertEquals("PONG", c.sync().ping());
+    }
+
+    @Test
+    void timeoutExpiringInTheQueueAnswersTimedout() throws Exception {
+        RedisFuture<String> slow = slowRun();
+        Thread.sleep(20);
+        long start = System.nanoTime();
+        assertEquals("TIMEDOUT", Ai.status(c, "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p",
+                "TIMEOUT", 1));
+        assertTrue(System.nanoTime() - start < 5_000_000_000L);
+        assertEquals(0L, c.sync().exists("s"), "a timed-out run never ran");
+        assertEquals("OK", slow.get(30, TimeUnit.SECONDS));
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p",
+                "TIMEOUT", 10000));
+    }
+
+    /** linear_relu.pt with 100 MB of padding in an extra record, which libtorch loads and ignores. */
+    private static byte[] hundredMegabyteModel() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(110 << 20);
+        try (ZipFile original = new ZipFile(Fixtures.MODELS.resolve("linear_relu.pt").toFile());
+             ZipOutputStream out = new ZipOutputStream(bytes)) {
+            String root = null;
+            for (ZipEntry entry : Collections.list(original.entries())) {
+                root = entry.getName().substring(0, entry.getName().indexOf('/'));
+                storeEntry(out, entry.getName(), original.getInputStream(entry).readAllBytes());
+            }
+            storeEntry(out, root + "/extra/padding.bin", new byte[100 << 20]);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void storeEntry(ZipOutputStream out, String name, byte[] data) throws Exception {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        entry.setCrc(crc.getValue());
+        out.putNextEntry(entry);
+        out.write(data);
+        out.closeEntry();
+    }
+
+    @Test
+    void aHundredMegabyteModelStoresAndRunsWithoutStallingOthers() throws Exception {
+        byte[] blob = hundredMegabyteModel();
+        assertTrue(blob.length > 100 << 20);
+        StatefulRedisConnection<String, String> storer = server.connect(ProtocolVersion.RESP2);
+        RedisFuture<String> store = storer.async().dispatch(new Keyword("AI.MODELSTORE"),
+                new StatusOutput<>(StringCodec.UTF8),
+                new CommandArgs<>(StringCodec.UTF8).add("huge").add("TORCH").add("CPU").add("BLOB").add(blob));
+        long slowestPing = 0;
+        while (!store.isDone()) {
+            long start = System.nanoTime();
+            c.sync().ping();
+            slowestPing = Math.max(slowestPing, System.nanoTime() - start);
+        }
+        assertEquals("OK", store.get());
+        assertTrue(slowestPing < 500_000_000L, "other clients were served while it loaded: " + slowestPing / 1e6 + " ms");
+        Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 2, 4, "VALUES", 1, 2, 3, 4, 5, 6, 7, 8);
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "huge", "INPUTS", 1, "x", "OUTPUTS", 1, "y"));
+        assertEquals(List.of(2L, 3L), Ai.array(c, "AI.TENSORGET", "y", "META").get(3));
+        assertEquals("OK", Ai.status(c, "AI.MODELDEL", "huge"));
+    }
+
+    private static long rssKilobytes() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+
+    private void runMany(int runs) throws Exception {
+        StatefulRedisConnection<String, String> pipelined = server.connect(ProtocolVersion.RESP2);
+        List<RedisFuture<String>> window = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            window.add(async(pipelined, "AI.MODELEXECUTE", i % 2 == 0 ? "add" : "add-torch",
+                    "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s", "p"));
+            if (window.size() == 64) {
+                for (RedisFuture<String> run : window) {
+                    assertEquals("OK", run.get(30, TimeUnit.SECONDS));
+                }
+                window.clear();
+            }
+        }
+        for (RedisFuture<String> run : window) {
+            assertEquals("OK", run.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aHundredThousandRunsLeaveTheResidentSetFlat() throws Exception {
+        Ai.status(c, "AI.MODELSTORE", "add-torch", "TORCH", "CPU", "BLOB", Fixtures.model("add_mul.pt"));
+        runMany(10_000); // warm up: JIT, allocator pools, engine caches
+        long before = rssKilobytes();
+        runMany(100_000);
+        long growth = rssKilobytes() - before;
+        assertTrue(growth < 64 * 1024, "RSS grew by " + growth + " kB over 100,000 runs");
+    }
+}
