@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.inferis.backend.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -46,6 +50,23 @@ class RedisCliIT {
         String reply = RedisCli.run(server.port(), floats.array(), "-x", "AI.TENSORSET", "img", "FLOAT", "1", "4", "BLOB");
         assertEquals("OK\n", reply);
         assertEquals("1.5\n-2\n0\n1024\n", cli("AI.TENSORGET", "img", "VALUES"));
+    }
+
+    @Test
+    void modelFromStdinRunsToItsRecordedOutputs() throws Exception {
+        for (String file : List.of("add_mul.pt", "add_mul.onnx")) {
+            String backend = file.endsWith(".pt") ? "TORCH" : "ONNX";
+            byte[] model = java.nio.file.Files.readAllBytes(Fixtures.MODELS.resolve(file));
+            assertEquals("OK\n", RedisCli.run(server.port(), model, "-x", "AI.MODELSTORE", "m", backend, "CPU", "BLOB"));
+            assertEquals("OK\n", cli("AI.TENSORSET", "a", "FLOAT", "2", "2", "VALUES", "1", "2", "3", "4"));
+            assertEquals("OK\n", cli("AI.TENSORSET", "b", "FLOAT", "2", "2", "VALUES", "5", "6", "7", "8"));
+            assertEquals("OK\n", cli("AI.MODELEXECUTE", "m", "INPUTS", "2", "a", "b", "OUTPUTS", "2", "s", "p"));
+            String expectedSum = Arrays.stream(Fixtures.values(Fixtures.outputs("add_mul").get(0)))
+                    .mapToObj(v -> Long.toString((long) v) + "\n").collect(Collectors.joining());
+            assertEquals(expectedSum, cli("AI.TENSORGET", "s", "VALUES"), backend);
+            assertEquals("5\n12\n21\n32\n", cli("AI.TENSORGET", "p", "VALUES"), backend);
+            assertEquals("AI__MODEL\n", cli("TYPE", "m"));
+        }
     }
 
     @Test

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Model-execution benchmark: AI.MODELEXECUTE over RESP against the same model's forward called
+# in-process through the backend interface, for the Linear(4,3)+ReLU and the MNIST-shaped CNN.
+#   latency: p50 / p99 at 1 client; throughput: 16 clients, no batching.
+# Target: RESP p50 minus in-process p50 <= 100 us.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+port=${INFERIS_PORT:-7411}
+seconds=${SECONDS_PER_ROW:-8}
+models="$home/backends/src/test/resources/models"
+classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
+
+(cd "$home" && mvn -q -B -DskipTests install)
+# shellcheck disable=SC2086
+"$home/bin/inferis-server" --port "$port" ${SERVER_OPTIONS:-} >/tmp/bench-models-inferis.log 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+
+load() { # load CLIENTS COMMAND... -> "ops p50_ms p99_ms"
+  local clients=$1; shift
+  java -jar "$home/bench/target/inferis-bench.jar" --port "$port" --clients "$clients" --seconds "$seconds" \
+    --warmup 3 -- "$@" | awk '/^RESULT/ { print $2, $3, $4 }'
+}
+
+rows=()
+for spec in "linear TORCH linear_relu.pt 1 4" "cnn TORCH mnist_cnn.pt 1 1 28 28" \
+            "linear-onnx ONNX linear_relu.onnx 1 4" "cnn-onnx ONNX mnist_cnn.onnx 1 1 28 28"; do
+  read -r name backend file shape <<<"$spec"
+  redis-cli -p "$port" -x AI.MODELSTORE "$name" "$backend" CPU BLOB <"$models/$file" >/dev/null
+  # shellcheck disable=SC2086
+  redis-cli -p "$port" AI.TENSORSET "$name:in" FLOAT $shape >/dev/null
+  # shellcheck disable=SC2086
+  read -r inproc_p50 inproc_p99 < <(java -Dai.djl.offline=true -cp "$classpath" org.inferis.bench.InProcessForward \
+    "$backend" "$models/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3 }')
+  read -r _ p50 p99 < <(load 1 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
+  read -r ops16 _ _ < <(load 16 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
+  rows+=("$(awk -v n="$name ($backend, input $shape)" -v ip="$inproc_p50" -v p50="$p50" -v p99="$p99" -v ops="$ops16" \
+    'BEGIN { printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |", n, ip, p50 * 1000, p99 * 1000, p50 * 1000 - ip, ops }')")
+done
+
+echo
+echo "$(nproc) cores; RESP latency at 1 client, throughput at 16 clients (no batching)"
+echo
+echo "| model | in-process p50 µs | RESP p50 µs | RESP p99 µs | RESP p50 − in-process p50 µs | ops/s at 16 clients |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"

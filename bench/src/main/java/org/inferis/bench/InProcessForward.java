@@ -1,0 +1,54 @@
+package org.inferis.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.inferis.backend.Device;
+import org.inferis.backend.EngineOptions;
+import org.inferis.backend.LoadedModel;
+import org.inferis.backend.ModelBackend;
+import org.inferis.backend.onnx.OnnxBackend;
+import org.inferis.backend.torch.TorchBackend;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
+
+/**
+ * A model's forward time called in-process through the backend interface, input hand-off and output
+ * copy included: the floor that a run over RESP is compared against.
+ *
+ * <pre>java -cp ... org.inferis.bench.InProcessForward TORCH model.pt 20000 1 1 28 28</pre>
+ *
+ * Prints {@code RESULT <p50 µs> <p99 µs>} for a zero-filled FLOAT input of the given shape.
+ */
+public final class InProcessForward {
+    private InProcessForward() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        EngineOptions options = new EngineOptions(0, 0);
+        ModelBackend backend = args[0].equalsIgnoreCase("TORCH") ? new TorchBackend(options) : new OnnxBackend(options);
+        int iterations = Integer.parseInt(args[2]);
+        long[] shape = Arrays.stream(args, 3, args.length).mapToLong(Long::parseLong).toArray();
+        long elements = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        Tensor input = new Tensor(DType.FLOAT, shape,
+                ByteBuffer.allocate((int) elements * 4).order(ByteOrder.LITTLE_ENDIAN));
+        try (LoadedModel model = backend.load(Files.readAllBytes(Path.of(args[1])), Device.parse("CPU"))) {
+            for (int i = 0; i < iterations / 2; i++) {
+                model.run(List.of(input)); // warm-up
+            }
+            long[] times = new long[iterations];
+            for (int i = 0; i < iterations; i++) {
+                long start = System.nanoTime();
+                model.run(List.of(input));
+                times[i] = System.nanoTime() - start;
+            }
+            Arrays.sort(times);
+            System.out.printf(Locale.ROOT, "RESULT %.1f %.1f%n", times[iterations / 2] / 1e3,
+                    times[(int) (iterations * 0.99)] / 1e3);
+        }
+    }
+}
