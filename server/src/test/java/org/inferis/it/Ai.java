@@ -1,5 +1,6 @@
 package org.inferis.it;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -47,6 +48,12 @@ public final class Ai {
     private static <T> T send(StatefulRedisConnection<String, String> c, CommandOutput<String, String, T> output,
                               String command, Object... args) {
         return c.sync().dispatch(new Keyword(command), output, args(args));
+    }
+
+    /** Sends without waiting: for runs that queue up behind others. */
+    public static RedisFuture<String> statusAsync(StatefulRedisConnection<String, String> c, String command,
+                                                  Object... args) {
+        return c.async().dispatch(new Keyword(command), new StatusOutput<>(StringCodec.UTF8), args(args));
     }
 
     public static String status(StatefulRedisConnection<String, String> c, String command, Object... args) {

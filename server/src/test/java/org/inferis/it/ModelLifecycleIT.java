@@ -7,13 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,35 +41,10 @@ class ModelLifecycleIT {
         Ai.status(c, "AI.TENSORSET", "a", "FLOAT", 2, 2, "VALUES", 1, 2, 3, 4);
     }
 
-    private static final class Keyword implements ProtocolKeyword {
-        private final String name;
-
-        Keyword(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public byte[] getBytes() {
-            return name.getBytes(StandardCharsets.US_ASCII);
-        }
-
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
-    private static RedisFuture<String> async(StatefulRedisConnection<String, String> connection, String... args) {
-        CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8);
-        for (int i = 1; i < args.length; i++) {
-            commandArgs.add(args[i]);
-        }
-        return connection.async().dispatch(new Keyword(args[0]), new StatusOutput<>(StringCodec.UTF8), commandArgs);
-    }
-
     /** Occupies the single CPU worker with a large CNN batch. */
     private RedisFuture<String> slowRun() {
-        return async(server.connect(ProtocolVersion.RESP2), "AI.MODELEXECUTE", "cnn", "INPUTS", "1", "big", "OUTPUTS", "1", "big-out");
+        return Ai.statusAsync(server.connect(ProtocolVersion.RESP2), "AI.MODELEXECUTE", "cnn", "INPUTS", 1, "big",
+                "OUTPUTS", 1, "big-out");
     }
 
     @Test
@@ -82,8 +52,8 @@ class ModelLifecycleIT {
         RedisFuture<String> slow = slowRun();
         List<RedisFuture<String>> queued = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            queued.add(async(server.connect(ProtocolVersion.RESP2),
-                    "AI.MODELEXECUTE", "add", "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s" + i, "p" + i));
+            queued.add(Ai.statusAsync(server.connect(ProtocolVersion.RESP2),
+                    "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s" + i, "p" + i));
         }
         Thread.sleep(50);
         assertEquals("OK", Ai.status(c, "AI.MODELDEL", "add"));
@@ -97,8 +67,8 @@ class ModelLifecycleIT {
         // the same with FLUSHALL and with a replacing MODELSTORE
         Ai.status(c, "AI.MODELSTORE", "add", "ONNX", "CPU", "BLOB", Fixtures.model("add_mul.onnx"));
         slow = slowRun();
-        RedisFuture<String> behindFlush = async(server.connect(ProtocolVersion.RESP2),
-                "AI.MODELEXECUTE", "add", "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s", "p");
+        RedisFuture<String> behindFlush = Ai.statusAsync(server.connect(ProtocolVersion.RESP2),
+                "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p");
         Thread.sleep(50);
         Ai.status(c, "AI.MODELSTORE", "add", "TORCH", "CPU", "BLOB", Fixtures.model("add_mul.pt"));
         c.sync().flushall();
@@ -153,9 +123,7 @@ class ModelLifecycleIT {
         byte[] blob = hundredMegabyteModel();
         assertTrue(blob.length > 100 << 20);
         StatefulRedisConnection<String, String> storer = server.connect(ProtocolVersion.RESP2);
-        RedisFuture<String> store = storer.async().dispatch(new Keyword("AI.MODELSTORE"),
-                new StatusOutput<>(StringCodec.UTF8),
-                new CommandArgs<>(StringCodec.UTF8).add("huge").add("TORCH").add("CPU").add("BLOB").add(blob));
+        RedisFuture<String> store = Ai.statusAsync(storer, "AI.MODELSTORE", "huge", "TORCH", "CPU", "BLOB", blob);
         long slowestPing = 0;
         while (!store.isDone()) {
             long start = System.nanoTime();
@@ -183,8 +151,8 @@ class ModelLifecycleIT {
         StatefulRedisConnection<String, String> pipelined = server.connect(ProtocolVersion.RESP2);
         List<RedisFuture<String>> window = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            window.add(async(pipelined, "AI.MODELEXECUTE", i % 2 == 0 ? "add" : "add-torch",
-                    "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s", "p"));
+            window.add(Ai.statusAsync(pipelined, "AI.MODELEXECUTE", i % 2 == 0 ? "add" : "add-torch",
+                    "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p"));
             if (window.size() == 64) {
                 for (RedisFuture<String> run : window) {
                     assertEquals("OK", run.get(30, TimeUnit.SECONDS));
