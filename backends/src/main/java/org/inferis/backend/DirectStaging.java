@@ -14,6 +14,8 @@ import org.inferis.tensor.Tensor;
  */
 public final class DirectStaging {
     private static final int ALIGNMENT = 64;
+    /** Inputs larger than this get a buffer of their own, so one huge run does not pin its size per thread. */
+    private static final long MAX_KEPT_BYTES = 64L << 20;
     private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
 
     private DirectStaging() {
@@ -26,7 +28,9 @@ public final class DirectStaging {
             total += align(tensor.byteSize());
         }
         ByteBuffer scratch = SCRATCH.get();
-        if (scratch == null || scratch.capacity() < total) {
+        if (total > MAX_KEPT_BYTES) {
+            scratch = ByteBuffer.allocateDirect((int) total);
+        } else if (scratch == null || scratch.capacity() < total) {
             scratch = ByteBuffer.allocateDirect((int) Math.max(total, 4096));
             SCRATCH.set(scratch);
         }

@@ -80,12 +80,7 @@ public final class RunScheduler implements AutoCloseable {
         return CompletableFuture.supplyAsync(work, loader);
     }
 
-    /** Runs waiting in a device's queue. */
-    public int queueDepth(String queue) {
-        AtomicInteger depth = depths.get(queue);
-        return depth == null ? 0 : depth.get();
-    }
-
+    /** Runs waiting in each device's queue, by queue name. */
     public Map<String, Integer> queueDepths() {
         Map<String, Integer> result = new java.util.TreeMap<>();
         depths.forEach((queue, depth) -> result.put(queue, depth.get()));

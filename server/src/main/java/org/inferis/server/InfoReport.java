@@ -122,6 +122,8 @@ public final class InfoReport {
             field(text, "ai_" + name, countAndBytes[0]);
             field(text, "ai_" + name + "_bytes", countAndBytes[1]);
         }
+        server.scheduler().queueDepths().forEach((queue, depth) ->
+                field(text, "ai_queue_" + queue.toLowerCase(Locale.ROOT).replace(':', '_') + "_depth", depth));
     }
 
     private static String human(long bytes) {

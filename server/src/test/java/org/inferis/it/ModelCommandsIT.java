@@ -158,6 +158,8 @@ class ModelCommandsIT {
         assertEquals("OK", Ai.status(c, "AI.INFO", "m", "RESETSTAT"));
         assertEquals(List.of("samples", 0L, "calls", 0L, "errors", 0L), Ai.array(c, "AI.INFO", "m").subList(12, 18));
         assertEquals("ERR cannot find run info for key", error("AI.INFO", "nothing"));
+        String ai = c.sync().info("ai");
+        assertTrue(ai.contains("ai_models:1\r\n") && ai.contains("ai_queue_cpu_depth:0\r\n"), ai);
     }
 
     @Test
