@@ -7,9 +7,10 @@ import java.util.List;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.model.ModelValue;
-import org.inferis.model.RunStats;
+import org.inferis.scheduler.RunStats;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
+import org.inferis.resp.DoubleReply;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.IntegerReply;
 import org.inferis.resp.NullReply;
@@ -56,7 +57,14 @@ final class AiAdminCommands {
                 BulkReply.of("duration"), IntegerReply.of(stats.durationMicros()),
                 BulkReply.of("samples"), IntegerReply.of(stats.samples()),
                 BulkReply.of("calls"), IntegerReply.of(stats.calls()),
-                BulkReply.of("errors"), IntegerReply.of(stats.errors())));
+                BulkReply.of("errors"), IntegerReply.of(stats.errors()),
+                // (ext) after RedisAI's fields
+                BulkReply.of("batches"), IntegerReply.of(stats.batches()),
+                BulkReply.of("avg_batch_size"), new DoubleReply(stats.batches() == 0 ? 0
+                        : Math.round(100.0 * stats.samples() / stats.batches()) / 100.0),
+                BulkReply.of("queue_depth"), IntegerReply.of(model.queue().depth()),
+                BulkReply.of("p50_us"), IntegerReply.of(stats.latencyPercentile(0.50)),
+                BulkReply.of("p99_us"), IntegerReply.of(stats.latencyPercentile(0.99))));
     }
 
     /** AI.CONFIG MODEL_CHUNK_SIZE n | BACKENDSPATH path | LOADBACKEND backend path | GET name. */

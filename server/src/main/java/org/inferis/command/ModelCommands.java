@@ -70,7 +70,9 @@ final class ModelCommands {
                 BulkReply.of("minbatchsize"), IntegerReply.of(options.minBatchSize()),
                 BulkReply.of("inputs"), names(model.model().inputNames()),
                 BulkReply.of("outputs"), names(model.model().outputNames()),
-                BulkReply.of("minbatchtimeout"), IntegerReply.of(options.minBatchTimeout())));
+                BulkReply.of("minbatchtimeout"), IntegerReply.of(options.minBatchTimeout()),
+                BulkReply.of("maxqueue"), IntegerReply.of(options.maxQueue()),
+                BulkReply.of("instances"), IntegerReply.of(options.instances())));
         if (blobReply != null) {
             items.add(BulkReply.of("blob"));
             items.add(blobReply);

@@ -20,6 +20,7 @@ import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
 import org.inferis.resp.SimpleStringReply;
+import org.inferis.scheduler.QueueFullException;
 import org.inferis.scheduler.RunScheduler;
 import org.inferis.server.ClientSession;
 import org.inferis.tensor.Tensor;
@@ -30,6 +31,7 @@ import org.inferis.tensor.Tensor;
  */
 final class ModelExecuteCommand {
     static final Reply TIMEDOUT = new SimpleStringReply("TIMEDOUT");
+    static final Reply BUSY = new ErrorReply("BUSY model queue is full");
     private static final String GROUP = "ai";
 
     /** A parsed run: the model, its input tensors and where the outputs go. */
@@ -173,39 +175,24 @@ final class ModelExecuteCommand {
         if (!model.acquire()) {
             throw RespException.err("model key is empty");
         }
-        RunScheduler scheduler = client.server().scheduler();
-        CompletableFuture<List<Tensor>> outputs = scheduler.submit(model.device().queueName(), run.timeoutMillis(),
-                () -> {
-                    try {
-                        return runModel(run);
-                    } finally {
-                        model.release();
-                    }
-                },
-                model::release);
+        CompletableFuture<List<Tensor>> outputs;
+        try {
+            outputs = client.server().scheduler().submit(model.queue(), run.inputs(), run.timeoutMillis(),
+                    model::release);
+        } catch (QueueFullException e) {
+            model.release();
+            return BUSY;
+        }
         return new PendingReply(outputs.handle((tensors, error) -> error == null
-                ? store(client.server().keyspace(), run, tensors)
+                ? stored(client.server().keyspace(), run, tensors)
                 : failure(error)));
     }
 
-    private static List<Tensor> runModel(Run run) {
-        long start = System.nanoTime();
-        try {
-            List<Tensor> outputs = run.model().model().run(run.inputs());
-            if (outputs.size() < run.outputKeys().size()) {
-                throw new BackendException("the model returned " + outputs.size() + " outputs but "
-                        + run.outputKeys().size() + " were given as OUTPUTS");
-            }
-            Tensor first = run.inputs().get(0);
-            run.model().stats().recordRun((System.nanoTime() - start) / 1000, first.rank() == 0 ? 1 : first.dim(0));
-            return outputs;
-        } catch (BackendException e) {
-            run.model().stats().recordError();
-            throw new CompletionException(e);
+    private static Reply stored(Keyspace keyspace, Run run, List<Tensor> outputs) {
+        if (outputs.size() < run.outputKeys().size()) {
+            return ErrorReply.err("the model returned " + outputs.size() + " outputs but " + run.outputKeys().size()
+                    + " were given as OUTPUTS");
         }
-    }
-
-    private static Reply store(Keyspace keyspace, Run run, List<Tensor> outputs) {
         synchronized (keyspace) {
             for (int i = 0; i < run.outputKeys().size(); i++) {
                 keyspace.put(run.outputKeys().get(i), new TensorValue(outputs.get(i)));

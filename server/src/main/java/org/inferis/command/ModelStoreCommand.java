@@ -4,6 +4,8 @@ import static org.inferis.command.CommandFlag.DENYOOM;
 import static org.inferis.command.CommandFlag.WRITE;
 
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.Device;
@@ -31,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class ModelStoreCommand {
     private static final Logger LOG = LoggerFactory.getLogger(ModelStoreCommand.class);
     private static final String GROUP = "ai";
+    private static final long MAX_INSTANCES = 64;
 
     private ModelStoreCommand() {
     }
@@ -42,7 +45,10 @@ final class ModelStoreCommand {
                         ModelStoreCommand::store, WRITE, DENYOOM).keys(1, 1, 1));
     }
 
-    /** AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]] BLOB chunk... */
+    /**
+     * AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]]
+     * [MAXQUEUE q] [INSTANCES k] BLOB chunk...
+     */
     private static Reply store(ClientSession client, Request request) {
         Key key = Args.key(request, 1);
         Value existing = client.server().keyspace().get(key);
@@ -75,6 +81,20 @@ final class ModelStoreCommand {
                 throw RespException.err("MINBATCHTIMEOUT specified without MINBATCHSIZE");
             }
         }
+        long maxQueue = 0;
+        long instances = 1;
+        for (boolean more = true; more; ) {
+            if (args.nextIs("MAXQUEUE")) {
+                maxQueue = unsigned(args, "Invalid argument for MAXQUEUE");
+            } else if (args.nextIs("INSTANCES")) {
+                instances = args.nextLong("Invalid argument for INSTANCES");
+                if (instances < 1 || instances > MAX_INSTANCES) {
+                    throw RespException.err("Invalid argument for INSTANCES");
+                }
+            } else {
+                more = false;
+            }
+        }
         if (args.atEnd()) {
             throw RespException.err("Insufficient arguments, missing model BLOB");
         }
@@ -89,23 +109,28 @@ final class ModelStoreCommand {
         }
         byte[] blob = concatenate(request, args.position());
         ModelOptions options = new ModelOptions(backend.name(), device.text(), tag, batchSize, minBatchSize,
-                minBatchTimeout);
+                minBatchTimeout, maxQueue, (int) instances);
         CompletableFuture<Reply> reply = client.server().scheduler()
-                .load(() -> load(backend, blob, device))
+                .load(() -> load(backend, blob, device, options.instances()))
                 .handle((model, error) -> error != null
                         ? ErrorReply.err(reason(error))
                         : install(client, key, new ModelValue(options, device, blob, model)));
         return new PendingReply(reply);
     }
 
-    private static LoadedModel load(ModelBackend backend, byte[] blob, Device device) {
+    /** Loads the model's instances; if one fails, those already loaded are freed. */
+    private static List<LoadedModel> load(ModelBackend backend, byte[] blob, Device device, int instances) {
         long start = System.nanoTime();
+        List<LoadedModel> loaded = new ArrayList<>(instances);
         try {
-            LoadedModel model = backend.load(blob, device);
-            LOG.info("Loaded {} model on {}: {} bytes in {} ms", backend.name(), device.text(), blob.length,
-                    (System.nanoTime() - start) / 1_000_000);
-            return model;
+            for (int i = 0; i < instances; i++) {
+                loaded.add(backend.load(blob, device));
+            }
+            LOG.info("Loaded {} model on {}: {} bytes, {} instance(s) in {} ms", backend.name(), device.text(),
+                    blob.length, instances, (System.nanoTime() - start) / 1_000_000);
+            return loaded;
         } catch (BackendException e) {
+            loaded.forEach(LoadedModel::close);
             LOG.warn("Could not load {} model on {} ({} bytes): {}", backend.name(), device.text(), blob.length,
                     e.getMessage());
             throw new java.util.concurrent.CompletionException(e);

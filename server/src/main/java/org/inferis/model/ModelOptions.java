@@ -1,6 +1,11 @@
 package org.inferis.model;
 
-/** What AI.MODELSTORE says of a model besides its blob; AI.MODELGET META reports it back. */
+/**
+ * What AI.MODELSTORE says of a model besides its blob; AI.MODELGET META reports it back.
+ *
+ * @param maxQueue  (ext) the most runs that may wait for the model; 0 for no limit
+ * @param instances (ext) copies of the model that run batches in parallel
+ */
 public record ModelOptions(String backend, String device, String tag, long batchSize, long minBatchSize,
-                           long minBatchTimeout) {
+                           long minBatchTimeout, long maxQueue, int instances) {
 }

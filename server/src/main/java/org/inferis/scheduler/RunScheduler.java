@@ -1,5 +1,6 @@
 package org.inferis.scheduler;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,13 +11,13 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.inferis.tensor.Tensor;
 
 /**
- * Runs model work off the I/O threads: one queue per device served by {@code threads-per-queue}
- * workers, and a separate loader so that loading a large model never delays runs or other clients.
- * Knows nothing of Netty or RESP: work goes in, a future comes out.
+ * Runs model work off the I/O threads: per-model queues whose runs are batched, served by each
+ * device's {@code threads-per-queue} workers, and loader threads so that loading a large model never
+ * delays runs or other clients. Knows nothing of Netty or RESP: a run goes in, a future comes out.
  */
 public final class RunScheduler implements AutoCloseable {
     /** A run that waited in its queue longer than its TIMEOUT and was dropped without running. */
@@ -27,8 +28,7 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     private final int threadsPerQueue;
-    private final Map<String, ExecutorService> queues = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> depths = new ConcurrentHashMap<>();
+    private final Map<String, DeviceWorkers> devices = new ConcurrentHashMap<>();
     private final ExecutorService loader = Executors.newFixedThreadPool(2, daemonThreads("inferis-loader"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             daemonThreads("inferis-run-timer"));
@@ -38,57 +38,32 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     /**
-     * Queues work on a device's queue. With {@code timeoutMillis > 0}, work still queued after that
-     * long completes with {@link TimedOutException} and never runs. Cancelling the future drops work
-     * that has not started. Exactly one of {@code work} and {@code dropped} runs, so a resource the
-     * work needs can be released in both.
+     * Queues a run of a model. With {@code timeoutMillis > 0}, a run still queued after that long completes
+     * with {@link TimedOutException} and never runs. {@code onDone} runs once the run is over, however it
+     * ended (the caller's reference on the model is released there).
+     *
+     * @throws QueueFullException when the model's queue is at MAXQUEUE; {@code onDone} is not called
      */
-    public <T> CompletableFuture<T> submit(String queue, long timeoutMillis, Supplier<T> work, Runnable dropped) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        AtomicInteger depth = depths.computeIfAbsent(queue, q -> new AtomicInteger());
-        depth.incrementAndGet();
-        AtomicBoolean leftQueue = new AtomicBoolean(); // set once: by the worker that starts it, or by the timeout
-        ScheduledFuture<?> expiry = timeoutMillis <= 0 ? null : timer.schedule(() -> {
-            if (leftQueue.compareAndSet(false, true)) {
-                dropped.run();
-                result.completeExceptionally(new TimedOutException());
-            }
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
-        queues.computeIfAbsent(queue, this::newQueue).execute(() -> {
-            depth.decrementAndGet();
-            if (!leftQueue.compareAndSet(false, true)) {
-                return; // timed out: dropped already ran
-            }
-            if (result.isDone()) {
-                dropped.run(); // cancelled while queued
-                return;
-            }
-            if (expiry != null) {
-                expiry.cancel(false);
-            }
-            try {
-                result.complete(work.get());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        return result;
+    public CompletableFuture<List<Tensor>> submit(ModelQueue queue, List<Tensor> inputs, long timeoutMillis,
+                                                  Runnable onDone) throws QueueFullException {
+        RunRequest run = new RunRequest(inputs, System.nanoTime(), onDone);
+        DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue));
+        workers.enqueue(queue, run);
+        if (timeoutMillis > 0) {
+            ScheduledFuture<?> expiry = timer.schedule(() -> {
+                if (workers.withdraw(queue, run)) {
+                    run.result.completeExceptionally(new TimedOutException());
+                    run.finished();
+                }
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            run.result.whenComplete((outputs, error) -> expiry.cancel(false));
+        }
+        return run.result;
     }
 
     /** Runs a model load on the loader threads. */
     public <T> CompletableFuture<T> load(Supplier<T> work) {
         return CompletableFuture.supplyAsync(work, loader);
-    }
-
-    /** Runs waiting in each device's queue, by queue name. */
-    public Map<String, Integer> queueDepths() {
-        Map<String, Integer> result = new java.util.TreeMap<>();
-        depths.forEach((queue, depth) -> result.put(queue, depth.get()));
-        return result;
-    }
-
-    private ExecutorService newQueue(String queue) {
-        return Executors.newFixedThreadPool(threadsPerQueue, daemonThreads("inferis-run-" + queue));
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -102,7 +77,7 @@ public final class RunScheduler implements AutoCloseable {
 
     @Override
     public void close() {
-        queues.values().forEach(ExecutorService::shutdownNow);
+        devices.values().forEach(DeviceWorkers::stop);
         loader.shutdownNow();
         timer.shutdownNow();
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.ValueType;
+import org.inferis.model.ModelValue;
 
 /** The INFO text: {@code # Section} headers and {@code field:value} lines with Redis's field names. */
 public final class InfoReport {
@@ -122,8 +123,22 @@ public final class InfoReport {
             field(text, "ai_" + name, countAndBytes[0]);
             field(text, "ai_" + name + "_bytes", countAndBytes[1]);
         }
-        server.scheduler().queueDepths().forEach((queue, depth) ->
-                field(text, "ai_queue_" + queue.toLowerCase(Locale.ROOT).replace(':', '_') + "_depth", depth));
+        long calls = 0;
+        long batches = 0;
+        long errors = 0;
+        long queued = 0;
+        Keyspace keyspace = server.keyspace();
+        for (var key : keyspace.keys(key -> keyspace.get(key) instanceof ModelValue)) {
+            ModelValue model = (ModelValue) keyspace.get(key);
+            calls += model.stats().calls();
+            batches += model.stats().batches();
+            errors += model.stats().errors();
+            queued += model.queue().depth();
+        }
+        field(text, "ai_runs", calls);
+        field(text, "ai_batches", batches);
+        field(text, "ai_run_errors", errors);
+        field(text, "ai_queue_depth", queued);
     }
 
     private static String human(long bytes) {

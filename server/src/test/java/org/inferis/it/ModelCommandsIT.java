@@ -112,12 +112,13 @@ class ModelCommandsIT {
                 Arrays.copyOfRange(blob, third, 2 * third), Arrays.copyOfRange(blob, 2 * third, blob.length)));
         List<Object> meta = Ai.array(c, "AI.MODELGET", "m", "META");
         assertEquals(List.of("backend", "TORCH", "device", "CPU", "tag", "v1", "batchsize", 4L, "minbatchsize", 2L,
-                "inputs", List.of("x"), "outputs", List.of(""), "minbatchtimeout", 10L), meta);
+                "inputs", List.of("x"), "outputs", List.of(""), "minbatchtimeout", 10L, "maxqueue", 0L, "instances", 1L),
+                meta);
         assertArrayEquals(blob, Ai.bytes(c, "AI.MODELGET", "m", "BLOB"));
         List<Object> both = Ai.array(c, "AI.MODELGET", "m", "META", "BLOB");
-        assertEquals(18, both.size());
-        assertEquals("blob", both.get(16));
-        assertEquals(18, Ai.array(c, "AI.MODELGET", "m").size());
+        assertEquals(22, both.size());
+        assertEquals("blob", both.get(20));
+        assertEquals(22, Ai.array(c, "AI.MODELGET", "m").size());
 
         assertEquals("OK", Ai.status(c, "AI.CONFIG", "MODEL_CHUNK_SIZE", 1000));
         assertEquals(1000L, Ai.integer(c, "AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"));
@@ -155,11 +156,14 @@ class ModelCommandsIT {
         assertEquals("duration", info.get(10));
         assertTrue((Long) info.get(11) > 0);
         assertEquals(List.of("samples", 6L, "calls", 4L, "errors", 1L), info.subList(12, 18));
+        assertEquals(List.of("batches", 3L, "avg_batch_size", 2.0, "queue_depth", 0L), info.subList(18, 24));
+        assertEquals(List.of("p50_us", "p99_us"), List.of(info.get(24), info.get(26)));
+        String ai = c.sync().info("ai");
+        assertTrue(ai.contains("ai_models:1\r\n") && ai.contains("ai_runs:4\r\n") && ai.contains("ai_batches:3\r\n")
+                && ai.contains("ai_run_errors:1\r\n") && ai.contains("ai_queue_depth:0\r\n"), ai);
         assertEquals("OK", Ai.status(c, "AI.INFO", "m", "RESETSTAT"));
         assertEquals(List.of("samples", 0L, "calls", 0L, "errors", 0L), Ai.array(c, "AI.INFO", "m").subList(12, 18));
         assertEquals("ERR cannot find run info for key", error("AI.INFO", "nothing"));
-        String ai = c.sync().info("ai");
-        assertTrue(ai.contains("ai_models:1\r\n") && ai.contains("ai_queue_cpu_depth:0\r\n"), ai);
     }
 
     @Test

@@ -1,0 +1,93 @@
+package org.inferis.scheduler;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.LoadedModel;
+import org.inferis.tensor.Tensor;
+
+/**
+ * Runs taken together: their inputs stacked along dim 0, one engine call, the outputs split back so
+ * each run gets exactly its own rows. A single run goes to the engine as it is.
+ */
+final class Batch {
+    static final String WRONG_BATCH_SIZE = "Model did not generate the expected batch size";
+
+    final ModelQueue queue;
+    final LoadedModel instance;
+    private final List<RunRequest> runs;
+    private final long samples;
+
+    Batch(ModelQueue queue, LoadedModel instance, List<RunRequest> runs, long samples) {
+        this.queue = queue;
+        this.instance = instance;
+        this.runs = runs;
+        this.samples = samples;
+    }
+
+    /** Completes every run of the batch, whatever happens. */
+    void execute() {
+        try {
+            runAndSplit();
+        } catch (RuntimeException e) {
+            failAll("internal error while running the batch: " + e);
+        }
+    }
+
+    private void runAndSplit() {
+        long start = System.nanoTime();
+        List<Tensor> outputs;
+        try {
+            outputs = instance.run(runs.size() == 1 ? runs.get(0).inputs : stackedInputs());
+        } catch (BackendException e) {
+            failAll(e.getMessage());
+            return;
+        }
+        long micros = (System.nanoTime() - start) / 1000;
+        if (queue.policy.batchSize() > 0) {
+            for (Tensor output : outputs) {
+                if (output.rank() == 0 || output.dim(0) != samples) {
+                    failAll(WRONG_BATCH_SIZE);
+                    return;
+                }
+            }
+        }
+        queue.stats.recordBatch(runs.size(), samples, micros);
+        long row = 0;
+        long now = System.nanoTime();
+        for (RunRequest run : runs) {
+            List<Tensor> mine = outputs;
+            if (runs.size() > 1) {
+                mine = new ArrayList<>(outputs.size());
+                for (Tensor output : outputs) {
+                    mine.add(output.slice(row, run.samples));
+                }
+                row += run.samples;
+            }
+            queue.stats.recordLatency((now - run.enqueuedNanos) / 1000);
+            run.result.complete(mine);
+            run.finished();
+        }
+    }
+
+    private List<Tensor> stackedInputs() {
+        int count = runs.get(0).inputs.size();
+        List<Tensor> stacked = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            List<Tensor> parts = new ArrayList<>(runs.size());
+            for (RunRequest run : runs) {
+                parts.add(run.inputs.get(i));
+            }
+            stacked.add(Tensor.concat(parts));
+        }
+        return stacked;
+    }
+
+    private void failAll(String reason) {
+        queue.stats.recordErrors(runs.size());
+        for (RunRequest run : runs) {
+            run.result.completeExceptionally(new BackendException(reason));
+            run.finished();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.inferis.scheduler;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.inferis.tensor.Tensor;
+
+/** One client's run waiting in a model queue: its inputs, and the future its outputs complete. */
+final class RunRequest {
+    final List<Tensor> inputs;
+    final long samples;
+    final long enqueuedNanos;
+    final CompletableFuture<List<Tensor>> result = new CompletableFuture<>();
+    private final Runnable onDone;
+    private final AtomicBoolean done = new AtomicBoolean();
+
+    RunRequest(List<Tensor> inputs, long enqueuedNanos, Runnable onDone) {
+        this.inputs = inputs;
+        Tensor first = inputs.get(0);
+        this.samples = first.rank() == 0 ? 1 : first.dim(0);
+        this.enqueuedNanos = enqueuedNanos;
+        this.onDone = onDone;
+    }
+
+    /** Whether this run may share a batch with another: same inputs but for dim 0. */
+    boolean stacksWith(RunRequest other) {
+        if (inputs.size() != other.inputs.size()) {
+            return false;
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            if (!inputs.get(i).stacksWith(other.inputs.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs the owner's release exactly once, however the run ended. */
+    void finished() {
+        if (done.compareAndSet(false, true)) {
+            onDone.run();
+        }
+    }
+}
