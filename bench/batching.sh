@@ -9,12 +9,10 @@ seconds=${SECONDS_PER_ROW:-10}
 clients=32
 models="$home/backends/src/test/resources/models"
 
-(cd "$home" && mvn -q -B -DskipTests install)
+# shellcheck source=lib.sh
+source "$home/bench/lib.sh"
 # shellcheck disable=SC2086
-"$home/bin/inferis-server" --port "$port" ${SERVER_OPTIONS:-} >/tmp/bench-batching-inferis.log 2>&1 &
-server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+start_inferis "$port" /tmp/bench-batching-inferis.log ${SERVER_OPTIONS:-}
 redis-cli -p "$port" AI.TENSORSET image FLOAT 1 1 28 28 >/dev/null
 
 load() { # load MODEL -> "ops p50_ms p99_ms"

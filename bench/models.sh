@@ -10,12 +10,10 @@ seconds=${SECONDS_PER_ROW:-8}
 models="$home/backends/src/test/resources/models"
 classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
 
-(cd "$home" && mvn -q -B -DskipTests install)
+# shellcheck source=lib.sh
+source "$home/bench/lib.sh"
 # shellcheck disable=SC2086
-"$home/bin/inferis-server" --port "$port" ${SERVER_OPTIONS:-} >/tmp/bench-models-inferis.log 2>&1 &
-server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+start_inferis "$port" /tmp/bench-models-inferis.log ${SERVER_OPTIONS:-}
 
 load() { # load CLIENTS COMMAND... -> "ops p50_ms p99_ms"
   local clients=$1; shift

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.inferis.backend.Fixtures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,11 +32,7 @@ class BatchingIT {
     }
 
     private void store(String key, String file, Object... options) {
-        List<Object> args = new ArrayList<>(List.of(key, file.endsWith(".pt") ? "TORCH" : "ONNX", "CPU"));
-        args.addAll(List.of(options));
-        args.add("BLOB");
-        args.add(Fixtures.model(file));
-        assertEquals("OK", Ai.status(c, "AI.MODELSTORE", args.toArray()));
+        TestModels.store(c, key, file, options);
     }
 
     private static RedisFuture<String> runAsync(String model, String input, String output, Object... extra) {
@@ -161,18 +156,11 @@ class BatchingIT {
         assertEquals("PONG", c.sync().ping());
     }
 
-    /** Occupies the single CPU worker with a large CNN batch. */
-    private RedisFuture<String> occupyTheWorker() {
-        store("cnn", "mnist_cnn.pt");
-        Ai.status(c, "AI.TENSORSET", "big", "FLOAT", 6000, 1, 28, 28);
-        return runAsync("cnn", "big", "big-out");
-    }
-
     @Test
     void aFullQueueAnswersBusyAtOnce() throws Exception {
         store("limited", "linear_relu.onnx", "MAXQUEUE", 2);
         row("x", 1);
-        RedisFuture<String> slow = occupyTheWorker();
+        RedisFuture<String> slow = TestModels.occupyTheWorker(server, c);
         Thread.sleep(30);
         List<RedisFuture<String>> queued = List.of(runAsync("limited", "x", "y1"), runAsync("limited", "x", "y2"));
         Thread.sleep(30);

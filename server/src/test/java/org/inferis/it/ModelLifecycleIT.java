@@ -35,21 +35,13 @@ class ModelLifecycleIT {
     void setUp() {
         c = server.connect(ProtocolVersion.RESP2);
         c.sync().flushall();
-        Ai.status(c, "AI.MODELSTORE", "cnn", "TORCH", "CPU", "BLOB", Fixtures.model("mnist_cnn.pt"));
-        Ai.status(c, "AI.MODELSTORE", "add", "ONNX", "CPU", "BLOB", Fixtures.model("add_mul.onnx"));
-        Ai.status(c, "AI.TENSORSET", "big", "FLOAT", 6000, 1, 28, 28);
+        TestModels.store(c, "add", "add_mul.onnx");
         Ai.status(c, "AI.TENSORSET", "a", "FLOAT", 2, 2, "VALUES", 1, 2, 3, 4);
-    }
-
-    /** Occupies the single CPU worker with a large CNN batch. */
-    private RedisFuture<String> slowRun() {
-        return Ai.statusAsync(server.connect(ProtocolVersion.RESP2), "AI.MODELEXECUTE", "cnn", "INPUTS", 1, "big",
-                "OUTPUTS", 1, "big-out");
     }
 
     @Test
     void queuedRunsOutliveADeletedModel() throws Exception {
-        RedisFuture<String> slow = slowRun();
+        RedisFuture<String> slow = TestModels.occupyTheWorker(server, c);
         List<RedisFuture<String>> queued = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             queued.add(Ai.statusAsync(server.connect(ProtocolVersion.RESP2),
@@ -65,8 +57,8 @@ class ModelLifecycleIT {
                 () -> Ai.status(c, "AI.MODELEXECUTE", "add", "INPUTS", "2", "a", "a", "OUTPUTS", "2", "s", "p"))
                 .getMessage());
         // the same with FLUSHALL and with a replacing MODELSTORE
-        Ai.status(c, "AI.MODELSTORE", "add", "ONNX", "CPU", "BLOB", Fixtures.model("add_mul.onnx"));
-        slow = slowRun();
+        TestModels.store(c, "add", "add_mul.onnx");
+        slow = TestModels.occupyTheWorker(server, c);
         RedisFuture<String> behindFlush = Ai.statusAsync(server.connect(ProtocolVersion.RESP2),
                 "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p");
         Thread.sleep(50);
@@ -79,7 +71,7 @@ class ModelLifecycleIT {
 
     @Test
     void timeoutExpiringInTheQueueAnswersTimedout() throws Exception {
-        RedisFuture<String> slow = slowRun();
+        RedisFuture<String> slow = TestModels.occupyTheWorker(server, c);
         Thread.sleep(20);
         long start = System.nanoTime();
         assertEquals("TIMEDOUT", Ai.status(c, "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p",
@@ -167,7 +159,7 @@ class ModelLifecycleIT {
 
     @Test
     void aHundredThousandRunsLeaveTheResidentSetFlat() throws Exception {
-        Ai.status(c, "AI.MODELSTORE", "add-torch", "TORCH", "CPU", "BLOB", Fixtures.model("add_mul.pt"));
+        TestModels.store(c, "add-torch", "add_mul.pt");
         runMany(10_000); // warm up: JIT, allocator pools, engine caches
         long before = rssKilobytes();
         runMany(100_000);

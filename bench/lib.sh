@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Shared by the benchmark scripts: build, start Inferis on a port and stop it on exit.
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# start_inferis PORT LOGFILE [options...]: builds if needed, starts the server, waits until it answers.
+start_inferis() {
+  local port=$1 log=$2
+  shift 2
+  (cd "$home" && mvn -q -B -DskipTests install)
+  "$home/bin/inferis-server" --port "$port" "$@" >"$log" 2>&1 &
+  inferis_pid=$!
+  trap 'kill $inferis_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && return; sleep 0.2; done
+  echo "Inferis did not start; see $log" >&2
+  exit 1
+}
