@@ -10,8 +10,17 @@ public final class BackendException extends Exception {
         super(message, cause);
     }
 
-    /** The first line of an engine's message (libtorch appends stack traces). */
+    /**
+     * The line of an engine's message that says what went wrong: the TorchScript interpreter's
+     * {@code RuntimeError: ...} line when there is one, else the first line (libtorch appends traces).
+     */
     public static String firstLine(Throwable error) {
+        for (String line : String.valueOf(error.getMessage()).split("\n")) {
+            String trimmed = line.trim();
+            if (trimmed.startsWith("RuntimeError: ")) {
+                return trimmed.substring("RuntimeError: ".length());
+            }
+        }
         String message = String.valueOf(error.getMessage());
         int newline = message.indexOf('\n');
         return (newline < 0 ? message : message.substring(0, newline)).trim();

@@ -5,10 +5,14 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.Device;
 import org.inferis.backend.EngineOptions;
 import org.inferis.backend.LoadedModel;
+import org.inferis.backend.LoadedScript;
 import org.inferis.backend.ModelBackend;
 
 /** TorchScript models on libtorch, through DJL's PyTorch engine, loaded from bytes. */
@@ -25,7 +29,10 @@ public final class TorchBackend implements ModelBackend {
         return "TORCH";
     }
 
-    /** Starts libtorch once (about two seconds), applying the thread options before any work runs. */
+    /** libtorch's thread pools are per process and can be sized only once, before any work runs. */
+    private static final AtomicBoolean THREADS_CONFIGURED = new AtomicBoolean();
+
+    /** Starts libtorch once (about two seconds), applying the thread options first. */
     private Engine engine() {
         Engine started = engine;
         if (started == null) {
@@ -33,11 +40,13 @@ public final class TorchBackend implements ModelBackend {
                 started = engine;
                 if (started == null) {
                     started = Engine.getEngine("PyTorch");
-                    if (options.intraOpThreads() > 0) {
-                        JniUtils.setNumThreads(options.intraOpThreads());
-                    }
-                    if (options.interOpThreads() > 0) {
-                        JniUtils.setNumInteropThreads(options.interOpThreads());
+                    if (THREADS_CONFIGURED.compareAndSet(false, true)) {
+                        if (options.intraOpThreads() > 0) {
+                            JniUtils.setNumThreads(options.intraOpThreads());
+                        }
+                        if (options.interOpThreads() > 0) {
+                            JniUtils.setNumInteropThreads(options.interOpThreads());
+                        }
                     }
                     engine = started;
                 }
@@ -46,8 +55,56 @@ public final class TorchBackend implements ModelBackend {
         return started;
     }
 
+    /**
+     * Compiles TorchScript source; every entry point must exist and take
+     * {@code (tensors: List[Tensor], keys: List[str], args: List[str])}, as RedisAI requires.
+     */
+    public LoadedScript compile(String source, List<String> entryPoints, Device device) throws BackendException {
+        Map<String, ScriptSource.Function> functions = ScriptSource.functions(source);
+        for (String entryPoint : entryPoints) {
+            ScriptSource.Function function = functions.get(entryPoint);
+            if (function == null) {
+                throw new BackendException("Function " + entryPoint + " does not exist in the given script.");
+            }
+            if (function.parameters().size() != 3) {
+                throw new BackendException("Wrong number of inputs in function " + entryPoint + ". Expected 3 but was "
+                        + function.parameters().size());
+            }
+            if (!function.takesExecuteLists()) {
+                throw new BackendException("Wrong inputs type in function " + entryPoint + ". Expected signature "
+                        + "similar to: def " + entryPoint + "(tensors: List[Tensor], keys: List[str], args: List[str])");
+            }
+        }
+        PtNDManager manager = newManager(device);
+        try {
+            PtSymbolBlock block = JniUtils.loadModule(manager,
+                    new ByteArrayInputStream(ScriptSource.archive(source, functions)), true, false);
+            return new TorchScript(manager, block, functions);
+        } catch (Exception | UnsatisfiedLinkError e) {
+            manager.close();
+            throw new BackendException(compileError(e), e);
+        }
+    }
+
+    /** libtorch's compile error, with the line, less the generated wrapper's noise. */
+    private static String compileError(Throwable error) {
+        String message = String.valueOf(error.getMessage()).replace("__torch__.", "");
+        return message.replaceAll("\\s+", " ").trim();
+    }
+
     @Override
     public LoadedModel load(byte[] blob, Device device) throws BackendException {
+        PtNDManager manager = newManager(device);
+        try {
+            PtSymbolBlock block = JniUtils.loadModule(manager, new ByteArrayInputStream(blob), true, false);
+            return new TorchModel(manager, block, TorchScriptSignature.read(blob));
+        } catch (Exception | UnsatisfiedLinkError e) {
+            manager.close();
+            throw new BackendException("could not load TORCH model: " + BackendException.firstLine(e), e);
+        }
+    }
+
+    private PtNDManager newManager(Device device) throws BackendException {
         Engine torch = engine();
         ai.djl.Device target = ai.djl.Device.cpu();
         if (device.gpu()) {
@@ -58,13 +115,6 @@ public final class TorchBackend implements ModelBackend {
             }
             target = ai.djl.Device.gpu(device.index());
         }
-        PtNDManager manager = (PtNDManager) torch.newBaseManager(target);
-        try {
-            PtSymbolBlock block = JniUtils.loadModule(manager, new ByteArrayInputStream(blob), true, false);
-            return new TorchModel(manager, block, TorchScriptSignature.read(blob));
-        } catch (Exception | UnsatisfiedLinkError e) {
-            manager.close();
-            throw new BackendException("could not load TORCH model: " + BackendException.firstLine(e), e);
-        }
+        return (PtNDManager) torch.newBaseManager(target);
     }
 }

@@ -72,7 +72,7 @@ record TorchScriptSignature(List<String> inputs, List<String> outputs) {
     }
 
     /** Splits on commas outside brackets: {@code a: Tensor, b: Tuple[Tensor, Tensor]} is two parts. */
-    private static List<String> splitTopLevel(String text) {
+    static List<String> splitTopLevel(String text) {
         List<String> parts = new ArrayList<>();
         int depth = 0;
         int start = 0;

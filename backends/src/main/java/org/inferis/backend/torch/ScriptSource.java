@@ -1,0 +1,136 @@
+package org.inferis.backend.torch;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Turns TorchScript source (top-level functions, as AI.SCRIPTSTORE takes it) into a TorchScript archive
+ * that libtorch compiles when it loads it: the functions stay at top level of {@code code/__torch__.py},
+ * calls between them are qualified ({@code __torch__.f(...)}, which that file requires), and a module
+ * class gets one method per function that forwards to it. Functions taking
+ * {@code (List[Tensor], List[str], List[str])} are forwarded {@code tensors[1:], keys[1:], args[1:]}:
+ * the caller prepends a placeholder to each list, since DJL cannot pass an empty list.
+ */
+final class ScriptSource {
+    static final String MODULE = "InferisScript";
+    private static final Pattern DEF = Pattern.compile("^def\\s+(\\w+)\\s*\\((.*?)\\)\\s*(?:->\\s*([^:]+?))?\\s*:",
+            Pattern.MULTILINE | Pattern.DOTALL);
+    private static final Pattern IMPORT = Pattern.compile("^(import|from)\\s[^\\n]*$", Pattern.MULTILINE);
+
+    /** A top-level function: its name and parameters as (name, type) pairs, untyped ones being Tensor. */
+    record Function(String name, List<String[]> parameters) {
+        boolean takesExecuteLists() {
+            return parameters.size() == 3 && type(0).equals("List[Tensor]") && type(1).equals("List[str]")
+                    && type(2).equals("List[str]");
+        }
+
+        private String type(int index) {
+            return parameters.get(index)[1].replace(" ", "");
+        }
+    }
+
+    private ScriptSource() {
+    }
+
+    static Map<String, Function> functions(String source) {
+        Map<String, Function> functions = new LinkedHashMap<>();
+        Matcher def = DEF.matcher(source);
+        while (def.find()) {
+            List<String[]> parameters = new ArrayList<>();
+            for (String parameter : TorchScriptSignature.splitTopLevel(def.group(2))) {
+                String text = parameter.trim();
+                if (text.isEmpty()) {
+                    continue;
+                }
+                int equals = text.indexOf('=');
+                if (equals >= 0) {
+                    text = text.substring(0, equals).trim();
+                }
+                int colon = text.indexOf(':');
+                parameters.add(colon < 0 ? new String[] {text, "Tensor"}
+                        : new String[] {text.substring(0, colon).trim(), text.substring(colon + 1).trim()});
+            }
+            functions.put(def.group(1), new Function(def.group(1), parameters));
+        }
+        return functions;
+    }
+
+    /** The archive bytes for the source. */
+    static byte[] archive(String source, Map<String, Function> functions) {
+        StringBuilder code = new StringBuilder(qualifyCalls(IMPORT.matcher(source).replaceAll(""), functions));
+        code.append("\n\nclass ").append(MODULE).append("(Module):\n")
+                .append("  __parameters__ = []\n  __buffers__ = []\n  training : bool\n");
+        for (Function function : functions.values()) {
+            code.append("  def ").append(function.name()).append("(self: __torch__.").append(MODULE);
+            List<String> names = new ArrayList<>();
+            for (String[] parameter : function.parameters()) {
+                code.append(",\n    ").append(parameter[0]).append(": ").append(parameter[1]);
+                names.add(function.takesExecuteLists() ? parameter[0] + "[1:]" : parameter[0]);
+            }
+            code.append("):\n    return __torch__.").append(function.name()).append('(')
+                    .append(String.join(", ", names)).append(")\n");
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            entry(zip, "archive/data.pkl", dataPickle());
+            entry(zip, "archive/code/__torch__.py", code.toString().getBytes(StandardCharsets.UTF_8));
+            entry(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+            entry(zip, "archive/version", "3".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** {@code f(} becomes {@code __torch__.f(} for the script's own functions, except in their {@code def}. */
+    private static String qualifyCalls(String source, Map<String, Function> functions) {
+        if (functions.isEmpty()) {
+            return source;
+        }
+        Pattern call = Pattern.compile("(?<![\\w.])(" + String.join("|", functions.keySet()) + ")\\s*\\(");
+        Matcher matcher = call.matcher(source);
+        StringBuilder out = new StringBuilder();
+        while (matcher.find()) {
+            int lineStart = source.lastIndexOf('\n', matcher.start()) + 1;
+            boolean definition = source.substring(lineStart, matcher.start()).trim().equals("def");
+            matcher.appendReplacement(out, Matcher.quoteReplacement(
+                    definition ? matcher.group() : "__torch__." + matcher.group()));
+        }
+        matcher.appendTail(out);
+        return out.toString();
+    }
+
+    /** A pickle (protocol 2) of a {@code __torch__.InferisScript} whose state is {@code {"training": False}}. */
+    private static byte[] dataPickle() {
+        ByteArrayOutputStream pickle = new ByteArrayOutputStream();
+        pickle.write(0x80);
+        pickle.write(2);
+        pickle.writeBytes(("c__torch__\n" + MODULE + "\nq\0)\u0081}(X").getBytes(StandardCharsets.ISO_8859_1));
+        pickle.writeBytes(new byte[] {8, 0, 0, 0});
+        pickle.writeBytes("trainingq\u0001\u0089ubq\u0002.".getBytes(StandardCharsets.ISO_8859_1));
+        return pickle.toByteArray();
+    }
+
+    private static void entry(ZipOutputStream zip, String name, byte[] data) throws IOException {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        entry.setCrc(crc.getValue());
+        zip.putNextEntry(entry);
+        zip.write(data);
+        zip.closeEntry();
+    }
+}

@@ -1,0 +1,71 @@
+package org.inferis.backend.torch;
+
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.DirectStaging;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
+
+/** Our tensors into libtorch (read in place from staged memory) and back out (copied once, to the heap). */
+final class TorchTensors {
+    private TorchTensors() {
+    }
+
+    /** Native views of the tensors, owned by {@code manager}; valid until this thread stages again. */
+    static List<PtNDArray> in(PtNDManager manager, List<Tensor> tensors) throws BackendException {
+        List<ByteBuffer> staged = DirectStaging.stage(tensors);
+        List<PtNDArray> arrays = new ArrayList<>(tensors.size());
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor tensor = tensors.get(i);
+            arrays.add(JniUtils.createNdFromByteBuffer(manager, staged.get(i), new Shape(tensor.shape()),
+                    toDjl(tensor.dtype()), SparseFormat.DENSE, manager.getDevice()));
+        }
+        return arrays;
+    }
+
+    static Tensor out(PtNDArray array) throws BackendException {
+        return new Tensor(fromDjl(array.getDataType()), array.getShape().getShape(), JniUtils.getByteBuffer(array, false));
+    }
+
+    static DataType toDjl(DType dtype) throws BackendException {
+        return switch (dtype) {
+            case FLOAT -> DataType.FLOAT32;
+            case DOUBLE -> DataType.FLOAT64;
+            case FLOAT16 -> DataType.FLOAT16;
+            case BFLOAT16 -> DataType.BFLOAT16;
+            case INT8 -> DataType.INT8;
+            case INT16 -> DataType.INT16;
+            case INT32 -> DataType.INT32;
+            case INT64 -> DataType.INT64;
+            case UINT8 -> DataType.UINT8;
+            case UINT16 -> DataType.UINT16;
+            case BOOL -> DataType.BOOLEAN;
+            case STRING -> throw new BackendException("TorchScript does not take STRING tensors");
+        };
+    }
+
+    static DType fromDjl(DataType type) throws BackendException {
+        return switch (type) {
+            case FLOAT32 -> DType.FLOAT;
+            case FLOAT64 -> DType.DOUBLE;
+            case FLOAT16 -> DType.FLOAT16;
+            case BFLOAT16 -> DType.BFLOAT16;
+            case INT8 -> DType.INT8;
+            case INT16 -> DType.INT16;
+            case INT32 -> DType.INT32;
+            case INT64 -> DType.INT64;
+            case UINT8 -> DType.UINT8;
+            case UINT16 -> DType.UINT16;
+            case BOOLEAN -> DType.BOOL;
+            default -> throw new BackendException("the model returned a " + type + " tensor, which has no tensor type here");
+        };
+    }
+}
