@@ -6,7 +6,9 @@ import static org.inferis.command.CommandFlag.READONLY;
 import java.util.List;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
+import org.inferis.model.ExecutableValue;
 import org.inferis.model.ModelValue;
+import org.inferis.model.ScriptValue;
 import org.inferis.scheduler.RunStats;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
@@ -40,29 +42,33 @@ final class AiAdminCommands {
             throw Args.syntaxError();
         }
         Keyspace keyspace = client.server().keyspace();
-        if (!(keyspace.get(Args.key(request, 1)) instanceof ModelValue model)) {
+        if (!(keyspace.get(Args.key(request, 1)) instanceof ExecutableValue value)) {
             return ErrorReply.err("cannot find run info for key");
         }
-        RunStats stats = model.stats();
+        RunStats stats = value.stats();
         if (request.size() == 3) {
             stats.reset();
             return SimpleStringReply.OK;
         }
+        boolean isModel = value instanceof ModelValue;
+        String tag = isModel ? ((ModelValue) value).options().tag() : ((ScriptValue) value).tag();
+        String device = isModel ? ((ModelValue) value).options().device() : ((ScriptValue) value).device();
         return new ArrayReply(List.of(
                 BulkReply.of("key"), BulkReply.of(request.bytes(1)),
-                BulkReply.of("type"), BulkReply.of("MODEL"),
-                BulkReply.of("backend"), BulkReply.of(model.options().backend()),
-                BulkReply.of("device"), BulkReply.of(model.options().device()),
-                BulkReply.of("tag"), BulkReply.of(model.options().tag()),
+                BulkReply.of("type"), BulkReply.of(isModel ? "MODEL" : "SCRIPT"),
+                BulkReply.of("backend"), BulkReply.of(isModel ? ((ModelValue) value).options().backend() : "TORCH"),
+                BulkReply.of("device"), BulkReply.of(device),
+                BulkReply.of("tag"), BulkReply.of(tag),
                 BulkReply.of("duration"), IntegerReply.of(stats.durationMicros()),
-                BulkReply.of("samples"), IntegerReply.of(stats.samples()),
+                // scripts report -1 samples, as in RedisAI
+                BulkReply.of("samples"), IntegerReply.of(isModel ? stats.samples() : -1),
                 BulkReply.of("calls"), IntegerReply.of(stats.calls()),
                 BulkReply.of("errors"), IntegerReply.of(stats.errors()),
                 // (ext) after RedisAI's fields
                 BulkReply.of("batches"), IntegerReply.of(stats.batches()),
                 BulkReply.of("avg_batch_size"), new DoubleReply(stats.batches() == 0 ? 0
                         : Math.round(100.0 * stats.samples() / stats.batches()) / 100.0),
-                BulkReply.of("queue_depth"), IntegerReply.of(model.queue().depth()),
+                BulkReply.of("queue_depth"), IntegerReply.of(value.queue().depth()),
                 BulkReply.of("p50_us"), IntegerReply.of(stats.latencyPercentile(0.50)),
                 BulkReply.of("p99_us"), IntegerReply.of(stats.latencyPercentile(0.99))));
     }

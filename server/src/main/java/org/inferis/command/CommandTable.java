@@ -67,6 +67,8 @@ public final class CommandTable {
         ModelStoreCommand.register(table);
         ModelCommands.register(table);
         ModelExecuteCommand.register(table);
+        ScriptCommands.register(table);
+        ScriptExecuteCommand.register(table);
         AiAdminCommands.register(table);
         return table;
     }

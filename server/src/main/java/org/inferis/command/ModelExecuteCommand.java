@@ -5,23 +5,14 @@ import static org.inferis.command.CommandFlag.WRITE;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import org.inferis.backend.BackendException;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
-import org.inferis.keyspace.TensorValue;
-import org.inferis.keyspace.Value;
-import org.inferis.keyspace.WrongTypeException;
 import org.inferis.model.ModelValue;
-import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
-import org.inferis.resp.SimpleStringReply;
 import org.inferis.scheduler.QueueFullException;
-import org.inferis.scheduler.RunScheduler;
 import org.inferis.server.ClientSession;
 import org.inferis.tensor.Tensor;
 
@@ -30,8 +21,6 @@ import org.inferis.tensor.Tensor;
  * lock, the run goes to the model's device queue, and the outputs are stored when it finishes.
  */
 final class ModelExecuteCommand {
-    static final Reply TIMEDOUT = new SimpleStringReply("TIMEDOUT");
-    static final Reply BUSY = new ErrorReply("BUSY model queue is full");
     private static final String GROUP = "ai";
 
     /** A parsed run: the model, its input tensors and where the outputs go. */
@@ -62,7 +51,7 @@ final class ModelExecuteCommand {
         }
         List<Key> outputKeys = keys(args, model.model().outputNames().size(), "output", "OUTPUTS");
         long timeout = timeout(args);
-        return submit(client, new Run(model, tensors(keyspace, inputKeys), checkedOutputs(keyspace, outputKeys),
+        return submit(client, new Run(model, RunReplies.tensors(keyspace, inputKeys), RunReplies.checkedOutputs(keyspace, outputKeys),
                 timeout));
     }
 
@@ -92,7 +81,7 @@ final class ModelExecuteCommand {
         }
         checkCount(model.model().inputNames().size(), inputKeys.size(), "INPUTS");
         checkCount(model.model().outputNames().size(), outputKeys.size(), "OUTPUTS");
-        return submit(client, new Run(model, tensors(keyspace, inputKeys), checkedOutputs(keyspace, outputKeys),
+        return submit(client, new Run(model, RunReplies.tensors(keyspace, inputKeys), RunReplies.checkedOutputs(keyspace, outputKeys),
                 timeout));
     }
 
@@ -148,28 +137,6 @@ final class ModelExecuteCommand {
         return timeout;
     }
 
-    private static List<Tensor> tensors(Keyspace keyspace, List<Key> keys) {
-        List<Tensor> tensors = new ArrayList<>(keys.size());
-        for (Key key : keys) {
-            TensorValue value = keyspace.get(key, TensorValue.class);
-            if (value == null) {
-                throw RespException.err("tensor key is empty or in a different shard");
-            }
-            tensors.add(value.tensor());
-        }
-        return tensors;
-    }
-
-    private static List<Key> checkedOutputs(Keyspace keyspace, List<Key> keys) {
-        for (Key key : keys) {
-            Value value = keyspace.get(key);
-            if (value != null && !(value instanceof TensorValue)) {
-                throw new WrongTypeException();
-            }
-        }
-        return keys;
-    }
-
     private static Reply submit(ClientSession client, Run run) {
         ModelValue model = run.model();
         if (!model.acquire()) {
@@ -181,34 +148,11 @@ final class ModelExecuteCommand {
                     model::release);
         } catch (QueueFullException e) {
             model.release();
-            return BUSY;
+            return RunReplies.BUSY;
         }
         return new PendingReply(outputs.handle((tensors, error) -> error == null
-                ? stored(client.server().keyspace(), run, tensors)
-                : failure(error)));
+                ? RunReplies.stored(client.server().keyspace(), run.outputKeys(), tensors)
+                : RunReplies.failure(error)));
     }
 
-    private static Reply stored(Keyspace keyspace, Run run, List<Tensor> outputs) {
-        if (outputs.size() < run.outputKeys().size()) {
-            return ErrorReply.err("the model returned " + outputs.size() + " outputs but " + run.outputKeys().size()
-                    + " were given as OUTPUTS");
-        }
-        synchronized (keyspace) {
-            for (int i = 0; i < run.outputKeys().size(); i++) {
-                keyspace.put(run.outputKeys().get(i), new TensorValue(outputs.get(i)));
-            }
-        }
-        return SimpleStringReply.OK;
-    }
-
-    private static Reply failure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof RunScheduler.TimedOutException) {
-            return TIMEDOUT;
-        }
-        if (cause instanceof CancellationException) {
-            return null; // the client has gone; nobody to answer
-        }
-        return cause instanceof BackendException ? ErrorReply.err(cause.getMessage()) : ErrorReply.err(cause.toString());
-    }
 }

@@ -3,7 +3,6 @@ package org.inferis.scheduler;
 import java.util.ArrayList;
 import java.util.List;
 import org.inferis.backend.BackendException;
-import org.inferis.backend.LoadedModel;
 import org.inferis.tensor.Tensor;
 
 /**
@@ -14,11 +13,11 @@ final class Batch {
     static final String WRONG_BATCH_SIZE = "Model did not generate the expected batch size";
 
     final ModelQueue queue;
-    final LoadedModel instance;
+    final Runner instance;
     private final List<RunRequest> runs;
     private final long samples;
 
-    Batch(ModelQueue queue, LoadedModel instance, List<RunRequest> runs, long samples) {
+    Batch(ModelQueue queue, Runner instance, List<RunRequest> runs, long samples) {
         this.queue = queue;
         this.instance = instance;
         this.runs = runs;
@@ -38,7 +37,9 @@ final class Batch {
         long start = System.nanoTime();
         List<Tensor> outputs;
         try {
-            outputs = instance.run(runs.size() == 1 ? runs.get(0).inputs : stackedInputs());
+            RunRequest single = runs.size() == 1 ? runs.get(0) : null;
+            outputs = single == null ? instance.run(stackedInputs())
+                    : (single.call != null ? single.call : instance).run(single.inputs);
         } catch (BackendException e) {
             failAll(e.getMessage());
             return;

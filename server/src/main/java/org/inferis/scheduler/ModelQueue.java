@@ -4,11 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.inferis.backend.LoadedModel;
 
 /**
- * The runs waiting for one model, and the model's idle instances. Decides when and which queued runs
- * form the next batch. Guarded by its device's lock.
+ * The runs waiting for one model (or script), and its idle instances. Decides when and which queued
+ * runs form the next batch. Guarded by its device's lock.
  */
 public final class ModelQueue {
     /** How a model's runs are grouped: RedisAI's BATCHSIZE / MINBATCHSIZE / MINBATCHTIMEOUT, and MAXQUEUE. */
@@ -19,14 +18,14 @@ public final class ModelQueue {
     final Policy policy;
     final RunStats stats = new RunStats();
     final ArrayDeque<RunRequest> waiting = new ArrayDeque<>();
-    private final ArrayDeque<LoadedModel> idleInstances;
+    private final ArrayDeque<Runner> idleInstances;
     /** The device serving this queue, once a run was queued; set under its lock. */
     DeviceWorkers workers;
     /** Set when the model is deleted or replaced: what is queued runs without waiting for MINBATCHSIZE. */
     private volatile boolean draining;
 
-    /** @param instances copies of the model; each runs one batch at a time */
-    public ModelQueue(String device, Policy policy, List<LoadedModel> instances) {
+    /** @param instances copies of the model (each runs one batch at a time), or slots for concurrent script calls */
+    public ModelQueue(String device, Policy policy, List<Runner> instances) {
         this.device = device;
         this.policy = policy;
         this.idleInstances = new ArrayDeque<>(instances);
@@ -104,7 +103,7 @@ public final class ModelQueue {
         }
     }
 
-    void returnInstance(LoadedModel instance) {
+    void returnInstance(Runner instance) {
         idleInstances.add(instance);
     }
 

@@ -10,14 +10,17 @@ final class RunRequest {
     final List<Tensor> inputs;
     final long samples;
     final long enqueuedNanos;
+    /** The request's own call (a script function with its keys and args), or null to use the queue's instance. */
+    final Runner call;
     final CompletableFuture<List<Tensor>> result = new CompletableFuture<>();
     private final Runnable onDone;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    RunRequest(List<Tensor> inputs, long enqueuedNanos, Runnable onDone) {
+    RunRequest(List<Tensor> inputs, Runner call, long enqueuedNanos, Runnable onDone) {
         this.inputs = inputs;
-        Tensor first = inputs.get(0);
-        this.samples = first.rank() == 0 ? 1 : first.dim(0);
+        this.call = call;
+        Tensor first = inputs.isEmpty() ? null : inputs.get(0);
+        this.samples = first == null || first.rank() == 0 ? 1 : first.dim(0);
         this.enqueuedNanos = enqueuedNanos;
         this.onDone = onDone;
     }

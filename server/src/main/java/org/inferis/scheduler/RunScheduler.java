@@ -46,7 +46,17 @@ public final class RunScheduler implements AutoCloseable {
      */
     public CompletableFuture<List<Tensor>> submit(ModelQueue queue, List<Tensor> inputs, long timeoutMillis,
                                                   Runnable onDone) throws QueueFullException {
-        RunRequest run = new RunRequest(inputs, System.nanoTime(), onDone);
+        return submit(queue, new RunRequest(inputs, null, System.nanoTime(), onDone), timeoutMillis);
+    }
+
+    /** Queues one call of its own (a script function), never batched, on the queue's device; as above otherwise. */
+    public CompletableFuture<List<Tensor>> submitCall(ModelQueue queue, List<Tensor> inputs, Runner call,
+                                                      long timeoutMillis, Runnable onDone) throws QueueFullException {
+        return submit(queue, new RunRequest(inputs, call, System.nanoTime(), onDone), timeoutMillis);
+    }
+
+    private CompletableFuture<List<Tensor>> submit(ModelQueue queue, RunRequest run, long timeoutMillis)
+            throws QueueFullException {
         DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue));
         workers.enqueue(queue, run);
         if (timeoutMillis > 0) {

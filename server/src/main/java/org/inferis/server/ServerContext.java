@@ -26,6 +26,7 @@ public final class ServerContext {
     private final BlockedPops blockedPops = new BlockedPops();
     private final RunScheduler scheduler;
     private final Map<String, ModelBackend> backends;
+    private final TorchBackend torch;
     private final long startedAt;
     private final Runnable shutdown;
     private volatile int port;
@@ -37,7 +38,8 @@ public final class ServerContext {
         this.scheduler = new RunScheduler(config.getInt("threads-per-queue"));
         EngineOptions engineOptions = new EngineOptions(config.getInt("intra-op-parallelism"),
                 config.getInt("inter-op-parallelism"));
-        this.backends = Map.of("TORCH", new TorchBackend(engineOptions), "ONNX", new OnnxBackend(engineOptions));
+        this.torch = new TorchBackend(engineOptions);
+        this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions));
         this.shutdown = shutdown;
     }
 
@@ -68,6 +70,11 @@ public final class ServerContext {
     /** The backend named (any case), or null when this server has none of that name. */
     public ModelBackend backend(String name) {
         return backends.get(name.toUpperCase(Locale.ROOT));
+    }
+
+    /** The engine that compiles TorchScript scripts. */
+    public TorchBackend scriptEngine() {
+        return torch;
     }
 
     public BlockedPops blockedPops() {

@@ -29,6 +29,8 @@ public final class TorchBackend implements ModelBackend {
         return "TORCH";
     }
 
+    private static final java.util.regex.Pattern REDIS_CALLS = java.util.regex.Pattern.compile("\\bredis(AI)?\\.\\w+\\s*\\(");
+
     /** libtorch's thread pools are per process and can be sized only once, before any work runs. */
     private static final AtomicBoolean THREADS_CONFIGURED = new AtomicBoolean();
 
@@ -60,6 +62,10 @@ public final class TorchBackend implements ModelBackend {
      * {@code (tensors: List[Tensor], keys: List[str], args: List[str])}, as RedisAI requires.
      */
     public LoadedScript compile(String source, List<String> entryPoints, Device device) throws BackendException {
+        if (REDIS_CALLS.matcher(source).find()) {
+            throw new BackendException("the script calls redis.* or redisAI.*, which need RedisAI's native "
+                    + "TorchScript extensions; Inferis does not provide them");
+        }
         Map<String, ScriptSource.Function> functions = ScriptSource.functions(source);
         for (String entryPoint : entryPoints) {
             ScriptSource.Function function = functions.get(entryPoint);
@@ -86,10 +92,16 @@ public final class TorchBackend implements ModelBackend {
         }
     }
 
-    /** libtorch's compile error, with the line, less the generated wrapper's noise. */
+    /** libtorch's compile error with its line (the user's code comes first in the file), without the wrapper's trace. */
     private static String compileError(Throwable error) {
-        String message = String.valueOf(error.getMessage()).replace("__torch__.", "");
-        return message.replaceAll("\\s+", " ").trim();
+        StringBuilder text = new StringBuilder();
+        for (String line : String.valueOf(error.getMessage()).split("\n")) {
+            if (line.contains("is being compiled since it was called from")) {
+                break;
+            }
+            text.append(line.replace("code/__torch__.py", "script").replace("__torch__.", "")).append(' ');
+        }
+        return text.toString().replaceAll("\\s+", " ").trim();
     }
 
     @Override

@@ -1,0 +1,77 @@
+package org.inferis.command;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import org.inferis.backend.BackendException;
+import org.inferis.keyspace.Key;
+import org.inferis.keyspace.Keyspace;
+import org.inferis.keyspace.TensorValue;
+import org.inferis.keyspace.Value;
+import org.inferis.keyspace.WrongTypeException;
+import org.inferis.resp.ErrorReply;
+import org.inferis.resp.Reply;
+import org.inferis.resp.RespException;
+import org.inferis.resp.SimpleStringReply;
+import org.inferis.scheduler.RunScheduler;
+import org.inferis.tensor.Tensor;
+
+/** What model and script runs share: their input tensors, output keys, and replies once they end. */
+final class RunReplies {
+    static final Reply TIMEDOUT = new SimpleStringReply("TIMEDOUT");
+    static final Reply BUSY = new ErrorReply("BUSY model queue is full");
+
+    private RunReplies() {
+    }
+
+    /** The tensors under the keys, or RedisAI's error for a missing one. */
+    static List<Tensor> tensors(Keyspace keyspace, List<Key> keys) {
+        List<Tensor> tensors = new ArrayList<>(keys.size());
+        for (Key key : keys) {
+            TensorValue value = keyspace.get(key, TensorValue.class);
+            if (value == null) {
+                throw RespException.err("tensor key is empty or in a different shard");
+            }
+            tensors.add(value.tensor());
+        }
+        return tensors;
+    }
+
+    /** The output keys, once none holds a value of another kind. */
+    static List<Key> checkedOutputs(Keyspace keyspace, List<Key> keys) {
+        for (Key key : keys) {
+            Value value = keyspace.get(key);
+            if (value != null && !(value instanceof TensorValue)) {
+                throw new WrongTypeException();
+            }
+        }
+        return keys;
+    }
+
+    /** Stores a run's outputs under its output keys, all at once. */
+    static Reply stored(Keyspace keyspace, List<Key> outputKeys, List<Tensor> outputs) {
+        if (outputs.size() < outputKeys.size()) {
+            return ErrorReply.err("the run returned " + outputs.size() + " outputs but " + outputKeys.size()
+                    + " were given as OUTPUTS");
+        }
+        synchronized (keyspace) {
+            for (int i = 0; i < outputKeys.size(); i++) {
+                keyspace.put(outputKeys.get(i), new TensorValue(outputs.get(i)));
+            }
+        }
+        return SimpleStringReply.OK;
+    }
+
+    /** The reply for a run that failed, timed out in its queue, or whose client left (null: nobody to answer). */
+    static Reply failure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RunScheduler.TimedOutException) {
+            return TIMEDOUT;
+        }
+        if (cause instanceof CancellationException) {
+            return null; // the client has gone; nobody to answer
+        }
+        return cause instanceof BackendException ? ErrorReply.err(cause.getMessage()) : ErrorReply.err(cause.toString());
+    }
+}

@@ -1,0 +1,11 @@
+package org.inferis.scheduler;
+
+import java.util.List;
+import org.inferis.backend.BackendException;
+import org.inferis.tensor.Tensor;
+
+/** Something the device workers run on a batch's inputs: a model instance, or one script call. */
+@FunctionalInterface
+public interface Runner {
+    List<Tensor> run(List<Tensor> inputs) throws BackendException;
+}
