@@ -11,13 +11,24 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Request {
     private final ByteBuf[] args;
+    private final boolean owner;
 
     /** Takes ownership of the arguments. */
     public Request(ByteBuf... args) {
+        this(args, true);
+    }
+
+    private Request(ByteBuf[] args, boolean owner) {
         if (args.length == 0) {
             throw new IllegalArgumentException("a request has at least a command name");
         }
         this.args = args;
+        this.owner = owner;
+    }
+
+    /** Arguments {@code from..to-1} as a request of their own (one step of a DAG), valid as long as this one. */
+    public Request view(int from, int to) {
+        return new Request(java.util.Arrays.copyOfRange(args, from, to), false);
     }
 
     public int size() {
@@ -55,6 +66,9 @@ public final class Request {
     }
 
     public void release() {
+        if (!owner) {
+            return;
+        }
         for (ByteBuf arg : args) {
             ReferenceCountUtil.safeRelease(arg);
         }

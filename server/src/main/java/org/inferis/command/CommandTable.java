@@ -69,6 +69,7 @@ public final class CommandTable {
         ModelExecuteCommand.register(table);
         ScriptCommands.register(table);
         ScriptExecuteCommand.register(table);
+        DagCommand.register(table);
         AiAdminCommands.register(table);
         return table;
     }

@@ -6,13 +6,13 @@ import static org.inferis.command.CommandFlag.WRITE;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.model.ModelValue;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
 import org.inferis.scheduler.QueueFullException;
+import org.inferis.scheduler.RunScheduler;
 import org.inferis.server.ClientSession;
 import org.inferis.tensor.Tensor;
 
@@ -23,8 +23,22 @@ import org.inferis.tensor.Tensor;
 final class ModelExecuteCommand {
     private static final String GROUP = "ai";
 
-    /** A parsed run: the model, its input tensors and where the outputs go. */
-    private record Run(ModelValue model, List<Tensor> inputs, List<Key> outputKeys, long timeoutMillis) {
+    /** A parsed run: the model, the names of its inputs and outputs, and its queue TIMEOUT (0 for none). */
+    record Call(ModelValue model, List<String> inputs, List<String> outputs, long timeoutMillis) implements RunCall {
+        /** Queues the run on the model's queue; the model is referenced until the run ends. */
+        @Override
+        public CompletableFuture<List<Tensor>> start(RunScheduler scheduler, List<Tensor> tensors, long timeout)
+                throws QueueFullException {
+            if (!model.acquire()) {
+                throw RespException.err("model key is empty");
+            }
+            try {
+                return scheduler.submit(model.queue(), tensors, timeout, model::release);
+            } catch (QueueFullException e) {
+                model.release();
+                throw e;
+            }
+        }
     }
 
     private ModelExecuteCommand() {
@@ -37,56 +51,59 @@ final class ModelExecuteCommand {
                         ModelExecuteCommand::run, WRITE, DENYOOM).keys(1, 1, 1));
     }
 
-    /** AI.MODELEXECUTE key INPUTS n in... OUTPUTS n out... [TIMEOUT ms], checked in RedisAI's order. */
     private static Reply execute(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
+        return RunCall.submit(client, parseExecute(client.server().keyspace(), request));
+    }
+
+    private static Reply run(ClientSession client, Request request) {
+        return RunCall.submit(client, parseRun(client.server().keyspace(), request));
+    }
+
+    /** AI.MODELEXECUTE key INPUTS n in... OUTPUTS n out... [TIMEOUT ms], checked in RedisAI's order. */
+    static Call parseExecute(Keyspace keyspace, Request request) {
         ModelValue model = ModelCommands.model(keyspace, Args.key(request, 1));
         ArgCursor args = new ArgCursor(request, 2);
         if (!args.nextIs("INPUTS")) {
             throw RespException.err("INPUTS not specified");
         }
-        List<Key> inputKeys = keys(args, model.model().inputNames().size(), "input", "INPUTS");
+        List<String> inputKeys = keys(args, model.model().inputNames().size(), "input", "INPUTS");
         if (!args.nextIs("OUTPUTS")) {
             throw RespException.err("OUTPUTS not specified");
         }
-        List<Key> outputKeys = keys(args, model.model().outputNames().size(), "output", "OUTPUTS");
-        long timeout = timeout(args);
-        return submit(client, new Run(model, RunReplies.tensors(keyspace, inputKeys), RunReplies.checkedOutputs(keyspace, outputKeys),
-                timeout));
+        List<String> outputKeys = keys(args, model.model().outputNames().size(), "output", "OUTPUTS");
+        return new Call(model, inputKeys, outputKeys, timeout(args));
     }
 
     /** AI.MODELRUN key [TIMEOUT ms] INPUTS in... OUTPUTS out... */
-    private static Reply run(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
+    static Call parseRun(Keyspace keyspace, Request request) {
         ModelValue model = ModelCommands.model(keyspace, Args.key(request, 1));
         ArgCursor args = new ArgCursor(request, 2);
         long timeout = args.nextIs("TIMEOUT") ? positiveTimeout(args) : 0;
         if (!args.nextIs("INPUTS")) {
             throw RespException.err("INPUTS not specified");
         }
-        List<Key> inputKeys = new ArrayList<>();
+        List<String> inputKeys = new ArrayList<>();
         boolean outputsGiven = false;
         while (!args.atEnd() && !outputsGiven) {
             outputsGiven = args.nextIs("OUTPUTS");
             if (!outputsGiven) {
-                inputKeys.add(Key.of(args.next()));
+                inputKeys.add(args.next());
             }
         }
         if (!outputsGiven) {
             throw RespException.err("OUTPUTS not specified");
         }
-        List<Key> outputKeys = new ArrayList<>();
+        List<String> outputKeys = new ArrayList<>();
         while (!args.atEnd()) {
-            outputKeys.add(Key.of(args.next()));
+            outputKeys.add(args.next());
         }
         checkCount(model.model().inputNames().size(), inputKeys.size(), "INPUTS");
         checkCount(model.model().outputNames().size(), outputKeys.size(), "OUTPUTS");
-        return submit(client, new Run(model, RunReplies.tensors(keyspace, inputKeys), RunReplies.checkedOutputs(keyspace, outputKeys),
-                timeout));
+        return new Call(model, inputKeys, outputKeys, timeout);
     }
 
     /** A count, then that many keys; the count must match the model's signature where it is known. */
-    private static List<Key> keys(ArgCursor args, int expected, String kind, String keyword) {
+    private static List<String> keys(ArgCursor args, int expected, String kind, String keyword) {
         String capitalised = Character.toUpperCase(kind.charAt(0)) + kind.substring(1);
         long count = args.nextLong("Invalid argument for " + kind + "_count");
         if (count <= 0) {
@@ -97,9 +114,9 @@ final class ModelExecuteCommand {
             throw RespException.err("number of " + kind + " keys to AI.MODELEXECUTE command does not match the "
                     + "number of given arguments");
         }
-        List<Key> keys = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         for (long i = 0; i < count; i++) {
-            keys.add(Key.of(args.next()));
+            keys.add(args.next());
         }
         return keys;
     }
@@ -136,23 +153,4 @@ final class ModelExecuteCommand {
         }
         return timeout;
     }
-
-    private static Reply submit(ClientSession client, Run run) {
-        ModelValue model = run.model();
-        if (!model.acquire()) {
-            throw RespException.err("model key is empty");
-        }
-        CompletableFuture<List<Tensor>> outputs;
-        try {
-            outputs = client.server().scheduler().submit(model.queue(), run.inputs(), run.timeoutMillis(),
-                    model::release);
-        } catch (QueueFullException e) {
-            model.release();
-            return RunReplies.BUSY;
-        }
-        return new PendingReply(outputs.handle((tensors, error) -> error == null
-                ? RunReplies.stored(client.server().keyspace(), run.outputKeys(), tensors)
-                : RunReplies.failure(error)));
-    }
-
 }

@@ -3,6 +3,7 @@ package org.inferis.command;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.inferis.backend.BackendException;
 import org.inferis.keyspace.Key;
@@ -61,6 +62,18 @@ final class RunReplies {
             }
         }
         return SimpleStringReply.OK;
+    }
+
+    /** Keys of the names. */
+    static List<Key> keys(List<String> names) {
+        return names.stream().map(Key::of).toList();
+    }
+
+    /** The reply once the run ends: its outputs stored, or why it did not run. */
+    static Reply pending(Keyspace keyspace, List<Key> outputKeys, CompletableFuture<List<Tensor>> outputs) {
+        return new PendingReply(outputs.handle((tensors, error) -> error == null
+                ? stored(keyspace, outputKeys, tensors)
+                : failure(error)));
     }
 
     /** The reply for a run that failed, timed out in its queue, or whose client left (null: nobody to answer). */

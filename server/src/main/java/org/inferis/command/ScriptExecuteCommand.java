@@ -5,49 +5,77 @@ import static org.inferis.command.CommandFlag.WRITE;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.model.ScriptValue;
-import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
 import org.inferis.scheduler.QueueFullException;
+import org.inferis.scheduler.RunScheduler;
 import org.inferis.scheduler.Runner;
-import org.inferis.server.ClientSession;
 import org.inferis.tensor.Tensor;
 
 /** AI.SCRIPTEXECUTE and the deprecated AI.SCRIPTRUN: script calls go through the device's run queue. */
 final class ScriptExecuteCommand {
     private static final String GROUP = "ai";
-    private static final String COMMAND = "AI.SCRIPTEXECUTE";
+
+    /**
+     * A parsed script call: the function, its KEYS and ARGS, the names of its input and output tensors, and
+     * for AI.SCRIPTRUN how many inputs are positional ({@code -1} for AI.SCRIPTEXECUTE's list calling) and
+     * whether the rest form a {@code $} list.
+     */
+    record Call(ScriptValue script, String function, List<String> keys, List<String> inputs, List<String> args,
+                List<String> outputs, int positional, boolean variadic, long timeoutMillis) implements RunCall {
+
+        private Runner runner() {
+            if (positional < 0) {
+                return in -> script.script().execute(function, in, keys, args);
+            }
+            return in -> script.script().call(function, in.subList(0, positional),
+                    variadic ? in.subList(positional, in.size()) : null);
+        }
+
+        /** Queues the call on the script's device; the script is referenced until it ends. */
+        @Override
+        public CompletableFuture<List<Tensor>> start(RunScheduler scheduler, List<Tensor> tensors, long timeout)
+                throws QueueFullException {
+            if (!script.acquire()) {
+                throw RespException.err("script key is empty");
+            }
+            try {
+                return scheduler.submitCall(script.queue(), tensors, runner(), timeout, script::release);
+            } catch (QueueFullException e) {
+                script.release();
+                throw e;
+            }
+        }
+    }
 
     private ScriptExecuteCommand() {
     }
 
     static void register(CommandTable table) {
-        table.add(CommandSpec.of(COMMAND, -5, GROUP, "Runs a script function.", ScriptExecuteCommand::execute,
-                        WRITE, DENYOOM).keys(1, 1, 1))
+        table.add(CommandSpec.of("AI.SCRIPTEXECUTE", -5, GROUP, "Runs a script function.",
+                        (c, r) -> RunCall.submit(c, parseExecute(c.server().keyspace(), r)), WRITE, DENYOOM).keys(1, 1, 1))
                 .add(CommandSpec.of("AI.SCRIPTRUN", -6, GROUP, "Runs a script function (deprecated form).",
-                        ScriptExecuteCommand::run, WRITE, DENYOOM).keys(1, 1, 1));
+                        (c, r) -> RunCall.submit(c, parseRun(c.server().keyspace(), r)), WRITE, DENYOOM).keys(1, 1, 1));
     }
 
     /** AI.SCRIPTEXECUTE key fn [KEYS n k...] [INPUTS n t...] [ARGS n a...] [OUTPUTS n o...] [TIMEOUT ms]. */
-    private static Reply execute(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
+    static Call parseExecute(Keyspace keyspace, Request request) {
         ScriptValue script = ScriptCommands.script(keyspace, Args.key(request, 1));
-        String function = request.string(2);
-        ArgCursor args = new ArgCursor(request, 3);
-        if (!request.is(3, "KEYS") && !request.is(3, "INPUTS")) {
+        if (request.size() < 4 || (!request.is(3, "KEYS") && !request.is(3, "INPUTS"))) {
             throw RespException.err("KEYS or INPUTS scope must be provided first for AI.SCRIPTEXECUTE command");
         }
+        ArgCursor args = new ArgCursor(request, 3);
         List<String> keys = null;
         List<String> inputs = null;
         List<String> scriptArgs = null;
         List<String> outputs = null;
         long timeout = 0;
         while (!args.atEnd()) {
-            String scope = args.next().toUpperCase(java.util.Locale.ROOT);
+            String scope = args.next().toUpperCase(Locale.ROOT);
             switch (scope) {
                 case "KEYS" -> keys = scope(args, keys, "KEYS", "keys");
                 case "INPUTS" -> inputs = scope(args, inputs, "INPUTS", "inputs");
@@ -69,12 +97,8 @@ final class ScriptExecuteCommand {
                         + request.string(args.position() - 1));
             }
         }
-        List<Tensor> tensors = RunReplies.tensors(keyspace, keyList(inputs));
-        List<Key> outputKeys = RunReplies.checkedOutputs(keyspace, keyList(outputs));
-        List<String> keyNames = keys == null ? List.of() : keys;
-        List<String> argValues = scriptArgs == null ? List.of() : scriptArgs;
-        return submit(client, script, tensors, outputKeys, timeout,
-                in -> script.script().execute(function, in, keyNames, argValues));
+        return new Call(script, request.string(2), orEmpty(keys), orEmpty(inputs), orEmpty(scriptArgs),
+                orEmpty(outputs), -1, false, timeout);
     }
 
     /** A {@code count name...} scope; each may appear once. */
@@ -101,10 +125,8 @@ final class ScriptExecuteCommand {
     }
 
     /** AI.SCRIPTRUN key fn [TIMEOUT ms] INPUTS in... [$ variadic...] OUTPUTS out... */
-    private static Reply run(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
+    static Call parseRun(Keyspace keyspace, Request request) {
         ScriptValue script = ScriptCommands.script(keyspace, Args.key(request, 1));
-        String function = request.string(2);
         ArgCursor args = new ArgCursor(request, 3);
         long timeout = 0;
         if (args.nextIs("TIMEOUT")) {
@@ -116,16 +138,16 @@ final class ScriptExecuteCommand {
         if (!args.nextIs("INPUTS")) {
             throw RespException.err("INPUTS not specified");
         }
-        List<String> positional = new ArrayList<>();
-        List<String> variadic = null;
+        List<String> inputs = new ArrayList<>();
+        int positional = -1;
         boolean outputsGiven = false;
         while (!args.atEnd() && !outputsGiven) {
             if (args.nextIs("OUTPUTS")) {
                 outputsGiven = true;
-            } else if (variadic == null && args.nextIs("$")) {
-                variadic = new ArrayList<>();
+            } else if (positional < 0 && args.nextIs("$")) {
+                positional = inputs.size();
             } else {
-                (variadic == null ? positional : variadic).add(args.next());
+                inputs.add(args.next());
             }
         }
         if (!outputsGiven) {
@@ -135,36 +157,12 @@ final class ScriptExecuteCommand {
         while (!args.atEnd()) {
             outputs.add(args.next());
         }
-        List<Tensor> positionalTensors = RunReplies.tensors(keyspace, keyList(positional));
-        List<Tensor> variadicTensors = variadic == null ? null : RunReplies.tensors(keyspace, keyList(variadic));
-        List<Tensor> all = new ArrayList<>(positionalTensors);
-        if (variadicTensors != null) {
-            all.addAll(variadicTensors);
-        }
-        int split = positionalTensors.size();
-        boolean hasVariadic = variadicTensors != null;
-        return submit(client, script, all, RunReplies.checkedOutputs(keyspace, keyList(outputs)), timeout,
-                in -> script.script().call(function, in.subList(0, split), hasVariadic ? in.subList(split, in.size()) : null));
+        boolean variadic = positional >= 0;
+        return new Call(script, request.string(2), List.of(), inputs, List.of(), outputs,
+                variadic ? positional : inputs.size(), variadic, timeout);
     }
 
-    private static List<Key> keyList(List<String> names) {
-        return names == null ? List.of() : names.stream().map(Key::of).toList();
-    }
-
-    private static Reply submit(ClientSession client, ScriptValue script, List<Tensor> inputs, List<Key> outputKeys,
-                                long timeout, Runner call) {
-        if (!script.acquire()) {
-            throw RespException.err("script key is empty");
-        }
-        CompletableFuture<List<Tensor>> outputs;
-        try {
-            outputs = client.server().scheduler().submitCall(script.queue(), inputs, call, timeout, script::release);
-        } catch (QueueFullException e) {
-            script.release();
-            return RunReplies.BUSY;
-        }
-        return new PendingReply(outputs.handle((tensors, error) -> error == null
-                ? RunReplies.stored(client.server().keyspace(), outputKeys, tensors)
-                : RunReplies.failure(error)));
+    private static List<String> orEmpty(List<String> names) {
+        return names == null ? List.of() : names;
     }
 }

@@ -44,6 +44,15 @@ final class TensorCommands {
         Keyspace keyspace = client.server().keyspace();
         Key key = Args.key(request, 1);
         keyspace.get(key, TensorValue.class); // WRONGTYPE comes before any other argument error, as in RedisAI
+        keyspace.put(key, new TensorValue(build(client, request)));
+        return SimpleStringReply.OK;
+    }
+
+    /** The tensor an AI.TENSORSET request describes (its key unused): also a DAG's TENSORSET step. */
+    static Tensor build(ClientSession client, Request request) {
+        if (request.size() < 4) {
+            throw Args.wrongArity("AI.TENSORSET");
+        }
         DType dtype = DType.parse(request.string(2));
         if (dtype == null) {
             throw RespException.err("invalid data type");
@@ -64,24 +73,20 @@ final class TensorCommands {
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         TensorFactory factory = new TensorFactory(client.server().config().getLong("proto-max-bulk-len"));
-        Tensor tensor;
         if (i == request.size()) {
-            tensor = factory.zeros(dtype, shape);
-        } else if (request.is(i, "BLOB")) {
+            return factory.zeros(dtype, shape);
+        }
+        if (request.is(i, "BLOB")) {
             if (request.size() - i - 1 != 1) {
                 throw RespException.err("a single binary string should come after the BLOB argument in "
                         + "'AI.TENSORSET' command");
             }
-            tensor = factory.fromBlob(dtype, shape, request.arg(i + 1));
-        } else {
-            long expected = elementCountOrMax(shape);
-            if (request.size() - i - 1 != expected) {
-                throw RespException.err("wrong number of values was given in 'AI.TENSORSET' command");
-            }
-            tensor = factory.fromValues(dtype, shape, request, i + 1);
+            return factory.fromBlob(dtype, shape, request.arg(i + 1));
         }
-        keyspace.put(key, new TensorValue(tensor));
-        return SimpleStringReply.OK;
+        if (request.size() - i - 1 != elementCountOrMax(shape)) {
+            throw RespException.err("wrong number of values was given in 'AI.TENSORSET' command");
+        }
+        return factory.fromValues(dtype, shape, request, i + 1);
     }
 
     private static long elementCountOrMax(long[] shape) {
@@ -89,6 +94,13 @@ final class TensorCommands {
             return Tensor.elementCount(shape);
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
+        }
+    }
+
+    /** What AI.TENSORGET returns: the metadata, the data as a blob or as values, or both. */
+    record Format(boolean meta, boolean blob, boolean values) {
+        Reply of(Tensor tensor) {
+            return reply(tensor, meta, blob, values);
         }
     }
 
@@ -101,7 +113,14 @@ final class TensorCommands {
         if (stored == null) {
             return EMPTY_KEY;
         }
-        Tensor tensor = stored.tensor();
+        return format(request).of(stored.tensor());
+    }
+
+    /** The reply format an AI.TENSORGET request asks for (also a DAG's TENSORGET step). */
+    static Format format(Request request) {
+        if (request.size() < 2 || request.size() > 4) {
+            throw Args.wrongArity("AI.TENSORGET");
+        }
         boolean meta = request.size() == 2;
         boolean blob = request.size() == 2;
         boolean values = false;
@@ -119,7 +138,7 @@ final class TensorCommands {
         if (blob && values) {
             throw RespException.err("both BLOB and VALUES specified");
         }
-        return reply(tensor, meta, blob, values);
+        return new Format(meta, blob, values);
     }
 
     static Reply reply(Tensor tensor, boolean meta, boolean blob, boolean values) {
