@@ -13,14 +13,17 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A closed-loop RESP load generator for commands redis-benchmark cannot send (a blob argument larger
- * than the 128 KiB a Linux argv string may hold). Each client connection sends one request, reads the
- * whole reply, and repeats; after a warm-up it counts replies and their latencies.
+ * A closed-loop RESP load generator for what redis-benchmark cannot send (a blob argument larger than
+ * the 128 KiB a Linux argv string may hold, or a sequence of commands per operation). Each client
+ * connection sends an operation's commands one after another, reading each reply before the next, and
+ * repeats; after a warm-up it counts operations and their latencies. {@code __blob__} stands for the
+ * blob, {@code __client__} for the client's number (so clients can use keys of their own), and
+ * {@code ;;} separates the commands of one operation.
  *
  * <pre>java -jar inferis-bench.jar --port 6379 --clients 50 --seconds 10 --warmup 3 --blob-bytes 602112 \
  *     -- AI.TENSORSET t FLOAT 1 3 224 224 BLOB __blob__</pre>
  *
- * Prints {@code RESULT <ops/s> <p50 ms> <p99 ms>}.
+ * Prints {@code RESULT <operations/s> <p50 ms> <p99 ms>}.
  */
 public final class RespLoad {
     private static final String BLOB_PLACEHOLDER = "__blob__";
@@ -46,13 +49,13 @@ public final class RespLoad {
             }
         }
         List<String> words = Arrays.asList(argv).subList(i + 1, argv.length);
-        byte[] request = encode(words, blob(blobBytes));
+        byte[] blob = blob(blobBytes);
 
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean running = new AtomicBoolean(true);
         List<Worker> workers = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
-            Worker worker = new Worker(port, request, measuring, running);
+            Worker worker = new Worker(port, operation(words, blob, c), measuring, running);
             workers.add(worker);
             worker.start();
         }
@@ -93,6 +96,22 @@ public final class RespLoad {
         return blob;
     }
 
+    /** The commands of one operation, with the placeholders filled in for client {@code client}. */
+    private static List<byte[]> operation(List<String> words, byte[] blob, int client) {
+        List<byte[]> commands = new ArrayList<>();
+        List<String> command = new ArrayList<>();
+        for (String word : words) {
+            if (word.equals(";;")) {
+                commands.add(encode(command, blob));
+                command = new ArrayList<>();
+            } else {
+                command.add(word.replace("__client__", Integer.toString(client)));
+            }
+        }
+        commands.add(encode(command, blob));
+        return commands;
+    }
+
     private static byte[] encode(List<String> words, byte[] blob) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(("*" + words.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -107,7 +126,7 @@ public final class RespLoad {
 
     private static final class Worker extends Thread {
         private final int port;
-        private final byte[] request;
+        private final List<byte[]> commands;
         private final AtomicBoolean measuring;
         private final AtomicBoolean running;
         private final byte[] scratch = new byte[1 << 16];
@@ -115,9 +134,9 @@ public final class RespLoad {
         private int count;
         private Exception failure;
 
-        Worker(int port, byte[] request, AtomicBoolean measuring, AtomicBoolean running) {
+        Worker(int port, List<byte[]> commands, AtomicBoolean measuring, AtomicBoolean running) {
             this.port = port;
-            this.request = request;
+            this.commands = commands;
             this.measuring = measuring;
             this.running = running;
             setDaemon(true);
@@ -131,8 +150,10 @@ public final class RespLoad {
                 InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
                 while (running.get()) {
                     long sent = System.nanoTime();
-                    out.write(request);
-                    readReply(in);
+                    for (byte[] command : commands) {
+                        out.write(command);
+                        readReply(in);
+                    }
                     if (measuring.get()) {
                         if (count == latencies.length) {
                             latencies = Arrays.copyOf(latencies, count * 2);
