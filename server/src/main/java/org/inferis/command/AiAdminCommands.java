@@ -8,7 +8,6 @@ import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.model.ExecutableValue;
 import org.inferis.model.ModelValue;
-import org.inferis.model.ScriptValue;
 import org.inferis.scheduler.RunStats;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
@@ -51,14 +50,12 @@ final class AiAdminCommands {
             return SimpleStringReply.OK;
         }
         boolean isModel = value instanceof ModelValue;
-        String tag = isModel ? ((ModelValue) value).options().tag() : ((ScriptValue) value).tag();
-        String device = isModel ? ((ModelValue) value).options().device() : ((ScriptValue) value).device();
         return new ArrayReply(List.of(
                 BulkReply.of("key"), BulkReply.of(request.bytes(1)),
                 BulkReply.of("type"), BulkReply.of(isModel ? "MODEL" : "SCRIPT"),
                 BulkReply.of("backend"), BulkReply.of(isModel ? ((ModelValue) value).options().backend() : "TORCH"),
-                BulkReply.of("device"), BulkReply.of(device),
-                BulkReply.of("tag"), BulkReply.of(tag),
+                BulkReply.of("device"), BulkReply.of(value.deviceText()),
+                BulkReply.of("tag"), BulkReply.of(value.tag()),
                 BulkReply.of("duration"), IntegerReply.of(stats.durationMicros()),
                 // scripts report -1 samples, as in RedisAI
                 BulkReply.of("samples"), IntegerReply.of(isModel ? stats.samples() : -1),

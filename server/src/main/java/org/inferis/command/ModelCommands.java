@@ -106,12 +106,6 @@ final class ModelCommands {
     }
 
     private static Reply scan(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
-        List<Reply> models = new ArrayList<>();
-        for (Key key : keyspace.keys(key -> keyspace.get(key) instanceof ModelValue)) {
-            ModelValue model = (ModelValue) keyspace.get(key);
-            models.add(ArrayReply.of(BulkReply.of(key.bytes()), BulkReply.of(model.options().tag())));
-        }
-        return new ArrayReply(models);
+        return StoredExecutables.scanTags(client.server().keyspace(), ModelValue.class);
     }
 }

@@ -12,7 +12,6 @@ import org.inferis.backend.Device;
 import org.inferis.backend.LoadedModel;
 import org.inferis.backend.ModelBackend;
 import org.inferis.keyspace.Key;
-import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.Value;
 import org.inferis.keyspace.WrongTypeException;
 import org.inferis.model.ModelOptions;
@@ -21,7 +20,6 @@ import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
-import org.inferis.resp.SimpleStringReply;
 import org.inferis.server.ClientSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,7 +112,7 @@ final class ModelStoreCommand {
                 .load(() -> load(backend, blob, device, options.instances()))
                 .handle((model, error) -> error != null
                         ? ErrorReply.err(reason(error))
-                        : install(client, key, new ModelValue(options, device, blob, model)));
+                        : StoredExecutables.install(client, key, new ModelValue(options, device, blob, model)));
         return new PendingReply(reply);
     }
 
@@ -137,19 +135,6 @@ final class ModelStoreCommand {
         }
     }
 
-    /** Stores the loaded model unless the key became something else meanwhile. */
-    private static Reply install(ClientSession client, Key key, ModelValue model) {
-        Keyspace keyspace = client.server().keyspace();
-        synchronized (keyspace) {
-            Value existing = keyspace.get(key);
-            if (existing != null && !(existing instanceof ModelValue)) {
-                model.release();
-                return new ErrorReply(WrongTypeException.MESSAGE);
-            }
-            keyspace.put(key, model);
-        }
-        return SimpleStringReply.OK;
-    }
 
     private static String reason(Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null

@@ -89,7 +89,7 @@ final class ScriptCommands {
                 .load(() -> compile(client, source, entryPoints, device))
                 .handle((script, error) -> error != null
                         ? ErrorReply.err(reason(error))
-                        : install(client, key, new ScriptValue(device, tag, entryPoints, source, script, concurrency)));
+                        : StoredExecutables.install(client, key, new ScriptValue(device, tag, entryPoints, source, script, concurrency)));
         return new PendingReply(reply);
     }
 
@@ -101,18 +101,6 @@ final class ScriptCommands {
         }
     }
 
-    private static Reply install(ClientSession client, Key key, ScriptValue script) {
-        Keyspace keyspace = client.server().keyspace();
-        synchronized (keyspace) {
-            Value existing = keyspace.get(key);
-            if (existing != null && !(existing instanceof ScriptValue)) {
-                script.release();
-                return new ErrorReply(WrongTypeException.MESSAGE);
-            }
-            keyspace.put(key, script);
-        }
-        return SimpleStringReply.OK;
-    }
 
     static String reason(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -135,7 +123,7 @@ final class ScriptCommands {
             return BulkReply.of(script.source());
         }
         List<Reply> items = new ArrayList<>(List.of(
-                BulkReply.of("device"), BulkReply.of(script.device()),
+                BulkReply.of("device"), BulkReply.of(script.deviceText()),
                 BulkReply.of("tag"), BulkReply.of(script.tag()),
                 BulkReply.of("Entry Points"),
                 new ArrayReply(script.entryPoints().stream().map(BulkReply::of).toList())));
@@ -155,12 +143,6 @@ final class ScriptCommands {
     }
 
     private static Reply scan(ClientSession client, Request request) {
-        Keyspace keyspace = client.server().keyspace();
-        List<Reply> scripts = new ArrayList<>();
-        for (Key key : keyspace.keys(key -> keyspace.get(key) instanceof ScriptValue)) {
-            ScriptValue script = (ScriptValue) keyspace.get(key);
-            scripts.add(ArrayReply.of(BulkReply.of(key.bytes()), BulkReply.of(script.tag())));
-        }
-        return new ArrayReply(scripts);
+        return StoredExecutables.scanTags(client.server().keyspace(), ScriptValue.class);
     }
 }

@@ -16,6 +16,12 @@ public abstract class ExecutableValue implements Value {
     /** The queue this value's runs wait in. */
     public abstract ModelQueue queue();
 
+    /** The TAG given at store time ("" when none). */
+    public abstract String tag();
+
+    /** The device as the client wrote it. */
+    public abstract String deviceText();
+
     /** Frees the engine's memory; called once, when the last reference goes. */
     protected abstract void free();
 

@@ -44,6 +44,16 @@ public final class ModelValue extends ExecutableValue {
     }
 
     @Override
+    public String tag() {
+        return options.tag();
+    }
+
+    @Override
+    public String deviceText() {
+        return options.device();
+    }
+
+    @Override
     public ModelQueue queue() {
         return queue;
     }

@@ -34,10 +34,12 @@ public final class ScriptValue extends ExecutableValue {
                 Collections.nCopies(concurrency, unused));
     }
 
-    public String device() {
+    @Override
+    public String deviceText() {
         return device;
     }
 
+    @Override
     public String tag() {
         return tag;
     }
