@@ -25,7 +25,7 @@ pids+=($!)
 "$home/bin/inferis-server" --port "$inferis_port" >/tmp/bench-inferis.log 2>&1 &
 pids+=($!)
 for port in "$redis_port" "$inferis_port"; do
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  for _ in $(seq 150); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.2; done
 done
 
 # rps of one redis-benchmark test: bench_rps PORT TEST [extra args]

@@ -10,7 +10,7 @@ start_inferis() {
   "$home/bin/inferis-server" --port "$port" "$@" >"$log" 2>&1 &
   inferis_pid=$!
   trap 'kill $inferis_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && return; sleep 0.2; done
+  for _ in $(seq 100); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && return; sleep 0.2; done
   echo "Inferis did not start; see $log" >&2
   exit 1
 }

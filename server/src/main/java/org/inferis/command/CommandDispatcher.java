@@ -1,5 +1,7 @@
 package org.inferis.command;
 
+import java.util.List;
+import org.inferis.observability.SlowLog;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
@@ -16,6 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class CommandDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(CommandDispatcher.class);
     private static final ErrorReply NOAUTH = new ErrorReply("NOAUTH Authentication required.");
+    private static final ErrorReply LOADING = new ErrorReply("LOADING Inferis is starting its engines");
 
     private final ServerContext server;
 
@@ -33,10 +36,50 @@ public final class CommandDispatcher {
         if (!client.isAuthenticated() && !spec.has(CommandFlag.NO_AUTH)) {
             return NOAUTH;
         }
+        if (!server.isReady() && !spec.has(CommandFlag.LOADING)) {
+            return LOADING;
+        }
         if (!spec.acceptsArgumentCount(request.size())) {
             return Args.wrongArity(spec.name()).toReply();
         }
         server.stats().commandProcessed();
+        if (server.monitors().active()) {
+            java.time.Instant now = java.time.Instant.now();
+            server.monitors().feed(client, request, now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
+        }
+        long start = System.nanoTime();
+        return timed(client, request, spec, execute(client, request, spec), start);
+    }
+
+    /**
+     * Adds the command to the slow log if it took at least {@code slowlog-log-slower-than} µs; a model or
+     * script run is timed until its reply, a blocked pop (waiting, not working) only for its own part.
+     */
+    private Reply timed(ClientSession client, Request request, CommandSpec spec, Reply reply, long start) {
+        long threshold = server.config().getLong("slowlog-log-slower-than");
+        if (threshold < 0) {
+            return reply;
+        }
+        if (reply instanceof PendingReply pending && !spec.has(CommandFlag.BLOCKING)) {
+            List<String> args = SlowLog.arguments(request); // the request is released before the run ends
+            // the reply waits for the entry, so a client that asks next finds it
+            return new PendingReply(pending.future().whenComplete((result, error) -> record(client, args, start, threshold)));
+        }
+        if ((System.nanoTime() - start) / 1000 >= threshold) {
+            record(client, SlowLog.arguments(request), start, threshold);
+        }
+        return reply;
+    }
+
+    private void record(ClientSession client, List<String> args, long start, long threshold) {
+        long micros = (System.nanoTime() - start) / 1000;
+        if (micros >= threshold) {
+            server.slowLog().add(server.keyspace().now() / 1000, micros, args, client.address(), client.name(),
+                    server.config().getInt("slowlog-max-len"));
+        }
+    }
+
+    private Reply execute(ClientSession client, Request request, CommandSpec spec) {
         try {
             synchronized (server.keyspace()) {
                 return spec.command().execute(client, request);

@@ -60,6 +60,7 @@ public final class CommandTable {
         ClientCommand.register(table);
         ServerCommands.register(table);
         IntrospectionCommands.register(table);
+        ObservabilityCommands.register(table);
         KeyCommands.register(table);
         StringCommands.register(table);
         ListCommands.register(table);

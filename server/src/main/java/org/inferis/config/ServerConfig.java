@@ -45,6 +45,8 @@ public final class ServerConfig {
         // RedisAI's defaults: AI.CONFIG MODEL_CHUNK_SIZE and BACKENDSPATH change them
         register(ConfigOption.bytes("model-chunk-size", 511L << 20, 1, Integer.MAX_VALUE, true));
         register(ConfigOption.string("backends-path", "", true));
+        register(ConfigOption.integer("slowlog-log-slower-than", 10_000, -1, Long.MAX_VALUE, true));
+        register(ConfigOption.integer("slowlog-max-len", 128, 0, Integer.MAX_VALUE, true));
     }
 
     private void register(ConfigOption option) {

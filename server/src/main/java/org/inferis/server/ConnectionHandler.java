@@ -114,6 +114,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (client != null) {
             server.clients().remove(client);
+            server.monitors().remove(client);
         }
         queued.forEach(Request::release);
         queued.clear();

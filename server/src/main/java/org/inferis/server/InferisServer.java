@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.inferis.command.CommandDispatcher;
 import org.inferis.config.ServerConfig;
 import org.inferis.resp.RequestLimits;
@@ -40,10 +41,18 @@ public final class InferisServer {
     private EventLoopGroup acceptors;
     private EventLoopGroup workers;
 
+    private final Consumer<ServerContext> startup;
+
     public InferisServer(ServerConfig config, Clock clock) {
+        this(config, clock, ServerContext::startEngines);
+    }
+
+    /** @param startup work done after binding, while commands answer -LOADING (tests hold it to see that) */
+    public InferisServer(ServerConfig config, Clock clock, Consumer<ServerContext> startup) {
         this.config = config;
         this.context = new ServerContext(config, clock, this::stop);
         this.cron = new ServerCron(context);
+        this.startup = startup;
     }
 
     /** Binds every {@code bind} address on {@code port}; returns the port bound (useful with port 0). */
@@ -82,6 +91,18 @@ public final class InferisServer {
         }
         context.port(port);
         cron.start();
+        Thread starter = new Thread(() -> {
+            long begin = System.nanoTime();
+            try {
+                startup.accept(context);
+                LOG.info("Engines started in {} ms; serving", (System.nanoTime() - begin) / 1_000_000);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.error("Engines failed to start ({}); models and scripts will fail when used", e.toString());
+            }
+            context.markReady();
+        }, "inferis-startup");
+        starter.setDaemon(true);
+        starter.start();
         LOG.info("Inferis {} ({} transport, {} I/O threads) ready to accept connections tcp on {} port {}",
                 ServerContext.VERSION, epoll ? "epoll" : "nio", config.getInt("io-threads"),
                 config.getString("bind"), port);

@@ -93,7 +93,7 @@ public final class InfoReport {
     }
 
     private static void persistence(ServerContext server, StringBuilder text) {
-        field(text, "loading", 0);
+        field(text, "loading", server.isReady() ? 0 : 1);
         field(text, "rdb_changes_since_last_save", server.keyspace().changes());
         field(text, "rdb_bgsave_in_progress", 0);
         field(text, "aof_enabled", 0);

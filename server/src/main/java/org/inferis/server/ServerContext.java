@@ -11,6 +11,8 @@ import org.inferis.command.BlockedPops;
 import org.inferis.command.CommandTable;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
+import org.inferis.observability.Monitors;
+import org.inferis.observability.SlowLog;
 import org.inferis.scheduler.RunScheduler;
 
 /** What every command can reach: configuration, the keyspace, the clients and the server's controls. */
@@ -24,6 +26,9 @@ public final class ServerContext {
     private final ServerStats stats = new ServerStats();
     private final CommandTable commands = CommandTable.standard();
     private final BlockedPops blockedPops = new BlockedPops();
+    private final SlowLog slowLog = new SlowLog();
+    private final Monitors monitors = new Monitors();
+    private volatile boolean ready;
     private final RunScheduler scheduler;
     private final Map<String, ModelBackend> backends;
     private final TorchBackend torch;
@@ -75,6 +80,29 @@ public final class ServerContext {
     /** The engine that compiles TorchScript scripts. */
     public TorchBackend scriptEngine() {
         return torch;
+    }
+
+    public SlowLog slowLog() {
+        return slowLog;
+    }
+
+    public Monitors monitors() {
+        return monitors;
+    }
+
+    /** False until the engines are up: meanwhile commands without the LOADING flag answer -LOADING. */
+    public boolean isReady() {
+        return ready;
+    }
+
+    void markReady() {
+        ready = true;
+    }
+
+    /** Starts both engines, so the first model store or run does not pay for it. */
+    void startEngines() {
+        torch.start();
+        ai.onnxruntime.OrtEnvironment.getEnvironment();
     }
 
     public BlockedPops blockedPops() {

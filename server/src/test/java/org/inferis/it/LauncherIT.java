@@ -59,6 +59,7 @@ class LauncherIT {
         BufferedReader output = launch(List.of("--port", Integer.toString(port), "--loglevel", "notice"));
         String ready = readUntil(output, "ready to accept connections");
         assertTrue(ready.contains("port " + port), ready);
+        readUntil(output, "Engines started");
         assertEquals("PONG\n", RedisCli.run(port, "PING"));
         assertEquals("notice\n", RedisCli.run(port, "CONFIG", "GET", "loglevel").split("\n", 2)[1]);
         RedisCli.run(port, "SHUTDOWN");
@@ -72,7 +73,7 @@ class LauncherIT {
         Path config = dir.resolve("inferis.conf");
         Files.writeString(config, "# test config\nport " + port + "\nmaxclients 77\nproto-max-bulk-len 64mb\n");
         BufferedReader output = launch(List.of(config.toString(), "--timeout", "120"));
-        readUntil(output, "ready to accept connections");
+        readUntil(output, "Engines started");
         String values = RedisCli.run(port, "CONFIG", "GET", "*");
         assertTrue(values.contains("maxclients\n77\n"), values);
         assertTrue(values.contains("proto-max-bulk-len\n67108864\n"), values);

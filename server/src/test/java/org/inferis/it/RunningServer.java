@@ -37,6 +37,10 @@ public final class RunningServer implements BeforeAllCallback, AfterAllCallback 
         args.addAll(List.of(options));
         server = new InferisServer(ServerConfig.fromArguments(args.toArray(String[]::new)), Clock.systemUTC());
         port = server.start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!server.context().isReady() && System.nanoTime() < deadline) {
+            Thread.sleep(20); // commands answer -LOADING until the engines are up
+        }
     }
 
     @Override

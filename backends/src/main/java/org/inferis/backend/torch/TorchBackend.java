@@ -34,7 +34,12 @@ public final class TorchBackend implements ModelBackend {
     /** libtorch's thread pools are per process and can be sized only once, before any work runs. */
     private static final AtomicBoolean THREADS_CONFIGURED = new AtomicBoolean();
 
-    /** Starts libtorch once (about two seconds), applying the thread options first. */
+    /** Starts libtorch now rather than at the first model (about two seconds). */
+    public void start() {
+        engine();
+    }
+
+    /** Starts libtorch once, applying the thread options first. */
     private Engine engine() {
         Engine started = engine;
         if (started == null) {

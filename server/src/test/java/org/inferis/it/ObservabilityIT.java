@@ -1,0 +1,115 @@
+package org.inferis.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.protocol.ProtocolVersion;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.inferis.config.ServerConfig;
+import org.inferis.server.InferisServer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** SLOWLOG, MONITOR (through redis-cli) and readiness. */
+class ObservabilityIT {
+    @RegisterExtension
+    static final RunningServer server = new RunningServer();
+
+    private StatefulRedisConnection<String, String> c;
+
+    @BeforeEach
+    void setUp() {
+        c = server.connect(ProtocolVersion.RESP2);
+        c.sync().flushall();
+        c.sync().configSet("slowlog-log-slower-than", "10000");
+        Ai.status(c, "SLOWLOG", "RESET");
+    }
+
+    @Test
+    void slowlogRecordsWhatTookLongerThanTheThreshold() {
+        assertEquals(0L, Ai.integer(c, "SLOWLOG", "LEN"));
+        c.sync().configSet("slowlog-log-slower-than", "0");
+        c.sync().set("k", "v");
+        TestModels.store(c, "m", "linear_relu.onnx");
+        Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4);
+        Ai.status(c, "AI.MODELEXECUTE", "m", "INPUTS", 1, "x", "OUTPUTS", 1, "y");
+        c.sync().configSet("slowlog-log-slower-than", "10000");
+        List<Object> entries = Ai.array(c, "SLOWLOG", "GET", -1);
+        // the last CONFIG SET raised the threshold before it was timed, so the run is the newest entry
+        List<?> run = (List<?>) entries.get(0);
+        assertEquals(6, run.size());
+        assertEquals(List.of("AI.MODELEXECUTE", "m", "INPUTS", "1", "x", "OUTPUTS", "1", "y"), run.get(3));
+        assertTrue((Long) run.get(2) >= 0 && (Long) run.get(1) > 1_700_000_000L);
+        assertTrue(((String) run.get(4)).startsWith("127.0.0.1:"));
+        assertTrue(entries.stream().anyMatch(e -> ((List<?>) e).get(3).equals(List.of("SET", "k", "v"))));
+        assertEquals(2, Ai.array(c, "SLOWLOG", "GET", 2).size());
+        assertEquals("OK", Ai.status(c, "SLOWLOG", "RESET"));
+        assertEquals(0L, Ai.integer(c, "SLOWLOG", "LEN"));
+        c.sync().configSet("slowlog-max-len", "3");
+        c.sync().configSet("slowlog-log-slower-than", "0");
+        for (int i = 0; i < 10; i++) {
+            c.sync().get("k");
+        }
+        assertEquals(3L, Ai.integer(c, "SLOWLOG", "LEN"));
+        c.sync().configSet("slowlog-log-slower-than", "10000");
+        c.sync().configSet("slowlog-max-len", "128");
+    }
+
+    @Test
+    void monitorShowsOtherClientsCommandsThroughRedisCli() throws Exception {
+        java.nio.file.Path output = java.nio.file.Files.createTempFile("monitor", ".txt");
+        Process monitor = new ProcessBuilder("redis-cli", "-p", Integer.toString(server.port()), "MONITOR")
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            Thread.sleep(500);
+            c.sync().set("watched", "line\nbreak");
+            Ai.status(c, "AI.TENSORSET", "t", "FLOAT", 2, "VALUES", 1, 2);
+            c.sync().auth("not-a-secret-to-show");
+        } catch (RuntimeException expected) {
+            // AUTH without a password configured is an error; it is still shown, redacted
+        } finally {
+            Thread.sleep(300);
+            monitor.destroy();
+            monitor.waitFor(10, TimeUnit.SECONDS);
+        }
+        String shown = java.nio.file.Files.readString(output);
+        java.nio.file.Files.delete(output);
+        assertTrue(shown.startsWith("OK"), shown);
+        assertTrue(shown.matches("(?s).*\\d{10}\\.\\d{6} \\[0 127\\.0\\.0\\.1:\\d+] \"SET\" \"watched\" \"line\\\\nbreak\".*"), shown);
+        assertTrue(shown.contains("\"AI.TENSORSET\" \"t\" \"FLOAT\" \"2\" \"VALUES\" \"1\" \"2\""), shown);
+        assertTrue(shown.contains("\"AUTH\" \"(redacted)\"") && !shown.contains("not-a-secret"), shown);
+    }
+
+    @Test
+    void commandsAnswerLoadingUntilTheEnginesAreUp() throws Exception {
+        CountDownLatch enginesUp = new CountDownLatch(1);
+        ServerConfig config = ServerConfig.fromArguments(new String[] {"--port", "0"});
+        InferisServer starting = new InferisServer(config, Clock.systemUTC(), context -> {
+            try {
+                enginesUp.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        int port = starting.start();
+        try {
+            assertEquals("LOADING Inferis is starting its engines", RedisCli.run(port, "PING").trim());
+            assertTrue(RedisCli.run(port, "INFO", "persistence").contains("loading:1"));
+            enginesUp.countDown();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            String pong = "";
+            while (!pong.equals("PONG") && System.nanoTime() < deadline) {
+                pong = RedisCli.run(port, "PING").trim();
+            }
+            assertEquals("PONG", pong);
+            assertTrue(RedisCli.run(port, "INFO", "persistence").contains("loading:0"));
+        } finally {
+            starting.stop();
+        }
+    }
+}
