@@ -1,6 +1,7 @@
 package org.inferis.command;
 
 import java.util.List;
+import org.inferis.observability.Metrics;
 import org.inferis.observability.SlowLog;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
@@ -52,29 +53,35 @@ public final class CommandDispatcher {
     }
 
     /**
-     * Adds the command to the slow log if it took at least {@code slowlog-log-slower-than} µs; a model or
-     * script run is timed until its reply, a blocked pop (waiting, not working) only for its own part.
+     * Times the command for the slow log (at least {@code slowlog-log-slower-than} µs) and the metrics:
+     * a model or script run until its reply, a blocked pop (waiting, not working) only for its own part.
      */
     private Reply timed(ClientSession client, Request request, CommandSpec spec, Reply reply, long start) {
         long threshold = server.config().getLong("slowlog-log-slower-than");
-        if (threshold < 0) {
+        Metrics metrics = server.metrics();
+        if (threshold < 0 && metrics == null) {
             return reply;
         }
         if (reply instanceof PendingReply pending && !spec.has(CommandFlag.BLOCKING)) {
-            List<String> args = SlowLog.arguments(request); // the request is released before the run ends
-            // the reply waits for the entry, so a client that asks next finds it
-            return new PendingReply(pending.future().whenComplete((result, error) -> record(client, args, start, threshold)));
+            // the request is released before the run ends; the reply waits for the record
+            List<String> args = threshold >= 0 ? SlowLog.arguments(request) : null;
+            return new PendingReply(pending.future().whenComplete(
+                    (result, error) -> done(client, spec, args, start, threshold, metrics)));
         }
-        if ((System.nanoTime() - start) / 1000 >= threshold) {
-            record(client, SlowLog.arguments(request), start, threshold);
-        }
+        long nanos = System.nanoTime() - start;
+        done(client, spec, threshold >= 0 && nanos / 1000 >= threshold ? SlowLog.arguments(request) : null,
+                start, threshold, metrics);
         return reply;
     }
 
-    private void record(ClientSession client, List<String> args, long start, long threshold) {
-        long micros = (System.nanoTime() - start) / 1000;
-        if (micros >= threshold) {
-            server.slowLog().add(server.keyspace().now() / 1000, micros, args, client.address(), client.name(),
+    private void done(ClientSession client, CommandSpec spec, List<String> args, long start, long threshold,
+                      Metrics metrics) {
+        long nanos = System.nanoTime() - start;
+        if (metrics != null) {
+            metrics.commandDone(spec.name(), nanos);
+        }
+        if (args != null && threshold >= 0 && nanos / 1000 >= threshold) {
+            server.slowLog().add(server.keyspace().now() / 1000, nanos / 1000, args, client.address(), client.name(),
                     server.config().getInt("slowlog-max-len"));
         }
     }

@@ -112,7 +112,8 @@ final class ModelStoreCommand {
                 .load(() -> load(backend, blob, device, options.instances()))
                 .handle((model, error) -> error != null
                         ? ErrorReply.err(reason(error))
-                        : StoredExecutables.install(client, key, new ModelValue(options, device, blob, model)));
+                        : StoredExecutables.install(client, key,
+                                new ModelValue(key.toString(), options, device, blob, model)));
         return new PendingReply(reply);
     }
 

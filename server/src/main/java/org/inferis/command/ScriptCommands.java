@@ -28,6 +28,7 @@ import org.inferis.server.ClientSession;
 /** AI.SCRIPTSTORE, AI.SCRIPTSET (deprecated), AI.SCRIPTGET, AI.SCRIPTDEL and AI._SCRIPTSCAN. */
 final class ScriptCommands {
     private static final String GROUP = "ai";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScriptCommands.class);
 
     private ScriptCommands() {
     }
@@ -89,14 +90,20 @@ final class ScriptCommands {
                 .load(() -> compile(client, source, entryPoints, device))
                 .handle((script, error) -> error != null
                         ? ErrorReply.err(reason(error))
-                        : StoredExecutables.install(client, key, new ScriptValue(device, tag, entryPoints, source, script, concurrency)));
+                        : StoredExecutables.install(client, key, new ScriptValue(key.toString(), device, tag,
+                                entryPoints, source, script, concurrency)));
         return new PendingReply(reply);
     }
 
     private static LoadedScript compile(ClientSession client, String source, List<String> entryPoints, Device device) {
+        long start = System.nanoTime();
         try {
-            return client.server().scriptEngine().compile(source, entryPoints, device);
+            LoadedScript script = client.server().scriptEngine().compile(source, entryPoints, device);
+            LOG.info("Compiled script on {}: {} characters, entry points {} in {} ms", device.text(), source.length(),
+                    entryPoints, (System.nanoTime() - start) / 1_000_000);
+            return script;
         } catch (BackendException e) {
+            LOG.warn("Could not compile script on {}: {}", device.text(), e.getMessage());
             throw new CompletionException(e);
         }
     }

@@ -47,6 +47,8 @@ public final class ServerConfig {
         register(ConfigOption.string("backends-path", "", true));
         register(ConfigOption.integer("slowlog-log-slower-than", 10_000, -1, Long.MAX_VALUE, true));
         register(ConfigOption.integer("slowlog-max-len", 128, 0, Integer.MAX_VALUE, true));
+        // Prometheus metrics over HTTP on the first bind address; 0 leaves them off
+        register(ConfigOption.integer("metrics-port", 0, 0, 65535, false));
     }
 
     private void register(ConfigOption option) {

@@ -15,12 +15,13 @@ public final class ModelValue extends ExecutableValue {
     private final List<LoadedModel> instances;
     private final ModelQueue queue;
 
-    public ModelValue(ModelOptions options, Device device, byte[] blob, List<LoadedModel> instances) {
+    /** @param name the key it is stored under, for metrics */
+    public ModelValue(String name, ModelOptions options, Device device, byte[] blob, List<LoadedModel> instances) {
         this.options = options;
         this.device = device;
         this.blob = blob;
         this.instances = List.copyOf(instances);
-        this.queue = new ModelQueue(device.queueName(), new ModelQueue.Policy(options.batchSize(),
+        this.queue = new ModelQueue(name, device.queueName(), new ModelQueue.Policy(options.batchSize(),
                 options.minBatchSize(), options.minBatchTimeout(), options.maxQueue()),
                 this.instances.stream().map(model -> (Runner) model::run).toList());
     }

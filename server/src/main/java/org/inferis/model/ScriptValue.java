@@ -18,8 +18,11 @@ public final class ScriptValue extends ExecutableValue {
     private final LoadedScript script;
     private final ModelQueue queue;
 
-    /** @param concurrency calls of the script that may run at once on its device */
-    public ScriptValue(Device device, String tag, List<String> entryPoints, String source, LoadedScript script,
+    /**
+     * @param name        the key it is stored under, for metrics
+     * @param concurrency calls of the script that may run at once on its device
+     */
+    public ScriptValue(String name, Device device, String tag, List<String> entryPoints, String source, LoadedScript script,
                        int concurrency) {
         this.device = device.text();
         this.tag = tag;
@@ -30,7 +33,7 @@ public final class ScriptValue extends ExecutableValue {
         Runner unused = inputs -> {
             throw new IllegalStateException("a script run carries its own call");
         };
-        this.queue = new ModelQueue(device.queueName(), new ModelQueue.Policy(0, 0, 0, 0),
+        this.queue = new ModelQueue(name, device.queueName(), new ModelQueue.Policy(0, 0, 0, 0),
                 Collections.nCopies(concurrency, unused));
     }
 

@@ -25,16 +25,19 @@ final class Batch {
     }
 
     /** Completes every run of the batch, whatever happens. */
-    void execute() {
+    void execute(RunObserver observer) {
         try {
-            runAndSplit();
+            runAndSplit(observer);
         } catch (RuntimeException e) {
             failAll("internal error while running the batch: " + e);
         }
     }
 
-    private void runAndSplit() {
+    private void runAndSplit(RunObserver observer) {
         long start = System.nanoTime();
+        for (RunRequest run : runs) {
+            observer.waited(queue.name, start - run.enqueuedNanos);
+        }
         List<Tensor> outputs;
         try {
             RunRequest single = runs.size() == 1 ? runs.get(0) : null;
@@ -44,7 +47,9 @@ final class Batch {
             failAll(e.getMessage());
             return;
         }
-        long micros = (System.nanoTime() - start) / 1000;
+        long nanos = System.nanoTime() - start;
+        long micros = nanos / 1000;
+        observer.ran(queue.name, runs.size(), samples, nanos);
         if (queue.policy.batchSize() > 0) {
             for (Tensor output : outputs) {
                 if (output.rank() == 0 || output.dim(0) != samples) {

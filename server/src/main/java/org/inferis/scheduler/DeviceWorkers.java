@@ -14,9 +14,11 @@ final class DeviceWorkers {
     private final List<ModelQueue> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private int next;
+    private final java.util.function.Supplier<RunObserver> observer;
     private volatile boolean stopped;
 
-    DeviceWorkers(String device, int threadCount) {
+    DeviceWorkers(String device, int threadCount, java.util.function.Supplier<RunObserver> observer) {
+        this.observer = observer;
         for (int i = 1; i <= threadCount; i++) {
             Thread thread = new Thread(this::work, "inferis-run-" + device + "-" + i);
             thread.setDaemon(true);
@@ -57,7 +59,7 @@ final class DeviceWorkers {
                 return;
             }
             try {
-                batch.execute();
+                batch.execute(observer.get());
             } finally {
                 synchronized (lock) {
                     batch.queue.returnInstance(batch.instance);

@@ -14,6 +14,7 @@ public final class ModelQueue {
     public record Policy(long batchSize, long minBatchSize, long minBatchTimeoutMillis, long maxQueue) {
     }
 
+    final String name;
     final String device;
     final Policy policy;
     final RunStats stats = new RunStats();
@@ -24,8 +25,11 @@ public final class ModelQueue {
     /** Set when the model is deleted or replaced: what is queued runs without waiting for MINBATCHSIZE. */
     private volatile boolean draining;
 
-    /** @param instances copies of the model (each runs one batch at a time), or slots for concurrent script calls */
-    public ModelQueue(String device, Policy policy, List<Runner> instances) {
+    /**
+     * @param name      the key of the model or script, for metrics
+     * @param instances copies of the model (each runs one batch at a time), or slots for concurrent script calls */
+    public ModelQueue(String name, String device, Policy policy, List<Runner> instances) {
+        this.name = name;
         this.device = device;
         this.policy = policy;
         this.idleInstances = new ArrayDeque<>(instances);
@@ -33,6 +37,11 @@ public final class ModelQueue {
 
     public RunStats stats() {
         return stats;
+    }
+
+    /** The device queue name ({@code CPU}, {@code GPU:0}) the runs go to. */
+    public String device() {
+        return device;
     }
 
     /** Runs waiting, not yet in a batch. Read without the device lock, for INFO: a snapshot is enough. */

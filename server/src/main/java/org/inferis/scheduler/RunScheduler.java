@@ -28,6 +28,7 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     private final int threadsPerQueue;
+    private volatile RunObserver observer = RunObserver.NONE;
     private final Map<String, DeviceWorkers> devices = new ConcurrentHashMap<>();
     private final ExecutorService loader = Executors.newFixedThreadPool(2, daemonThreads("inferis-loader"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -57,7 +58,8 @@ public final class RunScheduler implements AutoCloseable {
 
     private CompletableFuture<List<Tensor>> submit(ModelQueue queue, RunRequest run, long timeoutMillis)
             throws QueueFullException {
-        DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue));
+        DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue,
+                () -> observer));
         workers.enqueue(queue, run);
         if (timeoutMillis > 0) {
             ScheduledFuture<?> expiry = timer.schedule(() -> {
@@ -69,6 +71,11 @@ public final class RunScheduler implements AutoCloseable {
             run.result.whenComplete((outputs, error) -> expiry.cancel(false));
         }
         return run.result;
+    }
+
+    /** Who hears about every batch (metrics); {@link RunObserver#NONE} by default. */
+    public void observer(RunObserver observer) {
+        this.observer = observer;
     }
 
     /** Runs a model load on the loader threads. */

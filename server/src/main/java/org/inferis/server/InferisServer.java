@@ -14,6 +14,8 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.inferis.command.CommandDispatcher;
 import org.inferis.config.ServerConfig;
+import org.inferis.observability.Metrics;
 import org.inferis.resp.RequestLimits;
 import org.inferis.resp.RespPipeline;
 import org.slf4j.Logger;
@@ -90,6 +93,17 @@ public final class InferisServer {
             throw e;
         }
         context.port(port);
+        int metricsPort = config.getInt("metrics-port");
+        if (metricsPort > 0) {
+            try {
+                context.metrics(new Metrics(context, config.getString("bind").trim().split("\\s+")[0], metricsPort));
+            } catch (IOException e) {
+                stop();
+                throw new UncheckedIOException("could not serve metrics on port " + metricsPort, e);
+            }
+            LOG.info("Prometheus metrics on http://{}:{}/metrics", config.getString("bind").trim().split("\\s+")[0],
+                    metricsPort);
+        }
         cron.start();
         Thread starter = new Thread(() -> {
             long begin = System.nanoTime();
@@ -121,6 +135,9 @@ public final class InferisServer {
         LOG.info("Inferis is stopping");
         cron.close();
         context.scheduler().close();
+        if (context.metrics() != null) {
+            context.metrics().close();
+        }
         listeners.forEach(Channel::close);
         context.clients().all().forEach(client -> client.channel().close());
         if (acceptors != null) {

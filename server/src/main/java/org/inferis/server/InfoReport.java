@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.ValueType;
-import org.inferis.model.ModelValue;
+import org.inferis.model.ExecutableValue;
 
 /** The INFO text: {@code # Section} headers and {@code field:value} lines with Redis's field names. */
 public final class InfoReport {
@@ -60,6 +60,8 @@ public final class InfoReport {
         field(text, "arch_bits", System.getProperty("sun.arch.data.model", "64"));
         field(text, "java_version", System.getProperty("java.version"));
         field(text, "process_id", ProcessHandle.current().pid());
+        field(text, "run_id", server.runId());
+        field(text, "multiplexing_api", io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio");
         field(text, "tcp_port", server.port());
         field(text, "uptime_in_seconds", uptimeSeconds);
         field(text, "uptime_in_days", uptimeSeconds / 86400);
@@ -83,6 +85,8 @@ public final class InfoReport {
         long used = heapUsed + direct;
         field(text, "used_memory", used);
         field(text, "used_memory_human", human(used));
+        field(text, "used_memory_rss", residentSetBytes());
+        field(text, "used_memory_peak", server.stats().memoryPeak(used));
         field(text, "used_memory_heap", heapUsed);
         field(text, "used_memory_direct", direct);
         field(text, "total_system_memory", ((com.sun.management.OperatingSystemMXBean)
@@ -127,18 +131,35 @@ public final class InfoReport {
         long batches = 0;
         long errors = 0;
         long queued = 0;
+        Map<String, Long> queuedByDevice = new java.util.TreeMap<>();
         Keyspace keyspace = server.keyspace();
-        for (var key : keyspace.keys(key -> keyspace.get(key) instanceof ModelValue)) {
-            ModelValue model = (ModelValue) keyspace.get(key);
-            calls += model.stats().calls();
-            batches += model.stats().batches();
-            errors += model.stats().errors();
-            queued += model.queue().depth();
+        for (var key : keyspace.keys(key -> keyspace.get(key) instanceof ExecutableValue)) {
+            ExecutableValue value = (ExecutableValue) keyspace.get(key);
+            calls += value.stats().calls();
+            batches += value.stats().batches();
+            errors += value.stats().errors();
+            queued += value.queue().depth();
+            queuedByDevice.merge(value.queue().device(), (long) value.queue().depth(), Long::sum);
         }
         field(text, "ai_runs", calls);
         field(text, "ai_batches", batches);
         field(text, "ai_run_errors", errors);
         field(text, "ai_queue_depth", queued);
+        queuedByDevice.forEach((device, depth) ->
+                field(text, "ai_queue_depth_" + device.toLowerCase(Locale.ROOT).replace(':', '_'), depth));
+    }
+
+    private static long residentSetBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // not Linux: report 0 as Redis does where it cannot tell
+        }
+        return 0;
     }
 
     private static String human(long bytes) {

@@ -11,6 +11,7 @@ import org.inferis.command.BlockedPops;
 import org.inferis.command.CommandTable;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
+import org.inferis.observability.Metrics;
 import org.inferis.observability.Monitors;
 import org.inferis.observability.SlowLog;
 import org.inferis.scheduler.RunScheduler;
@@ -29,10 +30,12 @@ public final class ServerContext {
     private final SlowLog slowLog = new SlowLog();
     private final Monitors monitors = new Monitors();
     private volatile boolean ready;
+    private volatile Metrics metrics;
     private final RunScheduler scheduler;
     private final Map<String, ModelBackend> backends;
     private final TorchBackend torch;
     private final long startedAt;
+    private final String runId = java.util.HexFormat.of().formatHex(randomBytes());
     private final Runnable shutdown;
     private volatile int port;
 
@@ -90,6 +93,16 @@ public final class ServerContext {
         return monitors;
     }
 
+    /** The metrics, or null when {@code metrics-port} is 0. */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    void metrics(Metrics metrics) {
+        this.metrics = metrics;
+        scheduler.observer(metrics);
+    }
+
     /** False until the engines are up: meanwhile commands without the LOADING flag answer -LOADING. */
     public boolean isReady() {
         return ready;
@@ -107,6 +120,17 @@ public final class ServerContext {
 
     public BlockedPops blockedPops() {
         return blockedPops;
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[20];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return bytes;
+    }
+
+    /** A random id per start, as Redis's run_id: clients tell restarts apart by it. */
+    public String runId() {
+        return runId;
     }
 
     public long startedAt() {

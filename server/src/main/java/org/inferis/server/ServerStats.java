@@ -10,6 +10,7 @@ public final class ServerStats {
     private volatile long lastSampleCommands;
     private volatile long lastSampleAt;
     private volatile long opsPerSecond;
+    private final java.util.concurrent.atomic.AtomicLong memoryPeak = new java.util.concurrent.atomic.AtomicLong();
 
     public void commandProcessed() {
         commandsProcessed.increment();
@@ -33,6 +34,11 @@ public final class ServerStats {
 
     public long connectionsRejected() {
         return connectionsRejected.sum();
+    }
+
+    /** The largest memory use seen so far, updated with the current one. */
+    public long memoryPeak(long current) {
+        return memoryPeak.accumulateAndGet(current, Math::max);
     }
 
     public long opsPerSecond() {

@@ -61,6 +61,22 @@ class ObservabilityIT {
     }
 
     @Test
+    void infoReportsKnownWorkThroughRedisCli() throws Exception {
+        TestModels.store(c, "m", "linear_relu.onnx");
+        Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4);
+        Ai.status(c, "AI.MODELEXECUTE", "m", "INPUTS", 1, "x", "OUTPUTS", 1, "y");
+        String info = RedisCli.run(server.port(), "INFO");
+        for (String pattern : List.of("redis_version:\\d+\\.\\d+\\.\\d+", "run_id:[0-9a-f]{40}", "multiplexing_api:(epoll|nio)",
+                "connected_clients:\\d+", "used_memory:\\d+", "used_memory_rss:[1-9]\\d*", "used_memory_peak:[1-9]\\d*",
+                "total_commands_processed:[1-9]\\d*", "instantaneous_ops_per_sec:\\d+", "loading:0",
+                "db0:keys=3,expires=0,avg_ttl=0", "ai_models:1", "ai_tensors:2", "ai_runs:1", "ai_batches:1", "ai_run_errors:0",
+                "ai_queue_depth:0", "ai_queue_depth_cpu:0")) {
+            assertTrue(java.util.regex.Pattern.compile("(?m)^" + pattern + "\\r?$").matcher(info).find(),
+                    pattern + " in\n" + info);
+        }
+    }
+
+    @Test
     void monitorShowsOtherClientsCommandsThroughRedisCli() throws Exception {
         java.nio.file.Path output = java.nio.file.Files.createTempFile("monitor", ".txt");
         Process monitor = new ProcessBuilder("redis-cli", "-p", Integer.toString(server.port()), "MONITOR")
