@@ -22,18 +22,26 @@ public final class CommandDispatcher {
     private static final ErrorReply LOADING = new ErrorReply("LOADING Inferis is starting its engines");
 
     private final ServerContext server;
+    /** slowlog-log-slower-than, kept here since every command reads it. */
+    private volatile long slowlogThreshold;
 
     public CommandDispatcher(ServerContext server) {
         this.server = server;
+        this.slowlogThreshold = server.config().getLong("slowlog-log-slower-than");
+        server.config().onChange((name, value) -> {
+            if (name.equals("slowlog-log-slower-than")) {
+                slowlogThreshold = Long.parseLong(value);
+            }
+        });
     }
 
     public Reply dispatch(ClientSession client, Request request) {
         CommandSpec spec = server.commands().lookup(request.arg(0));
         if (spec == null) {
-            client.commandStarted("unknown", server.keyspace().now());
+            client.commandStarted("unknown", server.coarseMillis());
             return unknownCommand(request);
         }
-        client.commandStarted(spec.name(), server.keyspace().now());
+        client.commandStarted(spec.name(), server.coarseMillis());
         if (!client.isAuthenticated() && !spec.has(CommandFlag.NO_AUTH)) {
             return NOAUTH;
         }
@@ -57,7 +65,7 @@ public final class CommandDispatcher {
      * a model or script run until its reply, a blocked pop (waiting, not working) only for its own part.
      */
     private Reply timed(ClientSession client, Request request, CommandSpec spec, Reply reply, long start) {
-        long threshold = server.config().getLong("slowlog-log-slower-than");
+        long threshold = slowlogThreshold;
         Metrics metrics = server.metrics();
         if (threshold < 0 && metrics == null) {
             return reply;

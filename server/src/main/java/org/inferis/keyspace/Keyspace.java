@@ -258,7 +258,8 @@ public final class Keyspace {
 
     private Entry liveEntry(Key key) {
         Entry entry = entries.get(key);
-        if (entry != null && isExpired(entry, now())) {
+        // read the clock only for keys that can expire
+        if (entry != null && entry.expireAt != NO_EXPIRY && isExpired(entry, now())) {
             remove(key, entry);
             expiredKeys++;
             return null;

@@ -30,6 +30,8 @@ public final class ServerContext {
     private final SlowLog slowLog = new SlowLog();
     private final Monitors monitors = new Monitors();
     private volatile boolean ready;
+    /** The time, refreshed by the cron every tick: precise enough for idle times, and free to read. */
+    private volatile long coarseMillis;
     private volatile Metrics metrics;
     private final RunScheduler scheduler;
     private final Map<String, ModelBackend> backends;
@@ -43,6 +45,7 @@ public final class ServerContext {
         this.config = config;
         this.keyspace = new Keyspace(clock);
         this.startedAt = clock.millis();
+        this.coarseMillis = startedAt;
         this.scheduler = new RunScheduler(config.getInt("threads-per-queue"));
         EngineOptions engineOptions = new EngineOptions(config.getInt("intra-op-parallelism"),
                 config.getInt("inter-op-parallelism"));
@@ -131,6 +134,14 @@ public final class ServerContext {
     /** A random id per start, as Redis's run_id: clients tell restarts apart by it. */
     public String runId() {
         return runId;
+    }
+
+    public long coarseMillis() {
+        return coarseMillis;
+    }
+
+    void tick(long now) {
+        coarseMillis = now;
     }
 
     public long startedAt() {

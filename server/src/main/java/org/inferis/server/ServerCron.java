@@ -31,6 +31,7 @@ final class ServerCron implements AutoCloseable {
                 server.keyspace().expireSome(EXPIRY_BUDGET_PER_TICK);
             }
             long now = server.keyspace().now();
+            server.tick(now);
             if (now - lastSecond >= 1000) {
                 lastSecond = now;
                 server.stats().sample(now);
