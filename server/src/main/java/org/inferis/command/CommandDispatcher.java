@@ -20,6 +20,7 @@ public final class CommandDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(CommandDispatcher.class);
     private static final ErrorReply NOAUTH = new ErrorReply("NOAUTH Authentication required.");
     private static final ErrorReply LOADING = new ErrorReply("LOADING Inferis is starting its engines");
+    private static final ErrorReply OOM = new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
 
     private final ServerContext server;
     /** slowlog-log-slower-than, kept here since every command reads it. */
@@ -50,6 +51,9 @@ public final class CommandDispatcher {
         }
         if (!spec.acceptsArgumentCount(request.size())) {
             return Args.wrongArity(spec.name()).toReply();
+        }
+        if (spec.has(CommandFlag.DENYOOM) && overMemoryLimit()) {
+            return OOM;
         }
         server.stats().commandProcessed();
         if (server.monitors().active()) {
@@ -91,6 +95,16 @@ public final class CommandDispatcher {
         if (args != null && threshold >= 0 && nanos / 1000 >= threshold) {
             server.slowLog().add(server.keyspace().now() / 1000, nanos / 1000, args, client.address(), client.name(),
                     server.config().getInt("slowlog-max-len"));
+        }
+    }
+
+    private boolean overMemoryLimit() {
+        long limit = server.config().getLong("maxmemory");
+        if (limit == 0) {
+            return false;
+        }
+        synchronized (server.keyspace()) {
+            return server.keyspace().usedBytes() > limit;
         }
     }
 

@@ -56,9 +56,11 @@ final class ListCommands {
             list = new ListValue();
             keyspace.put(key, list);
         }
+        long before = list.byteSize();
         for (int i = 2; i < request.size(); i++) {
             list.push(request.bytes(i), left);
         }
+        keyspace.resized(list.byteSize() - before);
         int length = list.size();
         client.server().blockedPops().serve(key, keyspace);
         return IntegerReply.of(length);
@@ -84,9 +86,11 @@ final class ListCommands {
         }
         List<Reply> popped = new ArrayList<>();
         long wanted = count == null ? 1 : count;
+        long before = list.byteSize();
         while (popped.size() < wanted && !list.isEmpty()) {
             popped.add(BulkReply.of(list.pop(left)));
         }
+        keyspace.resized(list.byteSize() - before);
         if (list.isEmpty()) {
             keyspace.delete(key);
         }
@@ -114,6 +118,7 @@ final class ListCommands {
             ListValue list = keyspace.get(key, ListValue.class);
             if (list != null) {
                 byte[] element = list.pop(false);
+                keyspace.resized(-element.length);
                 if (list.isEmpty()) {
                     keyspace.delete(key);
                 }

@@ -33,6 +33,13 @@ public final class ServerConfig {
         register(ConfigOption.string("bind", "127.0.0.1", false));
         register(ConfigOption.string("requirepass", "", true));
         register(ConfigOption.integer("maxclients", 10000, 1, 1_000_000, true));
+        // bytes of stored values (tensors, models, scripts, strings, lists); 0: no limit
+        register(ConfigOption.bytes("maxmemory", 0, 0, Long.MAX_VALUE, true));
+        register(ConfigOption.integer("tls-port", 0, 0, 65535, false));
+        register(ConfigOption.string("tls-cert-file", "", false));
+        register(ConfigOption.string("tls-key-file", "", false));
+        // when set, TLS clients must present a certificate signed by this CA
+        register(ConfigOption.string("tls-ca-cert-file", "", false));
         register(ConfigOption.bytes("proto-max-bulk-len", 512L << 20, 1L << 20, Integer.MAX_VALUE, true));
         register(ConfigOption.integer("timeout", 0, 0, Integer.MAX_VALUE, true));
         register(ConfigOption.oneOf("loglevel", "notice", true, List.of("debug", "verbose", "notice", "warning")));

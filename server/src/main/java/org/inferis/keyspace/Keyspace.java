@@ -42,6 +42,8 @@ public final class Keyspace {
     private long expiredKeys;
     private long activeExpiryCursor;
     private long changes;
+    /** Bytes of keys and values stored: what maxmemory limits. */
+    private long usedBytes;
 
     public Keyspace(Clock clock) {
         this.clock = clock;
@@ -85,8 +87,10 @@ public final class Keyspace {
             entry = new Entry(nextSequence++, value);
             entries.put(key, entry);
             scanOrder.put(entry.sequence, key);
+            usedBytes += key.bytes().length + value.byteSize();
         } else {
             if (entry.value != value) {
+                usedBytes += value.byteSize() - entry.value.byteSize();
                 entry.value.discarded();
             }
             entry.value = value;
@@ -118,6 +122,7 @@ public final class Keyspace {
         }
         long expireAt = source.expireAt;
         unlink(from, source);
+        usedBytes -= from.bytes().length + source.value.byteSize();
         put(to, source.value);
         if (expireAt != NO_EXPIRY) {
             setExpireAt(to, expireAt);
@@ -173,6 +178,16 @@ public final class Keyspace {
         return expiredKeys;
     }
 
+    /** Bytes of keys and values stored, what {@code maxmemory} limits. */
+    public long usedBytes() {
+        return usedBytes;
+    }
+
+    /** A value changed size in place (a list grew or shrank). */
+    public void resized(long delta) {
+        usedBytes += delta;
+    }
+
     /** Write operations since start (Redis's dirty counter). */
     public long changes() {
         return changes;
@@ -180,6 +195,7 @@ public final class Keyspace {
 
     public void clear() {
         changes += entries.size();
+        usedBytes = 0;
         entries.values().forEach(entry -> entry.value.discarded());
         entries.clear();
         scanOrder.clear();
@@ -273,6 +289,7 @@ public final class Keyspace {
 
     private void remove(Key key, Entry entry) {
         unlink(key, entry);
+        usedBytes -= key.bytes().length + entry.value.byteSize();
         entry.value.discarded();
     }
 

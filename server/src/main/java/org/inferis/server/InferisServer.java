@@ -14,6 +14,10 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -58,7 +62,10 @@ public final class InferisServer {
         this.startup = startup;
     }
 
-    /** Binds every {@code bind} address on {@code port}; returns the port bound (useful with port 0). */
+    /**
+     * Binds every {@code bind} address on {@code port} (plain, unless 0) and {@code tls-port} (TLS, unless 0);
+     * returns the plain port.
+     */
     public int start() throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -68,25 +75,20 @@ public final class InferisServer {
         CommandDispatcher dispatcher = new CommandDispatcher(context);
         RequestLimits limits = new RequestLimits(RequestLimits.DEFAULT_MAX_ARGUMENTS,
                 () -> config.getInt("proto-max-bulk-len"));
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptors, workers)
-                .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 511)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        RespPipeline.install(channel.pipeline(), limits);
-                        channel.pipeline().addLast("commands", new ConnectionHandler(context, dispatcher));
-                    }
-                });
+        SslContext tls = config.getInt("tls-port") > 0 ? tlsContext() : null;
         int port = config.getInt("port");
+        int tlsPort = config.getInt("tls-port");
+        if (port == 0 && tlsPort == 0) {
+            throw new IllegalStateException("port and tls-port are both 0: nothing to listen on");
+        }
         try {
             for (String address : config.getString("bind").trim().split("\\s+")) {
-                Channel listener = bootstrap.bind(address, port).sync().channel();
-                listeners.add(listener);
-                port = ((InetSocketAddress) listener.localAddress()).getPort();
+                if (port > 0) {
+                    listeners.add(bootstrap(channelType, dispatcher, limits, null).bind(address, port).sync().channel());
+                }
+                if (tls != null) {
+                    listeners.add(bootstrap(channelType, dispatcher, limits, tls).bind(address, tlsPort).sync().channel());
+                }
             }
         } catch (InterruptedException | RuntimeException e) {
             stop();
@@ -117,10 +119,45 @@ public final class InferisServer {
         }, "inferis-startup");
         starter.setDaemon(true);
         starter.start();
-        LOG.info("Inferis {} ({} transport, {} I/O threads) ready to accept connections tcp on {} port {}",
+        LOG.info("Inferis {} ({} transport, {} I/O threads) ready to accept connections tcp on {} port {}{}",
                 ServerContext.VERSION, epoll ? "epoll" : "nio", config.getInt("io-threads"),
-                config.getString("bind"), port);
+                config.getString("bind"), port, tls == null ? "" : ", tls port " + tlsPort);
         return port;
+    }
+
+    private ServerBootstrap bootstrap(Class<? extends ServerChannel> channelType, CommandDispatcher dispatcher,
+                                      RequestLimits limits, SslContext tls) {
+        return new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 511)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        if (tls != null) {
+                            channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
+                        }
+                        RespPipeline.install(channel.pipeline(), limits);
+                        channel.pipeline().addLast("commands", new ConnectionHandler(context, dispatcher));
+                    }
+                });
+    }
+
+    /** The server's certificate and key (PEM, PKCS#8 key), and the CA that client certificates must chain to. */
+    private SslContext tlsContext() {
+        try {
+            SslContextBuilder builder = SslContextBuilder.forServer(new File(config.getString("tls-cert-file")),
+                    new File(config.getString("tls-key-file")));
+            String ca = config.getString("tls-ca-cert-file");
+            if (!ca.isEmpty()) {
+                builder.trustManager(new File(ca)).clientAuth(ClientAuth.REQUIRE);
+            }
+            return builder.build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot set up TLS from tls-cert-file / tls-key-file: " + e.getMessage(), e);
+        }
     }
 
     public ServerContext context() {

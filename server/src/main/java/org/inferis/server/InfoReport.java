@@ -91,8 +91,10 @@ public final class InfoReport {
         field(text, "used_memory_direct", direct);
         field(text, "total_system_memory", ((com.sun.management.OperatingSystemMXBean)
                 ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize());
-        field(text, "maxmemory", 0);
-        field(text, "maxmemory_human", "0B");
+        field(text, "used_memory_dataset", server.keyspace().usedBytes());
+        long maxmemory = server.config().getLong("maxmemory");
+        field(text, "maxmemory", maxmemory);
+        field(text, "maxmemory_human", human(maxmemory));
         field(text, "maxmemory_policy", "noeviction");
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +26,6 @@ class LauncherIT {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     /** Starts the launcher and reads its output up to the ready line, which it returns. */
     private BufferedReader launch(List<String> args) throws Exception {
@@ -55,7 +49,7 @@ class LauncherIT {
 
     @Test
     void startsWithOptionsAndStopsOnShutdown() throws Exception {
-        int port = freePort();
+        int port = FreePorts.next();
         BufferedReader output = launch(List.of("--port", Integer.toString(port), "--loglevel", "notice"));
         String ready = readUntil(output, "ready to accept connections");
         assertTrue(ready.contains("port " + port), ready);
@@ -69,7 +63,7 @@ class LauncherIT {
 
     @Test
     void readsAConfigFileAndStopsCleanlyOnSigterm(@TempDir Path dir) throws Exception {
-        int port = freePort();
+        int port = FreePorts.next();
         Path config = dir.resolve("inferis.conf");
         Files.writeString(config, "# test config\nport " + port + "\nmaxclients 77\nproto-max-bulk-len 64mb\n");
         BufferedReader output = launch(List.of(config.toString(), "--timeout", "120"));

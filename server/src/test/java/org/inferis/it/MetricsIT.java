@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,18 +21,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Prometheus endpoint, parsed as Prometheus's text format, after known work. */
 class MetricsIT {
-    private static final int METRICS_PORT = freePort();
+    private static final int METRICS_PORT = FreePorts.next();
 
     @RegisterExtension
     static final RunningServer server = new RunningServer("--metrics-port", Integer.toString(METRICS_PORT));
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     /** Text format 0.0.4: {@code # TYPE name kind} lines and {@code name{label="v",...} value} samples. */
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)$");

@@ -104,7 +104,7 @@ class ObservabilityIT {
     @Test
     void commandsAnswerLoadingUntilTheEnginesAreUp() throws Exception {
         CountDownLatch enginesUp = new CountDownLatch(1);
-        ServerConfig config = ServerConfig.fromArguments(new String[] {"--port", "0"});
+        ServerConfig config = ServerConfig.fromArguments(new String[] {"--port", Integer.toString(FreePorts.next())});
         InferisServer starting = new InferisServer(config, Clock.systemUTC(), context -> {
             try {
                 enginesUp.await();

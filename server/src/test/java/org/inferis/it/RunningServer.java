@@ -26,14 +26,14 @@ public final class RunningServer implements BeforeAllCallback, AfterAllCallback 
     private InferisServer server;
     private int port;
 
-    /** A server with {@code --name value} options (port 0 unless given). */
+    /** A server with {@code --name value} options (on a free port unless given). */
     public RunningServer(String... options) {
         this.options = options;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0"));
+        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(FreePorts.next())));
         args.addAll(List.of(options));
         server = new InferisServer(ServerConfig.fromArguments(args.toArray(String[]::new)), Clock.systemUTC());
         port = server.start();
