@@ -32,6 +32,7 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
     private int argCount;
     private int expectedArgs;
     private int maxBulkLength;
+    private long requestBytesLeft;
     private CompositeByteBuf partialArg;
     private boolean failed;
 
@@ -74,6 +75,7 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
         } else if (length > 0) {
             expectedArgs = (int) length;
             maxBulkLength = limits.maxBulkLength().getAsInt();
+            requestBytesLeft = limits.maxRequestLength().getAsLong();
             args = new ByteBuf[Math.min(expectedArgs, PREALLOCATED_ARGUMENTS)];
             argCount = 0;
         }
@@ -85,6 +87,8 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
             fail(ctx, "expected '*', got '$'");
         } else if (length > maxBulkLength) {
             fail(ctx, "invalid bulk length");
+        } else if ((requestBytesLeft -= length) < 0) {
+            fail(ctx, "query buffer limit reached (client-query-buffer-limit)");
         }
     }
 

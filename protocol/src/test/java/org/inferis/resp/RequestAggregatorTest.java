@@ -18,7 +18,7 @@ class RequestAggregatorTest {
 
     private static EmbeddedChannel channel() {
         EmbeddedChannel channel = new EmbeddedChannel();
-        RespPipeline.install(channel.pipeline(), new RequestLimits(1000, () -> MAX_BULK));
+        RespPipeline.install(channel.pipeline(), new RequestLimits(1000, () -> MAX_BULK, () -> 4L * MAX_BULK));
         return channel;
     }
 
@@ -99,6 +99,21 @@ class RequestAggregatorTest {
         channel.writeInbound(bytes("*2\r\n$3\r\nSET\r\n$" + (MAX_BULK + 1) + "\r\nabc"));
         assertEquals("-ERR Protocol error: invalid bulk length\r\n", written(channel));
         assertNull(channel.readInbound());
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void refusesARequestLargerThanTheQueryBufferLimitBeforeItsPayload() {
+        EmbeddedChannel channel = channel();
+        StringBuilder wire = new StringBuilder("*6\r\n$4\r\nMSET\r\n");
+        for (int i = 0; i < 5; i++) {
+            wire.append('$').append(MAX_BULK).append("\r\n");
+            if (i < 4) {
+                wire.append("x".repeat(MAX_BULK)).append("\r\n");
+            }
+        }
+        channel.writeInbound(bytes(wire.toString()));
+        assertEquals("-ERR Protocol error: query buffer limit reached (client-query-buffer-limit)\r\n", written(channel));
         assertFalse(channel.isActive());
     }
 

@@ -41,6 +41,9 @@ public final class ServerConfig {
         // when set, TLS clients must present a certificate signed by this CA
         register(ConfigOption.string("tls-ca-cert-file", "", false));
         register(ConfigOption.bytes("proto-max-bulk-len", 512L << 20, 1L << 20, Integer.MAX_VALUE, true));
+        register(ConfigOption.bytes("client-query-buffer-limit", 1L << 30, 1L << 20, Long.MAX_VALUE, true));
+        // replies queued for a client that does not read them: beyond this many bytes it is disconnected (0: no limit)
+        register(ConfigOption.bytes("client-output-buffer-limit", 0, 0, Long.MAX_VALUE, true));
         register(ConfigOption.integer("timeout", 0, 0, Integer.MAX_VALUE, true));
         register(ConfigOption.oneOf("loglevel", "notice", true, List.of("debug", "verbose", "notice", "warning")));
         // half the cores: the rest serve the clients and the model workers (on 2 cores one I/O thread measured faster)

@@ -94,6 +94,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.flush();
+        closeIfNotReading(ctx);
         ctx.channel().config().setAutoRead(true);
     }
 
@@ -107,7 +108,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
+        closeIfNotReading(ctx);
         ctx.fireChannelReadComplete();
+    }
+
+    /** Disconnects a client whose unread replies exceed {@code client-output-buffer-limit}, as Redis does. */
+    private void closeIfNotReading(ChannelHandlerContext ctx) {
+        long limit = server.config().getLong("client-output-buffer-limit");
+        var outbound = ctx.channel().unsafe().outboundBuffer();
+        if (limit > 0 && client != null && outbound != null && outbound.totalPendingWriteBytes() > limit) {
+            LOG.warn("Client {} closed for overcoming of output buffer limits ({} bytes unread)",
+                    client.address(), outbound.totalPendingWriteBytes());
+            server.clients().kill(client);
+        }
     }
 
     @Override

@@ -74,7 +74,7 @@ public final class InferisServer {
         workers = new MultiThreadIoEventLoopGroup(config.getInt("io-threads"), ioHandlers);
         CommandDispatcher dispatcher = new CommandDispatcher(context);
         RequestLimits limits = new RequestLimits(RequestLimits.DEFAULT_MAX_ARGUMENTS,
-                () -> config.getInt("proto-max-bulk-len"));
+                () -> config.getInt("proto-max-bulk-len"), () -> config.getLong("client-query-buffer-limit"));
         SslContext tls = config.getInt("tls-port") > 0 ? tlsContext() : null;
         int port = config.getInt("port");
         int tlsPort = config.getInt("tls-port");
