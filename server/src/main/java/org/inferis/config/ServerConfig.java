@@ -49,6 +49,9 @@ public final class ServerConfig {
         // half the cores: the rest serve the clients and the model workers (on 2 cores one I/O thread measured faster)
         register(ConfigOption.integer("io-threads", Math.max(1, cores / 2), 1, 128, false));
         register(ConfigOption.integer("threads-per-queue", 1, 1, 128, false));
+        // ms one batch or script call may run before it is answered with an error and its worker replaced
+        // (RedisAI's MODEL_EXECUTION_TIMEOUT, here for every engine); 0: no limit
+        register(ConfigOption.integer("model-execution-timeout", 5000, 0, Long.MAX_VALUE, true));
         // 0 leaves the engines' own defaults (one thread per core)
         register(ConfigOption.integer("intra-op-parallelism", 0, 0, 1024, false));
         register(ConfigOption.integer("inter-op-parallelism", 0, 0, 1024, false));

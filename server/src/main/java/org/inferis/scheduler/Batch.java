@@ -16,6 +16,8 @@ final class Batch {
     final Runner instance;
     private final List<RunRequest> runs;
     private final long samples;
+    /** Set by whoever answers the runs first: the engine's result, or the watchdog giving up on it. */
+    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
 
     Batch(ModelQueue queue, Runner instance, List<RunRequest> runs, long samples) {
         this.queue = queue;
@@ -58,6 +60,9 @@ final class Batch {
                 }
             }
         }
+        if (!settled.compareAndSet(false, true)) {
+            return; // the watchdog already answered these runs
+        }
         queue.stats.recordBatch(runs.size(), samples, micros);
         long row = 0;
         long now = System.nanoTime();
@@ -89,7 +94,11 @@ final class Batch {
         return stacked;
     }
 
-    private void failAll(String reason) {
+    /** Answers every run with the error, unless they were answered already. */
+    void failAll(String reason) {
+        if (!settled.compareAndSet(false, true)) {
+            return;
+        }
         queue.stats.recordErrors(runs.size());
         for (RunRequest run : runs) {
             run.result.completeExceptionally(new BackendException(reason));

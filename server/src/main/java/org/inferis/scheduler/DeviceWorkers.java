@@ -10,20 +10,59 @@ import java.util.concurrent.TimeUnit;
  * run arrives, an instance comes back, or a MINBATCHTIMEOUT expires).
  */
 final class DeviceWorkers {
+    /** One worker thread and the batch it is running, for the watchdog. */
+    private static final class Worker {
+        volatile Batch running;
+        volatile long startedNanos;
+        volatile boolean abandoned;
+        Thread thread;
+    }
+
     private final Object lock = new Object();
     private final List<ModelQueue> queues = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final List<Worker> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final String device;
     private int next;
+    private int spawned;
     private final java.util.function.Supplier<RunObserver> observer;
     private volatile boolean stopped;
 
     DeviceWorkers(String device, int threadCount, java.util.function.Supplier<RunObserver> observer) {
+        this.device = device;
         this.observer = observer;
-        for (int i = 1; i <= threadCount; i++) {
-            Thread thread = new Thread(this::work, "inferis-run-" + device + "-" + i);
-            thread.setDaemon(true);
-            threads.add(thread);
-            thread.start();
+        for (int i = 0; i < threadCount; i++) {
+            startWorker();
+        }
+    }
+
+    private void startWorker() {
+        Worker worker = new Worker();
+        worker.thread = new Thread(() -> work(worker), "inferis-run-" + device + "-" + (++spawned));
+        worker.thread.setDaemon(true);
+        workers.add(worker);
+        worker.thread.start();
+    }
+
+    /**
+     * Gives up on batches running longer than the limit: their runs get an error, their instance goes back
+     * to the queue (engine models accept concurrent runs) and a new worker takes the stuck one's place.
+     * The stuck thread cannot be stopped (native code ignores interrupts); it just stops counting.
+     */
+    void abandonOverdue(long limitNanos) {
+        long now = System.nanoTime();
+        for (Worker worker : workers) {
+            Batch batch = worker.running;
+            if (batch != null && !worker.abandoned && now - worker.startedNanos > limitNanos) {
+                worker.abandoned = true;
+                workers.remove(worker);
+                batch.failAll("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
+                        + "its worker was replaced");
+                synchronized (lock) {
+                    batch.queue.returnInstance(batch.instance);
+                    startWorker();
+                    lock.notifyAll();
+                }
+            }
         }
     }
 
@@ -50,19 +89,24 @@ final class DeviceWorkers {
         }
     }
 
-    private void work() {
-        while (!stopped) {
+    private void work(Worker worker) {
+        while (!stopped && !worker.abandoned) {
             Batch batch;
             try {
                 batch = awaitBatch();
             } catch (InterruptedException e) {
                 return;
             }
+            worker.startedNanos = System.nanoTime();
+            worker.running = batch;
             try {
                 batch.execute(observer.get());
             } finally {
+                worker.running = null;
                 synchronized (lock) {
-                    batch.queue.returnInstance(batch.instance);
+                    if (!worker.abandoned) { // an abandoned worker's instance was handed back already
+                        batch.queue.returnInstance(batch.instance);
+                    }
                     lock.notifyAll();
                 }
             }
@@ -109,6 +153,6 @@ final class DeviceWorkers {
 
     void stop() {
         stopped = true;
-        threads.forEach(Thread::interrupt);
+        workers.forEach(worker -> worker.thread.interrupt());
     }
 }

@@ -34,8 +34,18 @@ public final class RunScheduler implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             daemonThreads("inferis-run-timer"));
 
-    public RunScheduler(int threadsPerQueue) {
+    /**
+     * @param executionTimeout how long one batch may run before its runs are answered with an error and its
+     *                         worker replaced (0: never), read at each watchdog tick
+     */
+    public RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout) {
         this.threadsPerQueue = threadsPerQueue;
+        timer.scheduleAtFixedRate(() -> {
+            long limit = executionTimeout.getAsLong();
+            if (limit > 0) {
+                devices.values().forEach(workers -> workers.abandonOverdue(limit * 1_000_000));
+            }
+        }, 100, 100, TimeUnit.MILLISECONDS);
     }
 
     /**

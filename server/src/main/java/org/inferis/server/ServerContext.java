@@ -46,7 +46,8 @@ public final class ServerContext {
         this.keyspace = new Keyspace(clock);
         this.startedAt = clock.millis();
         this.coarseMillis = startedAt;
-        this.scheduler = new RunScheduler(config.getInt("threads-per-queue"));
+        this.scheduler = new RunScheduler(config.getInt("threads-per-queue"),
+                () -> config.getLong("model-execution-timeout"));
         EngineOptions engineOptions = new EngineOptions(config.getInt("intra-op-parallelism"),
                 config.getInt("inter-op-parallelism"));
         this.torch = new TorchBackend(engineOptions);
