@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.ProtocolVersion;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,13 +20,6 @@ class BadInputIT {
         assertEquals("ok", redis.get("health"));
     }
 
-    private static long usedMemory() {
-        System.gc();
-        Runtime runtime = Runtime.getRuntime();
-        long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
-        return runtime.totalMemory() - runtime.freeMemory() + direct;
-    }
 
     private static void expectProtocolErrorAndClose(String wire) throws Exception {
         try (RawConnection raw = new RawConnection(server.port())) {
@@ -51,17 +42,17 @@ class BadInputIT {
 
     @Test
     void oversizedHeadersAreRefusedBeforeAnyPayload() throws Exception {
-        long before = usedMemory();
+        long before = UsedMemory.bytes();
         expectProtocolErrorAndClose("*2\r\n$4\r\nECHO\r\n$" + (9 << 20) + "\r\nonly-a-few-bytes");
         expectProtocolErrorAndClose("*2000000000\r\n");
         expectProtocolErrorAndClose("*2\r\n$4\r\nECHO\r\n$99999999999\r\n");
         assertServerHealthy();
-        assertTrue(usedMemory() - before < 64 << 20, "memory stayed flat");
+        assertTrue(UsedMemory.bytes() - before < 64 << 20, "memory stayed flat");
     }
 
     @Test
     void badTensorRequestsAreErrorsOnALiveConnection() throws Exception {
-        long before = usedMemory();
+        long before = UsedMemory.bytes();
         try (RawConnection raw = new RawConnection(server.port())) {
             String[][] requests = {
                 {"AI.TENSORSET", "t", "FLOAT", "2", "VALUES", "1", "2", "3"},
@@ -89,12 +80,12 @@ class BadInputIT {
             assertEquals(":0", raw.readLine());
         }
         assertServerHealthy();
-        assertTrue(usedMemory() - before < 64 << 20, "memory stayed flat");
+        assertTrue(UsedMemory.bytes() - before < 64 << 20, "memory stayed flat");
     }
 
     @Test
     void aClientThatLeavesMidRequestLeavesNothingBehind() throws Exception {
-        long before = usedMemory();
+        long before = UsedMemory.bytes();
         for (int i = 0; i < 20; i++) {
             try (RawConnection raw = new RawConnection(server.port())) {
                 raw.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + (4 << 20) + "\r\n");
@@ -103,6 +94,6 @@ class BadInputIT {
         }
         Thread.sleep(200);
         assertServerHealthy();
-        assertTrue(usedMemory() - before < 64 << 20, "partial requests were released");
+        assertTrue(UsedMemory.bytes() - before < 64 << 20, "partial requests were released");
     }
 }

@@ -8,8 +8,6 @@ import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -23,13 +21,6 @@ class RobustnessIT {
     @RegisterExtension
     static final RunningServer server = new RunningServer("--client-output-buffer-limit", "1mb");
 
-    private static long usedMemory() {
-        System.gc();
-        Runtime runtime = Runtime.getRuntime();
-        long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
-        return runtime.totalMemory() - runtime.freeMemory() + direct;
-    }
 
     @Test
     void aClientThatNeverReadsIsDisconnectedAtTheOutputLimit() throws Exception {
@@ -96,7 +87,7 @@ class RobustnessIT {
     @Test
     void tenThousandRandomAndMutatedFramesLeaveTheServerServingAndSmall() throws Exception {
         StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
-        long before = usedMemory();
+        long before = UsedMemory.bytes();
         Random random = new Random(20261121);
         long deadline = System.currentTimeMillis() + 60_000;
         int frames = 0;
@@ -123,6 +114,6 @@ class RobustnessIT {
         assertEquals("OK", Ai.status(c, "AI.TENSORSET", "sane", "FLOAT", 2, "VALUES", 1.5, 2.5));
         assertEquals(List.of("1.5", "2.5"), Ai.array(c, "AI.TENSORGET", "sane", "VALUES"));
         Thread.sleep(500);
-        assertTrue(usedMemory() - before < 64L << 20, "memory is back near where it was");
+        assertTrue(UsedMemory.bytes() - before < 64L << 20, "memory is back near where it was");
     }
 }
