@@ -78,17 +78,18 @@ public final class CommandDispatcher {
             // the request is released before the run ends; the reply waits for the record
             List<String> args = threshold >= 0 ? SlowLog.arguments(request) : null;
             return new PendingReply(pending.future().whenComplete(
-                    (result, error) -> done(client, spec, args, start, threshold, metrics)));
+                    (result, error) -> done(client, spec, args, System.nanoTime() - start, threshold, metrics)));
         }
         long nanos = System.nanoTime() - start;
-        done(client, spec, threshold >= 0 && nanos / 1000 >= threshold ? SlowLog.arguments(request) : null,
-                start, threshold, metrics);
+        boolean slow = threshold >= 0 && nanos / 1000 >= threshold;
+        if (slow || metrics != null) {
+            done(client, spec, slow ? SlowLog.arguments(request) : null, nanos, threshold, metrics);
+        }
         return reply;
     }
 
-    private void done(ClientSession client, CommandSpec spec, List<String> args, long start, long threshold,
+    private void done(ClientSession client, CommandSpec spec, List<String> args, long nanos, long threshold,
                       Metrics metrics) {
-        long nanos = System.nanoTime() - start;
         if (metrics != null) {
             metrics.commandDone(spec.name(), nanos);
         }

@@ -29,15 +29,11 @@ final class ModelExecuteCommand {
         @Override
         public CompletableFuture<List<Tensor>> start(RunScheduler scheduler, List<Tensor> tensors, long timeout)
                 throws QueueFullException {
-            if (!model.acquire()) {
+            CompletableFuture<List<Tensor>> run = model.start(scheduler, tensors, null, timeout);
+            if (run == null) {
                 throw RespException.err("model key is empty");
             }
-            try {
-                return scheduler.submit(model.queue(), tensors, timeout, model::release);
-            } catch (QueueFullException e) {
-                model.release();
-                throw e;
-            }
+            return run;
         }
     }
 

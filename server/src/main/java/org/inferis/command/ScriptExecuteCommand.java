@@ -40,15 +40,11 @@ final class ScriptExecuteCommand {
         @Override
         public CompletableFuture<List<Tensor>> start(RunScheduler scheduler, List<Tensor> tensors, long timeout)
                 throws QueueFullException {
-            if (!script.acquire()) {
+            CompletableFuture<List<Tensor>> run = script.start(scheduler, tensors, runner(), timeout);
+            if (run == null) {
                 throw RespException.err("script key is empty");
             }
-            try {
-                return scheduler.submitCall(script.queue(), tensors, runner(), timeout, script::release);
-            } catch (QueueFullException e) {
-                script.release();
-                throw e;
-            }
+            return run;
         }
     }
 

@@ -1,9 +1,15 @@
 package org.inferis.model;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.inferis.keyspace.Value;
 import org.inferis.scheduler.ModelQueue;
+import org.inferis.scheduler.QueueFullException;
+import org.inferis.scheduler.RunScheduler;
+import org.inferis.scheduler.Runner;
 import org.inferis.scheduler.RunStats;
+import org.inferis.tensor.Tensor;
 
 /**
  * A stored model or script: the queue its runs wait in, and reference counting of its native memory.
@@ -30,13 +36,30 @@ public abstract class ExecutableValue implements Value {
     }
 
     /** Takes a reference for a run; false once the value has been freed. */
-    public boolean acquire() {
+    private boolean acquire() {
         for (int count = references.get(); count > 0; count = references.get()) {
             if (references.compareAndSet(count, count + 1)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Queues a run holding a reference until it ends: on the queue's instances when {@code call} is null,
+     * else the given call. Null once the value has been freed.
+     */
+    public CompletableFuture<List<Tensor>> start(RunScheduler scheduler, List<Tensor> inputs, Runner call,
+                                                 long timeoutMillis) throws QueueFullException {
+        if (!acquire()) {
+            return null;
+        }
+        try {
+            return scheduler.submit(queue(), inputs, call, timeoutMillis, this::release);
+        } catch (QueueFullException e) {
+            release();
+            throw e;
+        }
     }
 
     public void release() {

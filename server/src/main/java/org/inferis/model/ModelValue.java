@@ -10,7 +10,6 @@ import org.inferis.scheduler.Runner;
 /** A model stored under a key: its options, the blob it was loaded from (for AI.MODELGET BLOB) and its instances. */
 public final class ModelValue extends ExecutableValue {
     private final ModelOptions options;
-    private final Device device;
     private final byte[] blob;
     private final List<LoadedModel> instances;
     private final ModelQueue queue;
@@ -18,7 +17,6 @@ public final class ModelValue extends ExecutableValue {
     /** @param name the key it is stored under, for metrics */
     public ModelValue(String name, ModelOptions options, Device device, byte[] blob, List<LoadedModel> instances) {
         this.options = options;
-        this.device = device;
         this.blob = blob;
         this.instances = List.copyOf(instances);
         this.queue = new ModelQueue(name, device.queueName(), new ModelQueue.Policy(options.batchSize(),
@@ -28,10 +26,6 @@ public final class ModelValue extends ExecutableValue {
 
     public ModelOptions options() {
         return options;
-    }
-
-    public Device device() {
-        return device;
     }
 
     /** The stored bytes; callers must not modify them. */

@@ -49,20 +49,15 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     /**
-     * Queues a run of a model. With {@code timeoutMillis > 0}, a run still queued after that long completes
-     * with {@link TimedOutException} and never runs. {@code onDone} runs once the run is over, however it
-     * ended (the caller's reference on the model is released there).
+     * Queues a run: on the queue's instances (a model; batched with others) when {@code call} is null, else a
+     * call of its own (a script function, never batched). With {@code timeoutMillis > 0}, a run still queued
+     * after that long completes with {@link TimedOutException} and never runs. {@code onDone} runs once the
+     * run is over, however it ended (the caller's reference on the model or script is released there).
      *
-     * @throws QueueFullException when the model's queue is at MAXQUEUE; {@code onDone} is not called
+     * @throws QueueFullException when the queue is at MAXQUEUE; {@code onDone} is not called
      */
-    public CompletableFuture<List<Tensor>> submit(ModelQueue queue, List<Tensor> inputs, long timeoutMillis,
-                                                  Runnable onDone) throws QueueFullException {
-        return submit(queue, new RunRequest(inputs, null, System.nanoTime(), onDone), timeoutMillis);
-    }
-
-    /** Queues one call of its own (a script function), never batched, on the queue's device; as above otherwise. */
-    public CompletableFuture<List<Tensor>> submitCall(ModelQueue queue, List<Tensor> inputs, Runner call,
-                                                      long timeoutMillis, Runnable onDone) throws QueueFullException {
+    public CompletableFuture<List<Tensor>> submit(ModelQueue queue, List<Tensor> inputs, Runner call,
+                                                  long timeoutMillis, Runnable onDone) throws QueueFullException {
         return submit(queue, new RunRequest(inputs, call, System.nanoTime(), onDone), timeoutMillis);
     }
 
