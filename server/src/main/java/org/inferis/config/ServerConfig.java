@@ -32,6 +32,8 @@ public final class ServerConfig {
         register(ConfigOption.integer("port", 6379, 0, 65535, false));
         register(ConfigOption.string("bind", "127.0.0.1", false));
         register(ConfigOption.string("requirepass", "", true));
+        // with no password, refuse clients that are not on a loopback address (Redis's default)
+        register(ConfigOption.oneOf("protected-mode", "yes", true, List.of("yes", "no")));
         register(ConfigOption.integer("maxclients", 10000, 1, 1_000_000, true));
         // bytes of stored values (tensors, models, scripts, strings, lists); 0: no limit
         register(ConfigOption.bytes("maxmemory", 0, 0, Long.MAX_VALUE, true));

@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import org.inferis.command.CommandDispatcher;
@@ -21,6 +22,19 @@ import org.slf4j.LoggerFactory;
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    /** Redis's explanation, word for word but for the server's name and the CONFIG REWRITE advice. */
+    private static final String PROTECTED_MODE_DENIAL = "DENIED Inferis is running in protected mode because protected"
+            + " mode is enabled and no password is set for the default user. In this mode connections are only"
+            + " accepted from the loopback interface. If you want to connect from external computers to Inferis you"
+            + " may adopt one of the following solutions: 1) Just disable protected mode sending the command"
+            + " 'CONFIG SET protected-mode no' from the loopback interface by connecting to Inferis from the same"
+            + " host the server is running, however MAKE SURE Inferis is not publicly accessible from internet if"
+            + " you do so. 2) Alternatively you can just disable the protected mode by editing the Inferis"
+            + " configuration file, and setting the protected mode option to 'no', and then restarting the server."
+            + " 3) If you started the server manually just for testing, restart it with the '--protected-mode no'"
+            + " option. 4) Set up an authentication password for the default user. NOTE: You only need to do one"
+            + " of the above things in order for the server to start accepting connections from the outside.";
 
     private final ServerContext server;
     private final CommandDispatcher dispatcher;
@@ -41,9 +55,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(ErrorReply.err("max number of clients reached")).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        if (refusedByProtectedMode(ctx)) {
+            server.stats().connectionRejected();
+            ctx.writeAndFlush(new ErrorReply(PROTECTED_MODE_DENIAL)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         client = new ClientSession(server.clients().nextId(), ctx.channel(), server, server.keyspace().now());
         server.clients().add(client);
         ctx.fireChannelActive();
+    }
+
+    private boolean refusedByProtectedMode(ChannelHandlerContext ctx) {
+        if (server.passwordRequired() || !"yes".equals(server.config().getString("protected-mode"))) {
+            return false;
+        }
+        return !(ctx.channel().remoteAddress() instanceof InetSocketAddress remote
+                && remote.getAddress() != null && remote.getAddress().isLoopbackAddress());
     }
 
     @Override
