@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
+import org.inferis.persistence.Persistence;
 import org.inferis.keyspace.ListValue;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
@@ -51,7 +52,7 @@ public final class BlockedPops {
     }
 
     /** Hands elements of the list at {@code key} to its waiters, oldest first, while both last. */
-    void serve(Key key, Keyspace keyspace) {
+    void serve(Key key, Keyspace keyspace, Persistence persistence) {
         ArrayDeque<Waiter> queue = waiting.get(key);
         while (queue != null && !queue.isEmpty()) {
             if (!(keyspace.get(key) instanceof ListValue list)) {
@@ -64,8 +65,11 @@ public final class BlockedPops {
             if (!waiter.reply.complete(ArrayReply.of(BulkReply.of(key.bytes()), BulkReply.of(element)))) {
                 list.push(element, false); // the client left or timed out meanwhile: the element stays
                 keyspace.resized(element.length);
-            } else if (list.isEmpty()) {
-                keyspace.delete(key);
+            } else {
+                persistence.propagate("RPOP", key.bytes());
+                if (list.isEmpty()) {
+                    keyspace.delete(key);
+                }
             }
             queue = waiting.get(key);
         }

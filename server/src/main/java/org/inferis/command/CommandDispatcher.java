@@ -2,6 +2,7 @@ package org.inferis.command;
 
 import java.util.List;
 import org.inferis.observability.Metrics;
+import org.inferis.persistence.Persistence;
 import org.inferis.observability.SlowLog;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
@@ -61,7 +62,29 @@ public final class CommandDispatcher {
             server.monitors().feed(client, request, now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
         }
         long start = System.nanoTime();
-        return timed(client, request, spec, execute(client, request, spec), start);
+        Reply reply = execute(client, request, spec);
+        if (spec.has(CommandFlag.WRITE) && server.persistence().syncsEveryWrite()) {
+            reply = awaitingFsync(client, reply);
+        }
+        return timed(client, request, spec, reply, start);
+    }
+
+    /** Under {@code appendfsync always} the client's replies wait until what its write logged is on disk. */
+    private Reply awaitingFsync(ClientSession client, Reply reply) {
+        if (reply instanceof PendingReply pending) {
+            return new PendingReply(pending.future().thenApply(result -> {
+                client.awaitAofOffset(server.persistence().aofOffset());
+                return result;
+            }));
+        }
+        client.awaitAofOffset(server.persistence().aofOffset());
+        return reply;
+    }
+
+    /** Runs a command read from the append-only file: no authentication, loading or memory checks; null if unknown. */
+    public Reply replay(ClientSession client, Request request) {
+        CommandSpec spec = server.commands().lookup(request.arg(0));
+        return spec == null ? null : execute(client, request, spec);
     }
 
     /**
@@ -112,7 +135,16 @@ public final class CommandDispatcher {
     private Reply execute(ClientSession client, Request request, CommandSpec spec) {
         try {
             synchronized (server.keyspace()) {
-                return spec.command().execute(client, request);
+                Persistence persistence = server.persistence();
+                persistence.commandStarted();
+                Reply reply = null;
+                try {
+                    reply = spec.command().execute(client, request);
+                    return reply;
+                } finally {
+                    persistence.commandEnded(request, reply != null && spec.has(CommandFlag.WRITE)
+                            && !(reply instanceof ErrorReply) && !(reply instanceof PendingReply));
+                }
             }
         } catch (RespException e) {
             return e.toReply();

@@ -59,6 +59,7 @@ public final class CommandTable {
         ConnectionCommands.register(table);
         ClientCommand.register(table);
         ServerCommands.register(table);
+        PersistenceCommands.register(table);
         IntrospectionCommands.register(table);
         ObservabilityCommands.register(table);
         KeyCommands.register(table);

@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.inferis.keyspace.Key;
-import org.inferis.keyspace.Keyspace;
-import org.inferis.keyspace.TensorValue;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
@@ -116,10 +114,9 @@ final class DagRun {
     }
 
     private void finish() {
-        Keyspace keyspace = client.server().keyspace();
-        synchronized (keyspace) {
+        synchronized (client.server().keyspace()) {
             for (String key : persist) {
-                keyspace.put(Key.of(key), new TensorValue(locals.get(key)));
+                RunReplies.storeOutput(client.server(), Key.of(key), locals.get(key));
             }
         }
         result.complete(new ArrayReply(Arrays.asList(replies)));

@@ -43,9 +43,14 @@ final class KeyCommands {
                 .add(CommandSpec.of("rename", 3, GROUP, "Renames a key and overwrites the destination.",
                         KeyCommands::rename, WRITE).keys(1, 2, 1))
                 .add(CommandSpec.of("expire", -3, GROUP, "Sets the expiration time of a key in seconds.",
-                        (c, r) -> expire(c, r, TimeUnit.SECONDS, "expire"), WRITE, FAST).keys(1, 1, 1))
+                        (c, r) -> expire(c, r, TimeUnit.SECONDS, false, "expire"), WRITE, FAST).keys(1, 1, 1))
                 .add(CommandSpec.of("pexpire", -3, GROUP, "Sets the expiration time of a key in milliseconds.",
-                        (c, r) -> expire(c, r, TimeUnit.MILLISECONDS, "pexpire"), WRITE, FAST).keys(1, 1, 1))
+                        (c, r) -> expire(c, r, TimeUnit.MILLISECONDS, false, "pexpire"), WRITE, FAST).keys(1, 1, 1))
+                .add(CommandSpec.of("expireat", -3, GROUP, "Sets the expiration time of a key to a Unix timestamp.",
+                        (c, r) -> expire(c, r, TimeUnit.SECONDS, true, "expireat"), WRITE, FAST).keys(1, 1, 1))
+                .add(CommandSpec.of("pexpireat", -3, GROUP,
+                        "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+                        (c, r) -> expire(c, r, TimeUnit.MILLISECONDS, true, "pexpireat"), WRITE, FAST).keys(1, 1, 1))
                 .add(CommandSpec.of("ttl", 2, GROUP, "Returns the expiration time in seconds of a key.",
                         (c, r) -> ttl(c, r, TimeUnit.SECONDS), READONLY, FAST).keys(1, 1, 1))
                 .add(CommandSpec.of("pttl", 2, GROUP, "Returns the expiration time in milliseconds of a key.",
@@ -124,19 +129,19 @@ final class KeyCommands {
             throw RespException.err("no such key");
         }
         if (keyspace.get(destination) instanceof ListValue) {
-            client.server().blockedPops().serve(destination, keyspace);
+            client.server().blockedPops().serve(destination, keyspace, client.server().persistence());
         }
         return SimpleStringReply.OK;
     }
 
-    /** EXPIRE / PEXPIRE key time [NX|XX|GT|LT]. */
-    private static Reply expire(ClientSession client, Request request, TimeUnit unit, String name) {
+    /** EXPIRE / PEXPIRE key time, EXPIREAT / PEXPIREAT key unix-time, [NX|XX|GT|LT]. */
+    private static Reply expire(ClientSession client, Request request, TimeUnit unit, boolean absolute, String name) {
         Keyspace keyspace = client.server().keyspace();
         Key key = Args.key(request, 1);
         long amount = Args.integer(request, 2);
         long at;
         try {
-            at = Math.addExact(keyspace.now(), Math.multiplyExact(amount, unit.toMillis(1)));
+            at = Math.addExact(absolute ? 0 : keyspace.now(), Math.multiplyExact(amount, unit.toMillis(1)));
         } catch (ArithmeticException e) {
             throw RespException.err("invalid expire time in '" + name + "' command");
         }
@@ -156,7 +161,13 @@ final class KeyCommands {
             case "LT" -> !hasExpiry || at < current;
             default -> true;
         };
-        return IntegerReply.of(allowed && keyspace.setExpireAt(key, at) ? 1 : 0);
+        if (!allowed || !keyspace.setExpireAt(key, at)) {
+            return IntegerReply.of(0);
+        }
+        // logged with the absolute time, so a replay means the same moment; a time already past deleted the key
+        client.server().persistence().rewriteCommand(keyspace.exists(key)
+                ? new Object[] {"PEXPIREAT", key.bytes(), at} : new Object[] {"DEL", key.bytes()});
+        return IntegerReply.of(1);
     }
 
     private static Reply ttl(ClientSession client, Request request, TimeUnit unit) {

@@ -4,12 +4,8 @@ import static org.inferis.command.CommandFlag.DENYOOM;
 import static org.inferis.command.CommandFlag.WRITE;
 
 import io.netty.buffer.ByteBuf;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.inferis.backend.BackendException;
 import org.inferis.backend.Device;
-import org.inferis.backend.LoadedModel;
 import org.inferis.backend.ModelBackend;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Value;
@@ -21,15 +17,12 @@ import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
 import org.inferis.server.ClientSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * AI.MODELSTORE and the deprecated AI.MODELSET: arguments are checked here, the blob is loaded on the
  * scheduler's loader threads, and the key changes only once the engine accepted the blob.
  */
 final class ModelStoreCommand {
-    private static final Logger LOG = LoggerFactory.getLogger(ModelStoreCommand.class);
     private static final String GROUP = "ai";
     private static final long MAX_INSTANCES = 64;
 
@@ -108,39 +101,11 @@ final class ModelStoreCommand {
         byte[] blob = concatenate(request, args.position());
         ModelOptions options = new ModelOptions(backend.name(), device.text(), tag, batchSize, minBatchSize,
                 minBatchTimeout, maxQueue, (int) instances);
-        CompletableFuture<Reply> reply = client.server().scheduler()
-                .load(() -> load(backend, blob, device, options.instances()))
+        CompletableFuture<Reply> reply = StoredExecutables.loadModel(client.server(), key, options, blob)
                 .handle((model, error) -> error != null
-                        ? ErrorReply.err(reason(error))
-                        : StoredExecutables.install(client, key,
-                                new ModelValue(key.toString(), options, device, blob, model)));
+                        ? ErrorReply.err(StoredExecutables.reason(error))
+                        : StoredExecutables.install(client, key, model));
         return new PendingReply(reply);
-    }
-
-    /** Loads the model's instances; if one fails, those already loaded are freed. */
-    private static List<LoadedModel> load(ModelBackend backend, byte[] blob, Device device, int instances) {
-        long start = System.nanoTime();
-        List<LoadedModel> loaded = new ArrayList<>(instances);
-        try {
-            for (int i = 0; i < instances; i++) {
-                loaded.add(backend.load(blob, device));
-            }
-            LOG.info("Loaded {} model on {}: {} bytes, {} instance(s) in {} ms", backend.name(), device.text(),
-                    blob.length, instances, (System.nanoTime() - start) / 1_000_000);
-            return loaded;
-        } catch (BackendException e) {
-            loaded.forEach(LoadedModel::close);
-            LOG.warn("Could not load {} model on {} ({} bytes): {}", backend.name(), device.text(), blob.length,
-                    e.getMessage());
-            throw new java.util.concurrent.CompletionException(e);
-        }
-    }
-
-
-    private static String reason(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-        return cause instanceof BackendException ? cause.getMessage() : "could not load model: " + cause;
     }
 
     private static long unsigned(ArgCursor args, String error) {

@@ -11,11 +11,13 @@ import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.TensorValue;
 import org.inferis.keyspace.Value;
 import org.inferis.keyspace.WrongTypeException;
+import org.inferis.persistence.RecreateCommands;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.RespException;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.scheduler.RunScheduler;
+import org.inferis.server.ServerContext;
 import org.inferis.tensor.Tensor;
 
 /** What model and script runs share: their input tensors, output keys, and replies once they end. */
@@ -51,17 +53,27 @@ final class RunReplies {
     }
 
     /** Stores a run's outputs under its output keys, all at once. */
-    static Reply stored(Keyspace keyspace, List<Key> outputKeys, List<Tensor> outputs) {
+    static Reply stored(ServerContext server, List<Key> outputKeys, List<Tensor> outputs) {
         if (outputs.size() < outputKeys.size()) {
             return ErrorReply.err("the run returned " + outputs.size() + " outputs but " + outputKeys.size()
                     + " were given as OUTPUTS");
         }
-        synchronized (keyspace) {
+        synchronized (server.keyspace()) {
             for (int i = 0; i < outputKeys.size(); i++) {
-                keyspace.put(outputKeys.get(i), new TensorValue(outputs.get(i)));
+                storeOutput(server, outputKeys.get(i), outputs.get(i));
             }
         }
         return SimpleStringReply.OK;
+    }
+
+    /**
+     * Stores a run's output tensor and logs it as its effect, so the append-only file does not re-run the model.
+     * The caller holds the keyspace lock.
+     */
+    static void storeOutput(ServerContext server, Key key, Tensor tensor) {
+        TensorValue value = new TensorValue(tensor);
+        server.keyspace().put(key, value);
+        server.persistence().propagate(RecreateCommands.of(key, value));
     }
 
     /** Keys of the names. */
@@ -70,9 +82,9 @@ final class RunReplies {
     }
 
     /** The reply once the run ends: its outputs stored, or why it did not run. */
-    static Reply pending(Keyspace keyspace, List<Key> outputKeys, CompletableFuture<List<Tensor>> outputs) {
+    static Reply pending(ServerContext server, List<Key> outputKeys, CompletableFuture<List<Tensor>> outputs) {
         return new PendingReply(outputs.handle((tensors, error) -> error == null
-                ? stored(keyspace, outputKeys, tensors)
+                ? stored(server, outputKeys, tensors)
                 : failure(error)));
     }
 

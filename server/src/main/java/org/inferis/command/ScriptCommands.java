@@ -7,10 +7,7 @@ import static org.inferis.command.CommandFlag.WRITE;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import org.inferis.backend.BackendException;
 import org.inferis.backend.Device;
-import org.inferis.backend.LoadedScript;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.Value;
@@ -28,7 +25,6 @@ import org.inferis.server.ClientSession;
 /** AI.SCRIPTSTORE, AI.SCRIPTSET (deprecated), AI.SCRIPTGET, AI.SCRIPTDEL and AI._SCRIPTSCAN. */
 final class ScriptCommands {
     private static final String GROUP = "ai";
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScriptCommands.class);
 
     private ScriptCommands() {
     }
@@ -85,33 +81,12 @@ final class ScriptCommands {
             throw RespException.err("Insufficient arguments, missing script SOURCE");
         }
         String source = args.next();
-        int concurrency = client.server().config().getInt("threads-per-queue");
-        CompletableFuture<Reply> reply = client.server().scheduler()
-                .load(() -> compile(client, source, entryPoints, device))
+        CompletableFuture<Reply> reply = StoredExecutables.loadScript(client.server(), key, device.text(), tag,
+                        entryPoints, source)
                 .handle((script, error) -> error != null
-                        ? ErrorReply.err(reason(error))
-                        : StoredExecutables.install(client, key, new ScriptValue(key.toString(), device, tag,
-                                entryPoints, source, script, concurrency)));
+                        ? ErrorReply.err(StoredExecutables.reason(error))
+                        : StoredExecutables.install(client, key, script));
         return new PendingReply(reply);
-    }
-
-    private static LoadedScript compile(ClientSession client, String source, List<String> entryPoints, Device device) {
-        long start = System.nanoTime();
-        try {
-            LoadedScript script = client.server().scriptEngine().compile(source, entryPoints, device);
-            LOG.info("Compiled script on {}: {} characters, entry points {} in {} ms", device.text(), source.length(),
-                    entryPoints, (System.nanoTime() - start) / 1_000_000);
-            return script;
-        } catch (BackendException e) {
-            LOG.warn("Could not compile script on {}: {}", device.text(), e.getMessage());
-            throw new CompletionException(e);
-        }
-    }
-
-
-    static String reason(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return cause instanceof BackendException ? cause.getMessage() : String.valueOf(cause);
     }
 
     /** AI.SCRIPTGET key [META] [SOURCE]: device, tag, entry points, then the source unless META alone. */

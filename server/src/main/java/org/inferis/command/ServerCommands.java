@@ -108,15 +108,23 @@ final class ServerCommands {
         return SimpleStringReply.OK;
     }
 
-    /** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]. */
+    /**
+     * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: without either, a snapshot is saved when save points are set. If that
+     * save fails the server keeps running, as Redis's does.
+     */
     private static Reply shutdown(ClientSession client, Request request) {
+        Boolean save = null;
         for (int i = 1; i < request.size(); i++) {
-            if (request.is(i, "SAVE")) {
-                throw RespException.err("SHUTDOWN SAVE needs persistence, which this server does not have yet");
-            }
-            if (!request.is(i, "NOSAVE") && !request.is(i, "NOW") && !request.is(i, "FORCE")) {
+            if (request.is(i, "SAVE") && save == null) {
+                save = true;
+            } else if (request.is(i, "NOSAVE") && save == null) {
+                save = false;
+            } else if (!request.is(i, "NOW") && !request.is(i, "FORCE")) {
                 throw Args.syntaxError();
             }
+        }
+        if (!client.server().persistence().beforeShutdown(save)) {
+            throw RespException.err("Errors trying to SHUTDOWN. Check logs.");
         }
         client.server().requestShutdown();
         client.closeAfterReply();

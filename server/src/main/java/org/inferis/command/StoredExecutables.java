@@ -2,21 +2,95 @@ package org.inferis.command;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.Device;
+import org.inferis.backend.LoadedModel;
+import org.inferis.backend.LoadedScript;
+import org.inferis.backend.ModelBackend;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.Value;
 import org.inferis.keyspace.WrongTypeException;
 import org.inferis.model.ExecutableValue;
+import org.inferis.model.ModelOptions;
+import org.inferis.model.ModelValue;
+import org.inferis.model.ScriptValue;
+import org.inferis.persistence.RecreateCommands;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.server.ClientSession;
+import org.inferis.server.ServerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** What storing and listing models and scripts have in common. */
-final class StoredExecutables {
+/**
+ * What storing and listing models and scripts have in common: loading them on their engines (for the store
+ * commands and for start-up from disk) and installing them under their key.
+ */
+public final class StoredExecutables {
+    private static final Logger LOG = LoggerFactory.getLogger(StoredExecutables.class);
+
     private StoredExecutables() {
+    }
+
+    /** Loads a model's instances on the scheduler's loader threads; if one fails, those already loaded are freed. */
+    public static CompletableFuture<ModelValue> loadModel(ServerContext server, Key key, ModelOptions options, byte[] blob) {
+        ModelBackend backend = server.backend(options.backend());
+        Device device = Device.parse(options.device());
+        if (backend == null || device == null) {
+            return CompletableFuture.failedFuture(new BackendException("unsupported backend or device: "
+                    + options.backend() + " on " + options.device()));
+        }
+        return server.scheduler().load(() -> {
+            long start = System.nanoTime();
+            List<LoadedModel> loaded = new ArrayList<>(options.instances());
+            try {
+                for (int i = 0; i < options.instances(); i++) {
+                    loaded.add(backend.load(blob, device));
+                }
+                LOG.info("Loaded {} model on {}: {} bytes, {} instance(s) in {} ms", backend.name(), device.text(),
+                        blob.length, options.instances(), (System.nanoTime() - start) / 1_000_000);
+                return new ModelValue(key.toString(), options, device, blob, loaded);
+            } catch (BackendException e) {
+                loaded.forEach(LoadedModel::close);
+                LOG.warn("Could not load {} model on {} ({} bytes): {}", backend.name(), device.text(), blob.length,
+                        e.getMessage());
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** Compiles a script on the scheduler's loader threads. */
+    public static CompletableFuture<ScriptValue> loadScript(ServerContext server, Key key, String deviceText, String tag,
+                                                            List<String> entryPoints, String source) {
+        Device device = Device.parse(deviceText);
+        if (device == null) {
+            return CompletableFuture.failedFuture(new BackendException("Invalid DEVICE " + deviceText));
+        }
+        int concurrency = server.config().getInt("threads-per-queue");
+        return server.scheduler().load(() -> {
+            long start = System.nanoTime();
+            try {
+                LoadedScript script = server.scriptEngine().compile(source, entryPoints, device);
+                LOG.info("Compiled script on {}: {} characters, entry points {} in {} ms", device.text(),
+                        source.length(), entryPoints, (System.nanoTime() - start) / 1_000_000);
+                return new ScriptValue(key.toString(), device, tag, entryPoints, source, script, concurrency);
+            } catch (BackendException e) {
+                LOG.warn("Could not compile script on {}: {}", device.text(), e.getMessage());
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** Why a load failed: the engine's message, as the store commands reply it. */
+    public static String reason(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof BackendException ? cause.getMessage() : "could not load: " + cause;
     }
 
     /** Stores a loaded model or script, unless its key came to hold another kind of value while it loaded. */
@@ -29,6 +103,7 @@ final class StoredExecutables {
                 return new ErrorReply(WrongTypeException.MESSAGE);
             }
             keyspace.put(key, value);
+            client.server().persistence().propagate(RecreateCommands.of(key, value));
         }
         return SimpleStringReply.OK;
     }

@@ -86,6 +86,8 @@ final class StringCommands {
         keyspace.put(key, new StringValue(request.bytes(2)), keepTtl);
         if (expireAt != Keyspace.NO_EXPIRY) {
             keyspace.setExpireAt(key, expireAt);
+            // a relative time would mean another moment on replay
+            client.server().persistence().rewriteCommand("SET", key.bytes(), request.arg(2), "PXAT", expireAt);
         }
         return previous;
     }

@@ -42,6 +42,30 @@ public record ConfigOption(String name, String defaultValue, boolean mutable, Un
         });
     }
 
+    /** Redis's {@code save}: pairs of seconds and changes, or "" for none. Changeable at run time. */
+    public static ConfigOption savePoints(String name, String defaultValue) {
+        return new ConfigOption(name, defaultValue, true, text -> {
+            String trimmed = text.trim();
+            if (trimmed.isEmpty()) {
+                return "";
+            }
+            String[] numbers = trimmed.split("\\s+");
+            if (numbers.length % 2 != 0) {
+                throw new IllegalArgumentException("Invalid save parameters");
+            }
+            for (String number : numbers) {
+                try {
+                    if (Long.parseLong(number) < 0) {
+                        throw new IllegalArgumentException("Invalid save parameters");
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("Invalid save parameters");
+                }
+            }
+            return String.join(" ", numbers);
+        });
+    }
+
     static long parseBytes(String text) {
         String lower = text.trim().toLowerCase(Locale.ROOT);
         long multiplier = 1;

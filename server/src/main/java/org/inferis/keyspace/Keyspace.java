@@ -41,9 +41,10 @@ public final class Keyspace {
     private int keysWithExpiry;
     private long expiredKeys;
     private long activeExpiryCursor;
-    private long changes;
     /** Bytes of keys and values stored: what maxmemory limits. */
     private long usedBytes;
+    /** While an append-only file is replayed nothing expires, as in Redis: its commands ran when the keys were live. */
+    private boolean expiryPaused;
 
     public Keyspace(Clock clock) {
         this.clock = clock;
@@ -98,7 +99,6 @@ public final class Keyspace {
                 clearExpiry(entry);
             }
         }
-        changes++;
     }
 
     public boolean delete(Key key) {
@@ -107,7 +107,6 @@ public final class Keyspace {
             return false;
         }
         remove(key, entry);
-        changes++;
         return true;
     }
 
@@ -142,7 +141,7 @@ public final class Keyspace {
         if (entry == null) {
             return false;
         }
-        if (at <= now()) {
+        if (at <= now() && !expiryPaused) {
             remove(key, entry);
         } else {
             if (entry.expireAt == NO_EXPIRY) {
@@ -150,7 +149,6 @@ public final class Keyspace {
             }
             entry.expireAt = at;
         }
-        changes++;
         return true;
     }
 
@@ -161,7 +159,6 @@ public final class Keyspace {
             return false;
         }
         clearExpiry(entry);
-        changes++;
         return true;
     }
 
@@ -188,13 +185,7 @@ public final class Keyspace {
         usedBytes += delta;
     }
 
-    /** Write operations since start (Redis's dirty counter). */
-    public long changes() {
-        return changes;
-    }
-
     public void clear() {
-        changes += entries.size();
         usedBytes = 0;
         entries.values().forEach(entry -> entry.value.discarded());
         entries.clear();
@@ -247,7 +238,7 @@ public final class Keyspace {
 
     /** Deletes expired keys among the next {@code budget} keys of a walk that resumes where it stopped. */
     public void expireSome(int budget) {
-        if (keysWithExpiry == 0) {
+        if (keysWithExpiry == 0 || expiryPaused) {
             return;
         }
         long now = now();
@@ -283,8 +274,27 @@ public final class Keyspace {
         return entry;
     }
 
-    private static boolean isExpired(Entry entry, long now) {
-        return entry.expireAt != NO_EXPIRY && entry.expireAt <= now;
+    private boolean isExpired(Entry entry, long now) {
+        return entry.expireAt != NO_EXPIRY && entry.expireAt <= now && !expiryPaused;
+    }
+
+    /** Stops (true) or resumes expiry: keys past their time stay until it resumes. */
+    public void pauseExpiry(boolean paused) {
+        expiryPaused = paused;
+    }
+
+    /**
+     * Every key with its value and expiry, as of now: what a snapshot writes. Lists, the one kind changed in
+     * place, are copied; the other values are never modified once stored, so they are shared.
+     */
+    public List<StoredEntry> entries() {
+        List<StoredEntry> all = new ArrayList<>(entries.size());
+        for (Key key : scanOrder.values()) {
+            Entry entry = entries.get(key);
+            Value value = entry.value instanceof ListValue list ? list.copy() : entry.value;
+            all.add(new StoredEntry(key, value, entry.expireAt));
+        }
+        return all;
     }
 
     private void remove(Key key, Entry entry) {

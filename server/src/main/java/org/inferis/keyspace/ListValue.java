@@ -19,6 +19,19 @@ public final class ListValue implements Value {
         return byteSize;
     }
 
+    /** An independent list with the same elements (the element arrays, never modified, are shared). */
+    public ListValue copy() {
+        ListValue copy = new ListValue();
+        copy.elements.addAll(elements);
+        copy.byteSize = byteSize;
+        return copy;
+    }
+
+    /** The elements, first to last. */
+    public Iterable<byte[]> elements() {
+        return elements;
+    }
+
     public int size() {
         return elements.size();
     }

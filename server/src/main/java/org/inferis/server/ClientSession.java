@@ -17,6 +17,8 @@ public final class ClientSession {
     private volatile boolean authenticated;
     private volatile boolean closeAfterReply;
     private volatile boolean blocked;
+    /** The append-only file offset this client's replies wait for under {@code appendfsync always}. */
+    private volatile long awaitedAofOffset;
     // Written on every command by the connection's thread and read only for CLIENT LIST and the idle
     // timeout: plain fields, since a slightly stale value is harmless and a fence per command is not.
     private long lastInteraction;
@@ -92,6 +94,22 @@ public final class ClientSession {
 
     boolean shouldCloseAfterReply() {
         return closeAfterReply;
+    }
+
+    /** A write of this client's reached the append-only file up to the offset; its replies wait for it. */
+    public void awaitAofOffset(long offset) {
+        awaitedAofOffset = offset;
+    }
+
+    long awaitedAofOffset() {
+        return awaitedAofOffset;
+    }
+
+    /** A session with no network connection behind it, authenticated: the one that replays the append-only file. */
+    public static ClientSession internal(ServerContext server) {
+        ClientSession session = new ClientSession(0, new io.netty.channel.embedded.EmbeddedChannel(), server, server.keyspace().now());
+        session.authenticated(true);
+        return session;
     }
 
     public boolean isBlocked() {

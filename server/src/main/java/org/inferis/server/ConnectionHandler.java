@@ -98,7 +98,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (reply instanceof PendingReply later) {
             pending = later.future();
             ctx.channel().config().setAutoRead(false);
-            ctx.flush();
+            flush(ctx);
             pending.whenComplete((result, error) -> ctx.executor().execute(() -> resume(ctx, result, error)));
             return false;
         }
@@ -120,7 +120,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        ctx.flush();
+        flush(ctx);
         closeIfNotReading(ctx);
         ctx.channel().config().setAutoRead(true);
     }
@@ -134,9 +134,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
+        flush(ctx);
         closeIfNotReading(ctx);
         ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * Sends the queued replies, once what their writes logged is on disk when {@code appendfsync always}; if the
+     * append-only file cannot be written the client is disconnected rather than told its writes are safe.
+     */
+    private void flush(ChannelHandlerContext ctx) {
+        if (client != null && !server.persistence().awaitDurable(client.awaitedAofOffset())) {
+            LOG.warn("Closing client {}: its writes could not be written to the append-only file", client.address());
+            ctx.close();
+            return;
+        }
+        ctx.flush();
     }
 
     /** Disconnects a client whose unread replies exceed {@code client-output-buffer-limit}, as Redis does. */

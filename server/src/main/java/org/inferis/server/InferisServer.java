@@ -30,6 +30,7 @@ import java.util.function.Consumer;
 import org.inferis.command.CommandDispatcher;
 import org.inferis.config.ServerConfig;
 import org.inferis.observability.Metrics;
+import org.inferis.persistence.PersistenceException;
 import org.inferis.resp.RequestLimits;
 import org.inferis.resp.RespPipeline;
 import org.slf4j.Logger;
@@ -49,6 +50,7 @@ public final class InferisServer {
     private EventLoopGroup workers;
 
     private final Consumer<ServerContext> startup;
+    private volatile boolean failedToLoad;
 
     public InferisServer(ServerConfig config, Clock clock) {
         this(config, clock, ServerContext::startEngines);
@@ -111,11 +113,20 @@ public final class InferisServer {
             long begin = System.nanoTime();
             try {
                 startup.accept(context);
-                LOG.info("Engines started in {} ms; serving", (System.nanoTime() - begin) / 1_000_000);
+                LOG.info("Engines started in {} ms", (System.nanoTime() - begin) / 1_000_000);
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("Engines failed to start ({}); models and scripts will fail when used", e.toString());
             }
+            try {
+                context.persistence().load(dispatcher);
+            } catch (PersistenceException e) {
+                LOG.error("{}", e.getMessage());
+                failedToLoad = true;
+                stop();
+                return;
+            }
             context.markReady();
+            LOG.info("Ready to serve");
         }, "inferis-startup");
         starter.setDaemon(true);
         starter.start();
@@ -171,6 +182,7 @@ public final class InferisServer {
         }
         LOG.info("Inferis is stopping");
         cron.close();
+        context.persistence().close();
         context.scheduler().close();
         if (context.metrics() != null) {
             context.metrics().close();
@@ -187,5 +199,10 @@ public final class InferisServer {
 
     public void awaitTermination() throws InterruptedException {
         terminated.await();
+    }
+
+    /** True when the server stopped because its snapshot or append-only file could not be loaded. */
+    public boolean failedToLoad() {
+        return failedToLoad;
     }
 }

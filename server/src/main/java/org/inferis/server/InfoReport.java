@@ -100,9 +100,9 @@ public final class InfoReport {
 
     private static void persistence(ServerContext server, StringBuilder text) {
         field(text, "loading", server.isReady() ? 0 : 1);
-        field(text, "rdb_changes_since_last_save", server.keyspace().changes());
-        field(text, "rdb_bgsave_in_progress", 0);
-        field(text, "aof_enabled", 0);
+        for (String[] pair : server.persistence().info()) {
+            field(text, pair[0], pair[1]);
+        }
     }
 
     private static void stats(ServerContext server, StringBuilder text) {

@@ -41,14 +41,24 @@ public final class Main {
             log.error("Could not start: {}", e.toString());
             System.exit(1);
         }
-        // SIGTERM and SIGINT stop the server as SHUTDOWN does, and the process exits 0 as redis-server's.
+        // SIGTERM and SIGINT stop the server as SHUTDOWN does (saving when save points are set), and the
+        // process exits 0 as redis-server's; if that save fails it keeps running, as Redis does.
         for (String signal : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> {
                 log.info("Received SIG{}, stopping", received.getName());
-                new Thread(server::stop, "inferis-signal").start();
+                new Thread(() -> {
+                    if (server.context().persistence().beforeShutdown(null)) {
+                        server.stop();
+                    } else {
+                        log.error("Error trying to save the DB, can't exit.");
+                    }
+                }, "inferis-signal").start();
             });
         }
         server.awaitTermination();
+        if (server.failedToLoad()) {
+            System.exit(1);
+        }
     }
 
     private static void applyLogLevel(String level) {

@@ -1,5 +1,6 @@
 package org.inferis.server;
 
+import org.inferis.persistence.Persistence;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +41,7 @@ public final class ServerContext {
     private final String runId = java.util.HexFormat.of().formatHex(randomBytes());
     private final Runnable shutdown;
     private volatile int port;
+    private final Persistence persistence;
 
     ServerContext(ServerConfig config, Clock clock, Runnable shutdown) {
         this.config = config;
@@ -53,6 +55,11 @@ public final class ServerContext {
         this.torch = new TorchBackend(engineOptions);
         this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions));
         this.shutdown = shutdown;
+        this.persistence = new Persistence(this);
+    }
+
+    public Persistence persistence() {
+        return persistence;
     }
 
     public ServerConfig config() {

@@ -35,6 +35,7 @@ final class ServerCron implements AutoCloseable {
             if (now - lastSecond >= 1000) {
                 lastSecond = now;
                 server.stats().sample(now);
+                server.persistence().cronTick();
                 long timeoutSeconds = server.config().getLong("timeout");
                 if (timeoutSeconds > 0) {
                     server.clients().closeIdle(now, timeoutSeconds * 1000);

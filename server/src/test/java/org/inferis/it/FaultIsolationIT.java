@@ -8,10 +8,6 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,41 +20,21 @@ import org.junit.jupiter.api.Test;
  * Runs a server process of its own, since a looping script's thread cannot be stopped short of the process.
  */
 class FaultIsolationIT {
-    private static final Path LAUNCHER = Path.of(System.getProperty("inferis.home", ".."), "bin", "inferis-server");
-    private Process process;
+    private ServerProcess server;
     private RedisClient client;
     private int port;
 
     @BeforeEach
     void launch() throws Exception {
-        port = FreePorts.next();
-        process = new ProcessBuilder(LAUNCHER.toString(), "--port", Integer.toString(port),
-                "--model-execution-timeout", "500").redirectErrorStream(true).start();
-        BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        for (String line; (line = output.readLine()) != null; ) {
-            if (line.contains("Engines started")) {
-                break;
-            }
-        }
-        Thread drain = new Thread(() -> {
-            try {
-                output.transferTo(java.io.Writer.nullWriter());
-            } catch (java.io.IOException e) {
-                // the process ended
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
+        server = ServerProcess.start("--model-execution-timeout", "500", "--save", "");
+        port = server.port();
         client = RedisClient.create(RedisURI.create("127.0.0.1", port));
     }
 
     @AfterEach
     void stop() throws Exception {
         client.shutdown();
-        new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        server.close();
     }
 
     @Test

@@ -31,6 +31,8 @@ class LauncherIT {
     private BufferedReader launch(List<String> args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
         command.addAll(args);
+        // SHUTDOWN and SIGTERM save a snapshot: into a directory of the test's own
+        command.addAll(List.of("--dir", java.nio.file.Files.createTempDirectory("inferis-launcher").toString()));
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         return new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
@@ -53,7 +55,7 @@ class LauncherIT {
         BufferedReader output = launch(List.of("--port", Integer.toString(port), "--loglevel", "notice"));
         String ready = readUntil(output, "ready to accept connections");
         assertTrue(ready.contains("port " + port), ready);
-        readUntil(output, "Engines started");
+        readUntil(output, "Ready to serve");
         assertEquals("PONG\n", RedisCli.run(port, "PING"));
         assertEquals("notice\n", RedisCli.run(port, "CONFIG", "GET", "loglevel").split("\n", 2)[1]);
         RedisCli.run(port, "SHUTDOWN");
@@ -67,7 +69,7 @@ class LauncherIT {
         Path config = dir.resolve("inferis.conf");
         Files.writeString(config, "# test config\nport " + port + "\nmaxclients 77\nproto-max-bulk-len 64mb\n");
         BufferedReader output = launch(List.of(config.toString(), "--timeout", "120"));
-        readUntil(output, "Engines started");
+        readUntil(output, "Ready to serve");
         String values = RedisCli.run(port, "CONFIG", "GET", "*");
         assertTrue(values.contains("maxclients\n77\n"), values);
         assertTrue(values.contains("proto-max-bulk-len\n67108864\n"), values);

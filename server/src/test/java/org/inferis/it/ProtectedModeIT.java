@@ -67,10 +67,10 @@ class ProtectedModeIT {
                 set -u
                 ip link set lo up && ip addr add %s/32 dev lo || exit 3
                 log=$(mktemp)
-                "%s" --bind "127.0.0.1 %s" --port 6379 %s >"$log" 2>&1 &
+                "%s" --bind "127.0.0.1 %s" --port 6379 --save "" %s >"$log" 2>&1 &
                 server=$!
                 for i in $(seq 1 600); do
-                  grep -q 'Engines started' "$log" && break
+                  grep -q 'Ready to serve' "$log" && break
                   sleep 0.1
                 done
                 """.formatted(OUTSIDE, LAUNCHER, OUTSIDE, String.join(" ", serverOptions)));

@@ -25,6 +25,7 @@ public final class RunningServer implements BeforeAllCallback, AfterAllCallback 
     private final List<RedisClient> clients = new ArrayList<>();
     private InferisServer server;
     private int port;
+    private java.nio.file.Path dataDirectory;
 
     /** A server with {@code --name value} options (on a free port unless given). */
     public RunningServer(String... options) {
@@ -33,7 +34,10 @@ public final class RunningServer implements BeforeAllCallback, AfterAllCallback 
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(FreePorts.next())));
+        // snapshots go to a directory of the test's own, whatever the save schedule does meanwhile
+        dataDirectory = java.nio.file.Files.createTempDirectory("inferis-it");
+        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(FreePorts.next()),
+                "--dir", dataDirectory.toString()));
         args.addAll(List.of(options));
         server = new InferisServer(ServerConfig.fromArguments(args.toArray(String[]::new)), Clock.systemUTC());
         port = server.start();
@@ -47,6 +51,11 @@ public final class RunningServer implements BeforeAllCallback, AfterAllCallback 
     public void afterAll(ExtensionContext context) {
         clients.forEach(RedisClient::shutdown);
         server.stop();
+        try (var files = java.nio.file.Files.walk(dataDirectory)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (java.io.IOException e) {
+            // a temporary directory left behind is harmless
+        }
     }
 
     public int port() {
