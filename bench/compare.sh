@@ -87,4 +87,8 @@ echo
 echo "| server | clients | requests/s | p50 | p99 | server RSS MB |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+printf '%s\n' "${rows[@]}" | awk -F' *\\| *' '$3 == 32 {
+    if ($2 == "Inferis, BATCHSIZE 32") { ops = $4; p99 = $6 }
+    else if ($2 !~ /^Inferis/ && $4 > best) { best = $4; best_p99 = $6; name = $2 }
+  } END { printf "\nAt 32 clients: Inferis with batching %.2fx the best Python service (%s), p99 %.2f vs %.2f ms\n", ops / best, name, p99, best_p99 }'
 rm -rf "$data"
