@@ -22,7 +22,7 @@ trap cleanup EXIT
 
 redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >/tmp/bench-redis.log 2>&1 &
 pids+=($!)
-"$home/bin/inferis-server" --port "$inferis_port" >/tmp/bench-inferis.log 2>&1 &
+"$home/bin/inferis-server" --port "$inferis_port" --save "" >/tmp/bench-inferis.log 2>&1 &
 pids+=($!)
 for port in "$redis_port" "$inferis_port"; do
   for _ in $(seq 150); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.2; done

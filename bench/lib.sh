@@ -7,7 +7,8 @@ start_inferis() {
   local port=$1 log=$2
   shift 2
   (cd "$home" && mvn -q -B -DskipTests install)
-  "$home/bin/inferis-server" --port "$port" "$@" >"$log" 2>&1 &
+  # benchmarks measure serving: no snapshots unless a script asks (as redis-server --save "" beside it)
+  "$home/bin/inferis-server" --port "$port" --save "" "$@" >"$log" 2>&1 &
   inferis_pid=$!
   trap 'kill $inferis_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
   for _ in $(seq 100); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && return; sleep 0.2; done

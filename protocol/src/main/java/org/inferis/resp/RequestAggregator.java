@@ -40,8 +40,17 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
         this.limits = limits;
     }
 
+    /** Whether no request is part-read and the connection is not failing: the next message starts a request. */
+    boolean idle() {
+        return args == null && partialArg == null && !failed;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Request) {
+            ctx.fireChannelRead(msg); // decoded by the fast path
+            return;
+        }
         if (failed) {
             ReferenceCountUtil.release(msg);
             return;

@@ -9,8 +9,11 @@ public final class RespPipeline {
     }
 
     public static void install(ChannelPipeline pipeline, RequestLimits limits) {
-        pipeline.addLast("resp-decoder", new RedisDecoder(true));
+        RedisDecoder decoder = new RedisDecoder(true);
+        RequestAggregator aggregator = new RequestAggregator(limits);
+        pipeline.addLast("resp-fast-path", new MultibulkFastPath(limits, decoder, aggregator));
+        pipeline.addLast("resp-decoder", decoder);
         pipeline.addLast("resp-encoder", new ReplyEncoder());
-        pipeline.addLast("resp-requests", new RequestAggregator(limits));
+        pipeline.addLast("resp-requests", aggregator);
     }
 }

@@ -92,9 +92,13 @@ public final class InferisServer {
                     listeners.add(bootstrap(channelType, dispatcher, limits, tls).bind(address, tlsPort).sync().channel());
                 }
             }
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) { // bind() failures arrive as Netty's (checked) NativeIoException, undeclared
             stop();
-            throw e;
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw e instanceof RuntimeException runtime ? runtime
+                    : new IllegalStateException("cannot listen: " + e.getMessage(), e);
         }
         context.port(port);
         int metricsPort = config.getInt("metrics-port");

@@ -89,4 +89,15 @@ class LauncherIT {
         assertTrue(process.waitFor(20, TimeUnit.SECONDS));
         assertEquals(1, process.exitValue());
     }
+
+    @Test
+    void exitsWhenItsPortIsTaken() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            BufferedReader output = launch(List.of("--port", Integer.toString(taken.getLocalPort())));
+            String text = readUntil(output, "Could not start");
+            assertTrue(text.contains("Address already in use"), text);
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the process ends instead of hanging on");
+            assertEquals(1, process.exitValue());
+        }
+    }
 }
