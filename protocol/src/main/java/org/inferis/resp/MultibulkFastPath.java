@@ -1,6 +1,8 @@
 package org.inferis.resp;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -8,24 +10,33 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.redis.RedisDecoder;
 
 /**
- * Decodes the common case straight into {@link Request}s: complete multibulk frames within limits at the start
- * of what was read. Anything else (an inline command, a frame cut by the end of the read, a header over a limit,
- * bad framing) and everything after it goes to Netty's {@code RedisDecoder} and the {@link RequestAggregator},
- * which stay the reference decoder; the fast path resumes once they hold nothing part-read: the aggregator has
- * no open request and the decoder has released what it accumulated (seen through its cumulator).
+ * Decodes the common case straight into {@link Request}s: multibulk frames within limits and smaller than
+ * {@link #MAX_CARRIED} bytes. A small frame cut by the end of a read is carried over and completed by the next.
+ * Anything else (an inline command, a large frame, a header over a limit, bad framing) and everything after it
+ * goes to Netty's {@code RedisDecoder} and the {@link RequestAggregator}, which stay the reference decoder; the
+ * fast path resumes once they hold nothing part-read: the aggregator has no open request and the decoder has let
+ * go of what it accumulated (seen through its cumulator).
  *
  * <p>Why: netty-codec-redis emits seven messages for a SET (array header, then a header and a content per
  * argument), each through the pipeline; pipelined writes measured 0.72-0.88x Redis with it alone. Arguments
  * here are slices of the read buffer, as they are on the reference path.
  */
 final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
+    /** Frames up to this size are carried across reads here; larger ones stream through the reference decoder. */
+    static final int MAX_CARRIED = 64 * 1024;
     /** Longest number accepted on the fast path; longer ones go to the reference decoder and its errors. */
     private static final int MAX_DIGITS = 10;
 
+    private enum Outcome { COMPLETE, INCOMPLETE, OTHER }
+
     private final RequestLimits limits;
     private final RequestAggregator aggregator;
-    /** The bytes the reference decoder may still hold; null or released when it holds none. */
+    /** The bytes the reference decoder may still hold; null when it holds none. */
     private ByteBuf heldByDecoder;
+    /** The start of a small frame cut by the end of the last read (a copy); null when none. */
+    private ByteBuf carried;
+    /** Set by {@link #decode}: why it returned no request. */
+    private Outcome outcome;
     /** Set by {@link #number}: the index after the number's CRLF. */
     private int lineEnd;
 
@@ -54,10 +65,43 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        if (!referenceIdle()) {
+        if (carried == null && !referenceIdle()) {
             toReference(ctx, in);
             return;
         }
+        ByteBuf rest = carried == null ? in : completeCarried(ctx, in);
+        if (rest != null) {
+            decodeAll(ctx, rest);
+        }
+    }
+
+    /**
+     * Finishes the carried frame with the start of this read. Returns the read positioned after that frame, or
+     * null when the read was used up (still carried, or handed to the reference decoder with the carried bytes).
+     */
+    private ByteBuf completeCarried(ChannelHandlerContext ctx, ByteBuf in) {
+        int carriedLength = carried.readableBytes();
+        CompositeByteBuf joined = ctx.alloc().compositeBuffer(2);
+        joined.addComponent(true, carried);
+        joined.addComponent(true, in.retainedDuplicate());
+        carried = null;
+        Request request = decode(joined);
+        if (request != null) {
+            in.skipBytes(joined.readerIndex() - carriedLength);
+            joined.release(); // the request's arguments keep what they slice
+            ctx.fireChannelRead(request);
+            return in;
+        }
+        in.release();
+        if (outcome == Outcome.INCOMPLETE) {
+            carry(joined);
+        } else {
+            toReference(ctx, joined);
+        }
+        return null;
+    }
+
+    private void decodeAll(ChannelHandlerContext ctx, ByteBuf in) {
         try {
             while (in.isReadable() && ctx.channel().isActive()) {
                 Request request = decode(in);
@@ -70,11 +114,19 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
             in.release();
             throw e;
         }
-        if (in.isReadable()) {
-            toReference(ctx, in); // the rest, from the start of a frame
-        } else {
+        if (!in.isReadable()) {
             in.release();
+        } else if (outcome == Outcome.INCOMPLETE) {
+            carry(in);
+        } else {
+            toReference(ctx, in); // the rest, from the start of a frame
         }
+    }
+
+    /** Keeps a copy of the unread start of a small frame for the next read, and releases the buffer. */
+    private void carry(ByteBuf partial) {
+        carried = Unpooled.buffer(partial.readableBytes() * 2).writeBytes(partial);
+        partial.release();
     }
 
     /**
@@ -93,33 +145,52 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** A complete frame at the reader index, consumed; or null, with nothing consumed. */
+    /**
+     * A complete frame at the reader index, consumed; or null with nothing consumed and {@link #outcome} saying
+     * whether a small frame is merely cut short ({@code INCOMPLETE}) or this is for the reference decoder.
+     */
     private Request decode(ByteBuf in) {
         int start = in.readerIndex();
         int end = in.writerIndex();
+        outcome = Outcome.OTHER;
         if (in.getByte(start) != '*') {
             return null;
         }
         long count = number(in, start + 1, end);
-        if (count <= 0 || count > limits.maxArguments()) {
+        if (count == -2) {
+            outcome = Outcome.INCOMPLETE;
+            return null;
+        }
+        if (count <= 0 || count > limits.maxArguments() || count > MAX_CARRIED / 4) {
             return null;
         }
         int position = lineEnd;
         long maxBulk = limits.maxBulkLength().getAsInt();
-        long budget = limits.maxRequestLength().getAsLong();
+        long budget = Math.min(limits.maxRequestLength().getAsLong(), MAX_CARRIED);
         ByteBuf[] args = new ByteBuf[(int) count];
         int parsed = 0;
         for (; parsed < count; parsed++) {
-            if (position >= end || in.getByte(position) != '$') {
+            if (position >= end) {
+                outcome = Outcome.INCOMPLETE;
+                break;
+            }
+            if (in.getByte(position) != '$') {
                 break;
             }
             long length = number(in, position + 1, end);
+            if (length == -2) {
+                outcome = Outcome.INCOMPLETE;
+                break;
+            }
             if (length < 0 || length > maxBulk || (budget -= length) < 0) {
                 break;
             }
             int content = lineEnd;
-            if ((long) content + length + 2 > end || in.getByte((int) (content + length)) != '\r'
-                    || in.getByte((int) (content + length + 1)) != '\n') {
+            if ((long) content + length + 2 > end) {
+                outcome = Outcome.INCOMPLETE;
+                break;
+            }
+            if (in.getByte((int) (content + length)) != '\r' || in.getByte((int) (content + length + 1)) != '\n') {
                 break;
             }
             args[parsed] = in.retainedSlice(content, (int) length);
@@ -135,7 +206,10 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
         return new Request(args);
     }
 
-    /** The non-negative decimal at {@code from} up to CRLF, or -1 if there is none within reach. */
+    /**
+     * The non-negative decimal at {@code from} up to CRLF; -2 when the bytes end before its CRLF, -1 when it is
+     * malformed or longer than the fast path takes.
+     */
     private long number(ByteBuf in, int from, int end) {
         long value = 0;
         int i = from;
@@ -149,10 +223,31 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
             }
             value = value * 10 + (c - '0');
         }
-        if (i == from || i + 1 >= end || in.getByte(i) != '\r' || in.getByte(i + 1) != '\n') {
+        if (i + 1 >= end && i - from <= MAX_DIGITS) {
+            return -2;
+        }
+        if (i == from || i - from > MAX_DIGITS || in.getByte(i) != '\r' || in.getByte(i + 1) != '\n') {
             return -1;
         }
         lineEnd = i + 2;
         return value;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseCarried();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseCarried();
+        ctx.fireChannelInactive();
+    }
+
+    private void releaseCarried() {
+        if (carried != null) {
+            carried.release();
+            carried = null;
+        }
     }
 }
