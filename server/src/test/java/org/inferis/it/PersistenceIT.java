@@ -256,6 +256,36 @@ class PersistenceIT {
     }
 
     @Test
+    void shutdownSavesAsAskedAndEverysecKeepsWhatIsOlderThanASecond() throws Exception {
+        Path snapshot = dir.resolve("dump.inferis");
+        try (ServerProcess server = start(SNAPSHOT_ONLY)) {
+            connect(server).sync().set("saved", "by SHUTDOWN SAVE");
+            RedisCli.run(server.port(), "SHUTDOWN", "SAVE");
+            assertEquals(0, server.exitCode());
+        }
+        assertTrue(Files.exists(snapshot), "SHUTDOWN SAVE wrote a snapshot though no save points are set");
+        try (ServerProcess server = start("--save", "3600 1")) {
+            StatefulRedisConnection<String, String> c = connect(server);
+            assertEquals("by SHUTDOWN SAVE", c.sync().get("saved"));
+            c.sync().set("lost", "by SHUTDOWN NOSAVE");
+            RedisCli.run(server.port(), "SHUTDOWN", "NOSAVE");
+            assertEquals(0, server.exitCode());
+        }
+        String[] everysec = {"--save", "", "--appendonly", "yes", "--appendfsync", "everysec"};
+        try (ServerProcess server = start(everysec)) {
+            StatefulRedisConnection<String, String> c = connect(server);
+            assertEquals(0L, c.sync().exists("lost"), "SHUTDOWN NOSAVE saved nothing");
+            c.sync().set("everysec", "fsynced within a second");
+            Thread.sleep(2500);
+            server.signal("KILL");
+            server.exitCode();
+        }
+        try (ServerProcess server = start(everysec)) {
+            assertEquals("fsynced within a second", connect(server).sync().get("everysec"));
+        }
+    }
+
+    @Test
     void aTornLastCommandIsCutOffWithAWarning() throws Exception {
         Path aof = appendOnlyFileAfter(c -> {
             c.sync().set("kept", "yes");
