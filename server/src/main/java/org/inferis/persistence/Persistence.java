@@ -444,7 +444,10 @@ public final class Persistence implements AutoCloseable {
         switch (name) {
             case "appendonly" -> {
                 if (value.equals("yes")) {
-                    enableAppendOnly();
+                    enableAppendOnly().exceptionally(error -> {
+                        LOG.error("Could not turn the append-only file on: {}", error.toString());
+                        return null;
+                    });
                 } else {
                     disableAppendOnly();
                 }
@@ -469,6 +472,9 @@ public final class Persistence implements AutoCloseable {
      * @return false when the snapshot failed, and the server should keep running as Redis's does
      */
     public boolean beforeShutdown(Boolean save) {
+        if (!server.isReady()) {
+            return true; // still loading: a snapshot now would be of a partial keyspace (Redis forces NOSAVE too)
+        }
         boolean wanted = save != null ? save : !config.getString("save").isBlank();
         return !wanted || saveAndWait();
     }

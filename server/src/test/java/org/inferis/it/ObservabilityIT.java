@@ -1,10 +1,12 @@
 package org.inferis.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +16,7 @@ import org.inferis.server.InferisServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** SLOWLOG, MONITOR (through redis-cli) and readiness. */
 class ObservabilityIT {
@@ -102,16 +105,9 @@ class ObservabilityIT {
     }
 
     @Test
-    void commandsAnswerLoadingUntilTheEnginesAreUp() throws Exception {
+    void commandsAnswerLoadingUntilTheEnginesAreUp(@TempDir Path dir) throws Exception {
         CountDownLatch enginesUp = new CountDownLatch(1);
-        ServerConfig config = ServerConfig.fromArguments(new String[] {"--port", Integer.toString(FreePorts.next())});
-        InferisServer starting = new InferisServer(config, Clock.systemUTC(), context -> {
-            try {
-                enginesUp.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        InferisServer starting = heldAtStartUp(enginesUp, dir);
         int port = starting.start();
         try {
             assertEquals("LOADING Inferis is starting its engines", RedisCli.run(port, "PING").trim());
@@ -127,5 +123,34 @@ class ObservabilityIT {
         } finally {
             starting.stop();
         }
+    }
+
+    /** Redis's rule: a SHUTDOWN while loading saves nothing, since the keyspace is not whole yet. */
+    @Test
+    void shutdownWhileLoadingSavesNoPartialSnapshot(@TempDir Path dir) throws Exception {
+        CountDownLatch enginesUp = new CountDownLatch(1);
+        InferisServer starting = heldAtStartUp(enginesUp, dir);
+        int port = starting.start();
+        try {
+            RedisCli.run(port, "SHUTDOWN");
+            starting.awaitTermination();
+            assertFalse(java.nio.file.Files.exists(dir.resolve("dump.inferis")), "no snapshot of a loading keyspace");
+        } finally {
+            enginesUp.countDown();
+            starting.stop();
+        }
+    }
+
+    /** A server whose start-up waits for the latch, with the default save points, keeping its files in dir. */
+    private static InferisServer heldAtStartUp(CountDownLatch enginesUp, Path dir) throws Exception {
+        ServerConfig config = ServerConfig.fromArguments(new String[] {"--port", Integer.toString(FreePorts.next()),
+                "--dir", dir.toString()});
+        return new InferisServer(config, Clock.systemUTC(), context -> {
+            try {
+                enginesUp.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 }
