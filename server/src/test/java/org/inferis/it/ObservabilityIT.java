@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ObservabilityIT {
     @RegisterExtension
     static final RunningServer server = new RunningServer();
+    /** Holds the start-up of the servers made by {@link #heldAtStartUp}. */
+    private final CountDownLatch enginesUp = new CountDownLatch(1);
 
     private StatefulRedisConnection<String, String> c;
 
@@ -106,8 +108,7 @@ class ObservabilityIT {
 
     @Test
     void commandsAnswerLoadingUntilTheEnginesAreUp(@TempDir Path dir) throws Exception {
-        CountDownLatch enginesUp = new CountDownLatch(1);
-        InferisServer starting = heldAtStartUp(enginesUp, dir);
+        InferisServer starting = heldAtStartUp(dir);
         int port = starting.start();
         try {
             assertEquals("LOADING Inferis is starting its engines", RedisCli.run(port, "PING").trim());
@@ -128,8 +129,7 @@ class ObservabilityIT {
     /** Redis's rule: a SHUTDOWN while loading saves nothing, since the keyspace is not whole yet. */
     @Test
     void shutdownWhileLoadingSavesNoPartialSnapshot(@TempDir Path dir) throws Exception {
-        CountDownLatch enginesUp = new CountDownLatch(1);
-        InferisServer starting = heldAtStartUp(enginesUp, dir);
+        InferisServer starting = heldAtStartUp(dir);
         int port = starting.start();
         try {
             RedisCli.run(port, "SHUTDOWN");
@@ -141,8 +141,8 @@ class ObservabilityIT {
         }
     }
 
-    /** A server whose start-up waits for the latch, with the default save points, keeping its files in dir. */
-    private static InferisServer heldAtStartUp(CountDownLatch enginesUp, Path dir) throws Exception {
+    /** A server whose start-up waits for {@link #enginesUp}, with the default save points, keeping its files in dir. */
+    private InferisServer heldAtStartUp(Path dir) throws Exception {
         ServerConfig config = ServerConfig.fromArguments(new String[] {"--port", Integer.toString(FreePorts.next()),
                 "--dir", dir.toString()});
         return new InferisServer(config, Clock.systemUTC(), context -> {
