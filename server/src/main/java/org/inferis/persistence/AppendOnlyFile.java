@@ -101,13 +101,12 @@ final class AppendOnlyFile implements AutoCloseable {
         return failure;
     }
 
+    /** The file's size, read from the file system so INFO never waits behind an fsync. */
     long size() {
-        synchronized (io) {
-            try {
-                return channel.size();
-            } catch (IOException e) {
-                return -1;
-            }
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            return -1;
         }
     }
 
@@ -144,6 +143,9 @@ final class AppendOnlyFile implements AutoCloseable {
                     rewrittenChannel.force(true);
                     Files.move(rewritten, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     Snapshots.syncDirectory(path);
+                } catch (IOException | RuntimeException e) {
+                    rewrittenChannel.close(); // the appends go on in the old file
+                    throw e;
                 } finally {
                     rewriteTail.release();
                     rewriteTail = null;
