@@ -56,6 +56,13 @@ public final class CommandDispatcher {
         if (spec.has(CommandFlag.DENYOOM) && overMemoryLimit()) {
             return OOM;
         }
+        if (spec.has(CommandFlag.WRITE)) {
+            // as Redis: a write that could not be logged would be acknowledged and then lost
+            String aofError = server.persistence().appendOnlyWriteError();
+            if (aofError != null) {
+                return new ErrorReply("MISCONF Errors writing to the AOF file: " + aofError);
+            }
+        }
         server.stats().commandProcessed();
         if (server.monitors().active()) {
             java.time.Instant now = java.time.Instant.now();

@@ -96,7 +96,7 @@ final class AppendOnlyFile implements AutoCloseable {
         }
     }
 
-    /** Why the last write failed, or null. */
+    /** Why the last write failed (the system's reason, e.g. "No space left on device"), or null once one works. */
     String failure() {
         return failure;
     }
@@ -204,6 +204,11 @@ final class AppendOnlyFile implements AutoCloseable {
                     batch = batch.capacity() > (16 << 20) ? Unpooled.buffer(64 * 1024) : batch.clear();
                 } catch (IOException e) {
                     batch = failed(batch, e);
+                    if (closed) { // stopping: no more retries
+                        LOG.error("Stopping with {} bytes of the append-only file {} unwritten", pending.readableBytes(),
+                                path);
+                        return;
+                    }
                 }
             }
         }
@@ -230,7 +235,7 @@ final class AppendOnlyFile implements AutoCloseable {
             if (failure == null) {
                 LOG.error("Error writing the append-only file {}: {}", path, e.toString());
             }
-            failure = e.toString();
+            failure = e.getMessage() != null ? e.getMessage() : e.toString();
             unwritten.writeBytes(pending);
             ByteBuf spare = pending.clear();
             pending = unwritten;

@@ -139,6 +139,12 @@ public final class Persistence implements AutoCloseable {
         return file == null ? 0 : file.appendedOffset();
     }
 
+    /** Why the append-only file cannot be written now, or null: while it is set, writes are refused (MISCONF). */
+    public String appendOnlyWriteError() {
+        AppendOnlyFile file = aof;
+        return file == null ? null : file.failure();
+    }
+
     /** Waits until the append-only file is on disk up to the offset; false if it cannot be written. */
     public boolean awaitDurable(long offset) {
         AppendOnlyFile file = aof;

@@ -285,6 +285,33 @@ class PersistenceIT {
         }
     }
 
+    /** On a full disk the append-only file cannot grow: writes get Redis's MISCONF, reads go on. */
+    @Test
+    void aFullDiskRefusesWritesWithMisconfWhileReadsGoOn() throws Exception {
+        Process probe = new ProcessBuilder("unshare", "-m", "true").redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0, "needs mount namespaces (unshare -m, root)");
+        Path smallDisk = Files.createDirectory(dir.resolve("small-disk"));
+        List<String> onOneMegabyteTmpfs = List.of("unshare", "-m", "bash", "-c",
+                "mount -t tmpfs -o size=1m inferis-test \"$1\" && shift && exec \"$@\"", "bash", smallDisk.toString());
+        try (ServerProcess server = ServerProcess.start(onOneMegabyteTmpfs, "--dir", smallDisk.toString(),
+                "--save", "", "--appendonly", "yes", "--appendfsync", "everysec")) {
+            StatefulRedisConnection<String, String> c = connect(server);
+            String value = "x".repeat(4096);
+            String refusal = null;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            for (int i = 0; refusal == null && System.nanoTime() < deadline; i++) {
+                try {
+                    c.sync().set("k" + i, value);
+                } catch (io.lettuce.core.RedisCommandExecutionException e) {
+                    refusal = e.getMessage();
+                }
+            }
+            assertEquals("MISCONF Errors writing to the AOF file: No space left on device", refusal);
+            assertEquals(value, c.sync().get("k0"), "reads are still served");
+            assertTrue(c.sync().info("persistence").contains("aof_last_write_status:err"));
+        }
+    }
+
     @Test
     void aTornLastCommandIsCutOffWithAWarning() throws Exception {
         Path aof = appendOnlyFileAfter(c -> {

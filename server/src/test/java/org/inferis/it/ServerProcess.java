@@ -20,9 +20,10 @@ final class ServerProcess implements AutoCloseable {
     private final int port;
     private final StringBuffer output = new StringBuffer();
 
-    private ServerProcess(int port, List<String> options) throws IOException {
+    private ServerProcess(int port, List<String> prefix, List<String> options) throws IOException {
         this.port = port;
-        List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "--port", Integer.toString(port)));
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(LAUNCHER.toString(), "--port", Integer.toString(port)));
         command.addAll(options);
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
@@ -41,7 +42,12 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts a server and waits until it serves (or fails: see {@link #exitCode}). */
     static ServerProcess start(String... options) throws IOException, InterruptedException {
-        ServerProcess server = new ServerProcess(FreePorts.next(), List.of(options));
+        return start(List.of(), options);
+    }
+
+    /** As {@link #start(String...)}, the launcher run by a command that ends in it ({@code unshare ... exec "$@"}). */
+    static ServerProcess start(List<String> prefix, String... options) throws IOException, InterruptedException {
+        ServerProcess server = new ServerProcess(FreePorts.next(), prefix, List.of(options));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!server.output().contains("Ready to serve") && server.process.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
