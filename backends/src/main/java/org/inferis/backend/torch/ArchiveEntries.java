@@ -27,13 +27,35 @@ final class ArchiveEntries {
     /** Entry name to content for the entries the predicate accepts; empty when the bytes are no zip. */
     static Map<String, byte[]> entries(byte[] zip, java.util.function.Predicate<String> wanted) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
+        walk(zip, (name, content) -> {
+            if (content != null && wanted.test(name)) {
+                entries.put(name, content);
+            }
+        }, wanted);
+        return entries;
+    }
+
+    /** How many entries the central directory names that the predicate accepts, readable or not. */
+    static int count(byte[] zip, java.util.function.Predicate<String> wanted) {
+        int[] count = {0};
+        walk(zip, (name, content) -> {
+            if (wanted.test(name)) {
+                count[0]++;
+            }
+        }, name -> false);
+        return count[0];
+    }
+
+    /** Calls {@code visit} for each entry of the central directory, with its content where {@code read} wants it. */
+    private static void walk(byte[] zip, java.util.function.BiConsumer<String, byte[]> visit,
+                             java.util.function.Predicate<String> read) {
         ByteBuffer in = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         int end = zip.length - 22;
         while (end >= 0 && in.getInt(end) != END_OF_DIRECTORY) {
             end--;
         }
         if (end < 0) {
-            return entries;
+            return;
         }
         int count = in.getShort(end + 10) & 0xffff;
         int position = in.getInt(end + 16);
@@ -48,23 +70,24 @@ final class ArchiveEntries {
             int extraLength = in.getShort(position + 30) & 0xffff;
             int commentLength = in.getShort(position + 32) & 0xffff;
             long local = in.getInt(position + 42) & 0xffffffffL;
+            if (position + 46L + nameLength > zip.length) {
+                break;
+            }
             String name = new String(zip, position + 46, nameLength, StandardCharsets.UTF_8);
             position += 46 + nameLength + extraLength + commentLength;
+            byte[] content = null;
             boolean readable = method == STORED || (method == DEFLATED && uncompressedSize < MAX_INFLATED);
-            if (!readable || !wanted.test(name) || local + 30 > zip.length || in.getInt((int) local) != LOCAL_HEADER) {
-                continue;
-            }
-            long data = local + 30 + (in.getShort((int) local + 26) & 0xffff) + (in.getShort((int) local + 28) & 0xffff);
-            if (data + size <= zip.length) {
-                byte[] content = method == STORED
-                        ? java.util.Arrays.copyOfRange(zip, (int) data, (int) (data + size))
-                        : inflate(zip, (int) data, (int) size, (int) uncompressedSize);
-                if (content != null) {
-                    entries.put(name, content);
+            if (readable && read.test(name) && local + 30 <= zip.length && in.getInt((int) local) == LOCAL_HEADER) {
+                long data = local + 30 + (in.getShort((int) local + 26) & 0xffff)
+                        + (in.getShort((int) local + 28) & 0xffff);
+                if (data + size <= zip.length) {
+                    content = method == STORED
+                            ? java.util.Arrays.copyOfRange(zip, (int) data, (int) (data + size))
+                            : inflate(zip, (int) data, (int) size, (int) uncompressedSize);
                 }
             }
+            visit.accept(name, content);
         }
-        return entries;
     }
 
     private static byte[] inflate(byte[] zip, int offset, int length, int uncompressedSize) {

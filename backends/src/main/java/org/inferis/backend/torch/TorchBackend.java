@@ -71,6 +71,7 @@ public final class TorchBackend implements ModelBackend {
             throw new BackendException("the script calls redis.* or redisAI.*, which need RedisAI's native "
                     + "TorchScript extensions; Inferis does not provide them");
         }
+        SourceNesting.check(source, "the script");
         Map<String, ScriptSource.Function> functions = ScriptSource.functions(source);
         for (String entryPoint : entryPoints) {
             ScriptSource.Function function = functions.get(entryPoint);
@@ -111,6 +112,7 @@ public final class TorchBackend implements ModelBackend {
 
     @Override
     public LoadedModel load(byte[] blob, Device device) throws BackendException {
+        SourceNesting.checkArchive(blob);
         PtNDManager manager = newManager(device);
         try {
             PtSymbolBlock block = JniUtils.loadModule(manager, new ByteArrayInputStream(blob), true, false);

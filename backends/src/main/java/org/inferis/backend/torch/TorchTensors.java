@@ -40,14 +40,14 @@ final class TorchTensors {
             case FLOAT -> DataType.FLOAT32;
             case DOUBLE -> DataType.FLOAT64;
             case FLOAT16 -> DataType.FLOAT16;
-            case BFLOAT16 -> DataType.BFLOAT16;
             case INT8 -> DataType.INT8;
-            case INT16 -> DataType.INT16;
             case INT32 -> DataType.INT32;
             case INT64 -> DataType.INT64;
             case UINT8 -> DataType.UINT8;
-            case UINT16 -> DataType.UINT16;
             case BOOL -> DataType.BOOLEAN;
+            // DJL 0.35.1's bridge to libtorch 2.7.1 aborts the whole process on these types
+            case BFLOAT16, INT16, UINT16 -> throw new BackendException("the TORCH backend does not take " + dtype
+                    + " tensors (its libtorch bridge lacks the type); convert them to FLOAT or INT32 first");
             case STRING -> throw new BackendException("TorchScript does not take STRING tensors");
         };
     }
@@ -57,15 +57,14 @@ final class TorchTensors {
             case FLOAT32 -> DType.FLOAT;
             case FLOAT64 -> DType.DOUBLE;
             case FLOAT16 -> DType.FLOAT16;
-            case BFLOAT16 -> DType.BFLOAT16;
             case INT8 -> DType.INT8;
-            case INT16 -> DType.INT16;
             case INT32 -> DType.INT32;
             case INT64 -> DType.INT64;
             case UINT8 -> DType.UINT8;
-            case UINT16 -> DType.UINT16;
             case BOOLEAN -> DType.BOOL;
-            default -> throw new BackendException("the model returned a " + type + " tensor, which has no tensor type here");
+            default -> throw new BackendException("the TORCH backend cannot return a tensor of type "
+                    + (type == DataType.UNKNOWN ? "INT16, UINT16, BFLOAT16 or another its libtorch bridge lacks" : type)
+                    + "; convert it to FLOAT or INT32 in the model");
         };
     }
 }

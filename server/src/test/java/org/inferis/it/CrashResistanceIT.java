@@ -1,0 +1,355 @@
+package org.inferis.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.inferis.backend.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Requests that once killed the process: dtypes libtorch's bridge aborts on, source nested past its parser's
+ * stack, and thousands of crafted model archives and scripts. The server runs in a process of its own, so a crash
+ * shows as a server that no longer answers, with its sentinel key, in about the memory it had.
+ */
+class CrashResistanceIT {
+    private static final String SCRIPT = "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n"
+            + "    return tensors[0]\n";
+    private static final List<String> DTYPES = List.of("FLOAT", "DOUBLE", "FLOAT16", "BFLOAT16", "INT8", "INT16",
+            "INT32", "INT64", "UINT8", "UINT16", "BOOL", "STRING");
+
+    @TempDir
+    static Path dir;
+    private static ServerProcess server;
+    private static RedisClient client;
+    private static StatefulRedisConnection<String, String> c;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = ServerProcess.start("--dir", dir.toString(), "--save", "", "--model-execution-timeout", "0");
+        client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(server.port())
+                .withTimeout(Duration.ofSeconds(60)).build());
+        c = client.connect();
+        c.sync().set("sentinel", "still here");
+        TestModels.store(c, "torch", "linear_relu.pt");
+        TestModels.store(c, "onnx", "linear_relu.onnx");
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "script", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE", SCRIPT));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        client.shutdown();
+        server.close();
+    }
+
+    private static void assertAlive(String after) {
+        try {
+            assertEquals("PONG", c.sync().ping(), after);
+            assertEquals("still here", c.sync().get("sentinel"), after);
+        } catch (RedisException e) {
+            throw new AssertionError("the server died after " + after + ":\n" + tail(server.output()), e);
+        }
+    }
+
+    private static String tail(String output) {
+        return output.substring(Math.max(0, output.length() - 3000));
+    }
+
+    /** The reply, or the error's text: either is fine as long as the server lives. */
+    private static String outcome(String command, Object... args) {
+        try {
+            return Ai.status(c, command, args);
+        } catch (RedisException e) {
+            return "ERR " + e.getMessage();
+        }
+    }
+
+    private static Object[] values(String dtype) {
+        Object[] values = new Object[8];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = dtype.equals("STRING") ? "s" + i : i % 2;
+        }
+        return values;
+    }
+
+    @Test
+    void everyDtypeReachesEveryEngineOnlyInAFormItSurvives() {
+        for (String dtype : DTYPES) {
+            List<Object> set = new ArrayList<>(List.of("x", dtype, 2, 4, "VALUES"));
+            set.addAll(List.of(values(dtype)));
+            assertEquals("OK", Ai.status(c, "AI.TENSORSET", set.toArray()), dtype);
+            for (String model : List.of("torch", "onnx")) {
+                String reply = outcome("AI.MODELEXECUTE", model, "INPUTS", 1, "x", "OUTPUTS", 1, "y");
+                assertAlive(dtype + " into " + model + ": " + reply);
+            }
+            String script = outcome("AI.SCRIPTEXECUTE", "script", "f", "INPUTS", 1, "x", "OUTPUTS", 1, "z");
+            assertAlive(dtype + " into a script: " + script);
+            List<Object> dag = new ArrayList<>(List.of("ROUTING", "x", "|>", "AI.TENSORSET", "d", dtype, 2, 4, "VALUES"));
+            dag.addAll(List.of(values(dtype)));
+            dag.addAll(List.of("|>", "AI.MODELEXECUTE", "torch", "INPUTS", 1, "d", "OUTPUTS", 1, "e",
+                    "|>", "AI.SCRIPTEXECUTE", "script", "f", "INPUTS", 1, "d", "OUTPUTS", 1, "g"));
+            String dagReply;
+            try {
+                dagReply = String.valueOf(Ai.array(c, "AI.DAGEXECUTE", dag.toArray()));
+            } catch (RedisException e) {
+                dagReply = e.getMessage();
+            }
+            assertAlive(dtype + " through a DAG: " + dagReply);
+            if (List.of("BFLOAT16", "INT16", "UINT16").contains(dtype)) {
+                assertTrue(outcome("AI.MODELEXECUTE", "torch", "INPUTS", 1, "x", "OUTPUTS", 1, "y")
+                        .contains("the TORCH backend does not take " + dtype), dtype);
+                assertTrue(script.contains("does not take " + dtype), script);
+            }
+        }
+    }
+
+    @Test
+    void outputsOfTypesTheBridgeLacksAreRefusedClearly() {
+        assertEquals("OK", Ai.status(c, "AI.TENSORSET", "in", "FLOAT", 2, "VALUES", 1.5, -2));
+        for (String dtype : List.of("bfloat16", "int16")) {
+            TestModels.store(c, "to_" + dtype, "to_" + dtype + ".pt");
+            String reply = outcome("AI.MODELEXECUTE", "to_" + dtype, "INPUTS", 1, "in", "OUTPUTS", 1, "out");
+            assertAlive("a model returning " + dtype);
+            assertTrue(reply.contains("cannot return a tensor of type"), reply);
+        }
+        TestModels.store(c, "to_float16", "to_float16.pt");
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "to_float16", "INPUTS", 1, "in", "OUTPUTS", 1, "half"));
+        assertEquals(List.of(1.5, -2.0), Ai.array(c, "AI.TENSORGET", "half", "VALUES")); // RESP3 doubles
+    }
+
+    @Test
+    void deeplyNestedScriptsAreRefusedBeforeLibtorchParsesThem() {
+        String deep = nestedScript(1000);
+        assertTrue(deep.length() < 2100, "a 2 KB request");
+        String reply = outcome("AI.SCRIPTSTORE", "deep", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE", deep);
+        assertAlive("a script nested 1000 deep");
+        assertTrue(reply.contains("nested too deeply: more than 200 nested brackets"), reply);
+        assertEquals(0L, c.sync().exists("deep"));
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "within", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
+                nestedScript(199)), "the limit itself is accepted: 199 parentheses and the index's bracket");
+        // no brackets, but libtorch recurses once per unary minus: the loader thread's large stack takes it
+        String unary = "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return "
+                + "- ".repeat(20_000) + "tensors[0]\n";
+        String unaryReply = outcome("AI.SCRIPTSTORE", "unary", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE", unary);
+        assertAlive("a script with 20,000 unary minus signs: " + unaryReply);
+    }
+
+    private static String nestedScript(int depth) {
+        return "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return "
+                + "(".repeat(depth) + "tensors[0]" + ")".repeat(depth) + "\n";
+    }
+
+    @Test
+    void aModelArchiveWithDeeplyNestedCodeIsRefused() throws Exception {
+        byte[] model = withCode(Fixtures.model("linear_relu.pt"),
+                code -> code + "\ndef deep(x: Tensor) -> Tensor:\n  return " + "(".repeat(500) + "x" + ")".repeat(500)
+                        + "\n");
+        String reply = outcome("AI.MODELSTORE", "deep", "TORCH", "CPU", "BLOB", model);
+        assertAlive("a model archive nested 500 deep");
+        assertTrue(reply.contains("nested too deeply"), reply);
+        assertEquals(0L, c.sync().exists("deep"));
+    }
+
+    /**
+     * Seeded fuzz: thousands of mutations of the fixtures (deep nesting, huge constants, truncated, flipped,
+     * duplicated or missing archive entries, bad pickles and protobufs, generated scripts), each stored; the
+     * server must answer, keep the sentinel and end near the memory it started with.
+     */
+    @Test
+    void thousandsOfCraftedModelsAndScriptsLeaveTheServerAsItWas() throws Exception {
+        Random random = new Random(13);
+        List<byte[]> torchModels = List.of(Fixtures.model("linear_relu.pt"), Fixtures.model("add_mul.pt"),
+                Fixtures.model("multi_output.pt"));
+        List<byte[]> onnxModels = List.of(Fixtures.model("linear_relu.onnx"), Fixtures.model("add_mul.onnx"),
+                Fixtures.model("multi_output.onnx"));
+        fuzz(random, torchModels, onnxModels, 200); // warm the allocators before measuring
+        long before = rss();
+        fuzz(random, torchModels, onnxModels, 2000);
+        assertAlive("2000 crafted models and scripts");
+        long after = rss();
+        assertTrue(after - before < 256L << 20, "resident memory grew by " + (after - before) / (1 << 20) + " MB");
+    }
+
+    private static void fuzz(Random random, List<byte[]> torchModels, List<byte[]> onnxModels, int count)
+            throws IOException {
+        for (int i = 0; i < count; i++) {
+            String reply;
+            switch (i % 3) {
+                case 0 -> reply = outcome("AI.MODELSTORE", "fuzz", "TORCH", "CPU", "BLOB",
+                        mutateArchive(random, torchModels.get(random.nextInt(torchModels.size()))));
+                case 1 -> reply = outcome("AI.MODELSTORE", "fuzz", "ONNX", "CPU", "BLOB",
+                        mutateBytes(random, onnxModels.get(random.nextInt(onnxModels.size()))));
+                default -> reply = outcome("AI.SCRIPTSTORE", "fuzz", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
+                        craftedScript(random));
+            }
+            if (i % 100 == 0) {
+                assertAlive("crafted input " + i + " (" + reply + ")");
+            }
+        }
+    }
+
+    private static long rss() {
+        String memory = c.sync().info("memory");
+        for (String line : memory.split("\r\n")) {
+            if (line.startsWith("used_memory_rss:")) {
+                return Long.parseLong(line.substring("used_memory_rss:".length()).trim());
+            }
+        }
+        throw new AssertionError("no used_memory_rss in " + memory);
+    }
+
+    private static byte[] mutateBytes(Random random, byte[] original) {
+        byte[] bytes = original.clone();
+        switch (random.nextInt(4)) {
+            case 0 -> {
+                return java.util.Arrays.copyOf(bytes, random.nextInt(bytes.length));
+            }
+            case 1 -> {
+                byte[] noise = new byte[1 + random.nextInt(4096)];
+                random.nextBytes(noise);
+                return noise;
+            }
+            default -> {
+                for (int flips = 1 + random.nextInt(16); flips > 0; flips--) {
+                    bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+                }
+                return bytes;
+            }
+        }
+    }
+
+    /** A TorchScript archive re-zipped with one of its entries changed, doubled, dropped or replaced. */
+    private static byte[] mutateArchive(Random random, byte[] model) throws IOException {
+        Map<String, byte[]> entries = entries(model);
+        List<String> names = new ArrayList<>(entries.keySet());
+        String code = names.stream().filter(name -> name.contains("/code/") && name.endsWith(".py")).findFirst()
+                .orElseThrow();
+        String pickle = names.stream().filter(name -> name.endsWith("/data.pkl")).findFirst().orElseThrow();
+        String victim = names.get(random.nextInt(names.size()));
+        boolean duplicate = false;
+        switch (random.nextInt(8)) {
+            case 0 -> entries.put(code, (new String(entries.get(code), StandardCharsets.UTF_8) + "\ndef deep(x: Tensor)"
+                    + " -> Tensor:\n  return " + "(".repeat(random.nextInt(400)) + "x"
+                    + ")".repeat(random.nextInt(400)) + "\n").getBytes(StandardCharsets.UTF_8));
+            case 1 -> entries.put(code, (new String(entries.get(code), StandardCharsets.UTF_8)
+                    + "\ndef big() -> List[int]:\n  return [" + "1, ".repeat(1 + random.nextInt(50_000)) + "1]\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            case 2 -> entries.put(pickle, mutateBytes(random, entries.get(pickle)));
+            case 3 -> entries.remove(victim);
+            case 4 -> duplicate = true;
+            case 5 -> entries.put(victim, mutateBytes(random, entries.get(victim)));
+            case 6 -> {
+                return mutateBytes(random, model);
+            }
+            default -> entries.put(code, (new String(entries.get(code), StandardCharsets.UTF_8)
+                    + "\ndef s() -> str:\n  return \"" + "x".repeat(random.nextInt(1 << 20)) + "\"\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        return zip(entries, duplicate ? victim : null);
+    }
+
+    private static String craftedScript(Random random) {
+        String body = switch (random.nextInt(5)) {
+            case 0 -> "(".repeat(random.nextInt(300)) + "tensors[0]" + ")".repeat(random.nextInt(300));
+            case 1 -> "[".repeat(random.nextInt(300)) + "tensors[0]" + "]".repeat(random.nextInt(300));
+            case 2 -> "- ".repeat(random.nextInt(5000)) + "tensors[0]";
+            case 3 -> "tensors[0] + " + "1 + ".repeat(random.nextInt(20_000)) + "1";
+            default -> {
+                StringBuilder soup = new StringBuilder();
+                String[] tokens = {"(", ")", "[", "]", "tensors", "0", "+", ",", ":", "if", "else", "not", "-", "\n",
+                        "    ", "def", "return", "\"", "lambda", "{", "}", "*", "**", ".", "x"};
+                for (int n = random.nextInt(200); n > 0; n--) {
+                    soup.append(tokens[random.nextInt(tokens.length)]).append(' ');
+                }
+                yield soup.toString();
+            }
+        };
+        return "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return " + body + "\n";
+    }
+
+    private static byte[] withCode(byte[] model, java.util.function.UnaryOperator<String> change) throws IOException {
+        Map<String, byte[]> entries = entries(model);
+        String code = entries.keySet().stream().filter(name -> name.contains("/code/") && name.endsWith(".py"))
+                .findFirst().orElseThrow();
+        entries.put(code, change.apply(new String(entries.get(code), StandardCharsets.UTF_8))
+                .getBytes(StandardCharsets.UTF_8));
+        return zip(entries, null);
+    }
+
+    private static Map<String, byte[]> entries(byte[] model) throws IOException {
+        Path file = Files.createTempFile(dir, "model", ".zip");
+        Files.write(file, model);
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            for (ZipEntry entry : Collections.list(zip.entries())) {
+                entries.put(entry.getName(), zip.getInputStream(entry).readAllBytes());
+            }
+        }
+        Files.delete(file);
+        return entries;
+    }
+
+    /** Stored entries, as PyTorch writes them; {@code twice} is written a second time under the same name. */
+    private static byte[] zip(Map<String, byte[]> entries, String twice) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
+                store(out, entry.getKey(), entry.getValue());
+            }
+        }
+        byte[] zipped = bytes.toByteArray();
+        if (twice == null || !entries.containsKey(twice)) {
+            return zipped;
+        }
+        // ZipOutputStream refuses a duplicate name: write the twin under a same-length name, then rename it
+        String twin = twice.substring(0, twice.length() - 1) + (twice.endsWith("~") ? "!" : "~");
+        Map<String, byte[]> withTwin = new LinkedHashMap<>(entries);
+        withTwin.put(twin, entries.get(twice));
+        byte[] doubled = zip(withTwin, null);
+        return replaceAll(doubled, twin.getBytes(StandardCharsets.UTF_8), twice.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] replaceAll(byte[] bytes, byte[] from, byte[] to) {
+        byte[] out = bytes.clone();
+        for (int i = 0; i + from.length <= out.length; i++) {
+            if (java.util.Arrays.equals(out, i, i + from.length, from, 0, from.length)) {
+                System.arraycopy(to, 0, out, i, to.length);
+            }
+        }
+        return out;
+    }
+
+    private static void store(ZipOutputStream out, String name, byte[] data) throws IOException {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        entry.setCrc(crc.getValue());
+        out.putNextEntry(entry);
+        out.write(data);
+        out.closeEntry();
+    }
+}
