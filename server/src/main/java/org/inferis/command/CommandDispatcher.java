@@ -21,6 +21,9 @@ public final class CommandDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(CommandDispatcher.class);
     private static final ErrorReply NOAUTH = new ErrorReply("NOAUTH Authentication required.");
     private static final ErrorReply LOADING = new ErrorReply("LOADING Inferis is starting its engines");
+    /** The server stopped taking commands (it is shutting down): this one is not run, and its connection closes. */
+    private static final Reply DROPPED = new PendingReply(java.util.concurrent.CompletableFuture.failedFuture(
+            new java.util.concurrent.CancellationException("the server is stopping")));
     private static final ErrorReply OOM = new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
 
     private final ServerContext server;
@@ -66,26 +69,11 @@ public final class CommandDispatcher {
         server.stats().commandProcessed();
         if (server.monitors().active()) {
             java.time.Instant now = java.time.Instant.now();
-            server.monitors().feed(client, request, now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
+            server.monitors().feed(client, request, now.getEpochSecond() * 1_000_000 + now.getNano() / 1000,
+                    server.config().getLong("client-output-buffer-limit"));
         }
         long start = System.nanoTime();
-        Reply reply = execute(client, request, spec);
-        if (spec.has(CommandFlag.WRITE) && server.persistence().syncsEveryWrite()) {
-            reply = awaitingFsync(client, reply);
-        }
-        return timed(client, request, spec, reply, start);
-    }
-
-    /** Under {@code appendfsync always} the client's replies wait until what its write logged is on disk. */
-    private Reply awaitingFsync(ClientSession client, Reply reply) {
-        if (reply instanceof PendingReply pending) {
-            return new PendingReply(pending.future().thenApply(result -> {
-                client.awaitAofOffset(server.persistence().aofOffset());
-                return result;
-            }));
-        }
-        client.awaitAofOffset(server.persistence().aofOffset());
-        return reply;
+        return timed(client, request, spec, execute(client, request, spec), start);
     }
 
     /** Runs a command read from the append-only file: no authentication, loading or memory checks; null if unknown. */
@@ -107,7 +95,7 @@ public final class CommandDispatcher {
         if (reply instanceof PendingReply pending && !spec.has(CommandFlag.BLOCKING)) {
             // the request is released before the run ends; the reply waits for the record
             List<String> args = threshold >= 0 ? SlowLog.arguments(request) : null;
-            return new PendingReply(pending.future().whenComplete(
+            return pending.then(future -> future.whenComplete(
                     (result, error) -> done(client, spec, args, System.nanoTime() - start, threshold, metrics)));
         }
         long nanos = System.nanoTime() - start;
@@ -142,6 +130,9 @@ public final class CommandDispatcher {
     private Reply execute(ClientSession client, Request request, CommandSpec spec) {
         try {
             synchronized (server.keyspace()) {
+                if (server.isStopping()) {
+                    return DROPPED;
+                }
                 Persistence persistence = server.persistence();
                 persistence.commandStarted();
                 Reply reply = null;
@@ -149,8 +140,10 @@ public final class CommandDispatcher {
                     reply = spec.command().execute(client, request);
                     return reply;
                 } finally {
-                    persistence.commandEnded(request, reply != null && spec.has(CommandFlag.WRITE)
-                            && !(reply instanceof ErrorReply) && !(reply instanceof PendingReply));
+                    // the client's replies leave once what this command logged is in the file (see the connection)
+                    client.awaitAofOffset(persistence.commandEnded(request, reply != null
+                            && spec.has(CommandFlag.WRITE) && !(reply instanceof ErrorReply)
+                            && !(reply instanceof PendingReply)));
                 }
             }
         } catch (RespException e) {

@@ -30,6 +30,8 @@ final class DagRun {
     private final long deadlineNanos;
     private final Reply[] replies;
     private final CompletableFuture<Reply> result = new CompletableFuture<>();
+    /** The step's run now queued or running; cancelled with the DAG when the client leaves. */
+    private volatile CompletableFuture<List<Tensor>> current;
 
     DagRun(ClientSession client, List<DagCommand.Step> steps, Map<String, Tensor> loaded, List<String> persist,
            long timeoutMillis) {
@@ -43,6 +45,12 @@ final class DagRun {
 
     /** The DAG's reply: one entry per step, or TIMEDOUT. Cancelling it (the client left) stops later steps. */
     CompletableFuture<Reply> start() {
+        result.whenComplete((reply, error) -> {
+            CompletableFuture<List<Tensor>> running = current;
+            if (error != null && running != null) {
+                running.cancel(false);
+            }
+        });
         step(0);
         return result;
     }
@@ -83,7 +91,12 @@ final class DagRun {
             fail(index, ErrorReply.err(String.valueOf(e.getMessage())));
             return;
         }
-        outputs.whenComplete((tensors, error) -> {
+        current = outputs;
+        if (result.isDone()) { // cancelled while the run was being queued
+            outputs.cancel(false);
+        }
+        // continue on the client's event loop: engine workers only compute
+        outputs.whenCompleteAsync((tensors, error) -> {
             if (error != null) {
                 Reply failure = RunReplies.failure(error);
                 if (failure == RunReplies.TIMEDOUT) {
@@ -103,7 +116,7 @@ final class DagRun {
             }
             replies[index] = SimpleStringReply.OK;
             step(index + 1);
-        });
+        }, client.executor());
     }
 
     /** The failed step holds its error, later steps did not run, and nothing is persisted. */
@@ -115,6 +128,10 @@ final class DagRun {
 
     private void finish() {
         synchronized (client.server().keyspace()) {
+            if (client.server().isStopping()) {
+                result.cancel(false); // the server stopped taking writes: never acknowledge one it will not keep
+                return;
+            }
             for (String key : persist) {
                 RunReplies.storeOutput(client.server(), Key.of(key), locals.get(key));
             }

@@ -1,14 +1,31 @@
 package org.inferis.command;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.inferis.resp.Reply;
 import org.inferis.resp.RespWriter;
 
 /**
- * A reply that completes later (a blocked BRPOP, a model run). The connection sends it, then goes on
- * with the commands queued behind it; cancelling the future tells the producer the client has gone.
+ * A reply that completes later (a blocked BRPOP, a model run). The connection sends it, then goes on with the
+ * commands queued behind it. {@code source} is the work itself (the blocked pop, the queued run): when the client
+ * leaves, the connection cancels it, so an element is not popped for nobody and a queued run does not run.
  */
-public record PendingReply(CompletableFuture<Reply> future) implements Reply {
+public record PendingReply(CompletableFuture<Reply> future, CompletableFuture<?> source) implements Reply {
+    public PendingReply(CompletableFuture<Reply> future) {
+        this(future, future);
+    }
+
+    /** The same work, its reply transformed when it completes. */
+    public PendingReply then(Function<CompletableFuture<Reply>, CompletableFuture<Reply>> step) {
+        return new PendingReply(step.apply(future), source);
+    }
+
+    /** The client has gone: stop the work if it has not started. */
+    public void cancel() {
+        source.cancel(false);
+        future.cancel(false);
+    }
+
     @Override
     public void writeTo(RespWriter out) {
         throw new IllegalStateException("a pending reply is resolved by the connection, never encoded");

@@ -28,7 +28,7 @@ interface RunCall {
         List<Tensor> inputs = RunReplies.tensors(keyspace, RunReplies.keys(call.inputs()));
         List<Key> outputs = RunReplies.checkedOutputs(keyspace, RunReplies.keys(call.outputs()));
         try {
-            return RunReplies.pending(client.server(), outputs,
+            return RunReplies.pending(client, outputs,
                     call.start(client.server().scheduler(), inputs, call.timeoutMillis()));
         } catch (QueueFullException e) {
             return RunReplies.BUSY;

@@ -17,6 +17,7 @@ import org.inferis.resp.Reply;
 import org.inferis.resp.RespException;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.scheduler.RunScheduler;
+import org.inferis.server.ClientSession;
 import org.inferis.server.ServerContext;
 import org.inferis.tensor.Tensor;
 
@@ -59,6 +60,9 @@ final class RunReplies {
                     + " were given as OUTPUTS");
         }
         synchronized (server.keyspace()) {
+            if (server.isStopping()) {
+                return null; // the server stopped taking writes: this one is neither stored nor acknowledged
+            }
             for (int i = 0; i < outputKeys.size(); i++) {
                 storeOutput(server, outputKeys.get(i), outputs.get(i));
             }
@@ -81,11 +85,14 @@ final class RunReplies {
         return names.stream().map(Key::of).toList();
     }
 
-    /** The reply once the run ends: its outputs stored, or why it did not run. */
-    static Reply pending(ServerContext server, List<Key> outputKeys, CompletableFuture<List<Tensor>> outputs) {
-        return new PendingReply(outputs.handle((tensors, error) -> error == null
-                ? stored(server, outputKeys, tensors)
-                : failure(error)));
+    /**
+     * The reply once the run ends: its outputs stored, or why it did not run. Storing happens on the client's event
+     * loop, not on the engine worker; the run itself is what a client that leaves cancels.
+     */
+    static Reply pending(ClientSession client, List<Key> outputKeys, CompletableFuture<List<Tensor>> outputs) {
+        return new PendingReply(outputs.handleAsync((tensors, error) -> error == null
+                ? stored(client.server(), outputKeys, tensors)
+                : failure(error), client.executor()), outputs);
     }
 
     /** The reply for a run that failed, timed out in its queue, or whose client left (null: nobody to answer). */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.inferis.resp.ErrorReply;
 import org.inferis.resp.IntegerReply;
 import org.inferis.resp.MapReply;
 import org.inferis.resp.Reply;
@@ -25,7 +26,6 @@ import org.inferis.server.InfoReport;
 final class ServerCommands {
     private static final String GROUP = "server";
     /** A successful SHUTDOWN answers nothing: the client sees the connection close, as with Redis. */
-    private static final Reply NO_REPLY = out -> { };
 
     private ServerCommands() {
     }
@@ -123,11 +123,10 @@ final class ServerCommands {
                 throw Args.syntaxError();
             }
         }
-        if (!client.server().persistence().beforeShutdown(save)) {
-            throw RespException.err("Errors trying to SHUTDOWN. Check logs.");
-        }
-        client.server().requestShutdown();
-        client.closeAfterReply();
-        return NO_REPLY;
+        // answered only when the save fails and the server goes on; otherwise the connection closes with the server
+        return new PendingReply(client.server().shutdown(save).thenCompose(stopped -> stopped
+                ? new java.util.concurrent.CompletableFuture<Reply>()
+                : java.util.concurrent.CompletableFuture.completedFuture(
+                        ErrorReply.err("Errors trying to SHUTDOWN. Check logs."))));
     }
 }

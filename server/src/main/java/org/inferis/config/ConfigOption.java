@@ -32,6 +32,16 @@ public record ConfigOption(String name, String defaultValue, boolean mutable, Un
         return new ConfigOption(name, defaultValue, mutable, text -> text);
     }
 
+    /** A file name inside {@code dir}: a path separator would let it write elsewhere (Redis refuses it too). */
+    public static ConfigOption fileName(String name, String defaultValue) {
+        return new ConfigOption(name, defaultValue, false, text -> {
+            if (text.isEmpty() || text.contains("/") || text.contains("\\") || text.equals(".") || text.equals("..")) {
+                throw new IllegalArgumentException(name + " can't be a path, just a filename");
+            }
+            return text;
+        });
+    }
+
     public static ConfigOption oneOf(String name, String defaultValue, boolean mutable, List<String> allowed) {
         return new ConfigOption(name, defaultValue, mutable, text -> {
             String lower = text.toLowerCase(Locale.ROOT);

@@ -48,12 +48,14 @@ public final class ServerConfig {
         register(ConfigOption.bytes("client-output-buffer-limit", 0, 0, Long.MAX_VALUE, true));
         register(ConfigOption.integer("timeout", 0, 0, Integer.MAX_VALUE, true));
         register(ConfigOption.string("dir", ".", false));
-        register(ConfigOption.string("dbfilename", "dump.inferis", false));
-        register(ConfigOption.string("appendfilename", "appendonly.aof", false));
+        register(ConfigOption.fileName("dbfilename", "dump.inferis"));
+        register(ConfigOption.fileName("appendfilename", "appendonly.aof"));
         // snapshot after <seconds> if at least <changes> writes happened; "" turns the schedule off (Redis's default)
         register(ConfigOption.savePoints("save", "3600 1 300 100 60 10000"));
         register(ConfigOption.oneOf("appendonly", "no", true, List.of("yes", "no")));
         register(ConfigOption.oneOf("appendfsync", "everysec", true, List.of("always", "everysec", "no")));
+        // seconds SHUTDOWN and SIGTERM wait for runs in flight to finish before saving (Redis's shutdown-timeout)
+        register(ConfigOption.integer("shutdown-timeout", 10, 0, Integer.MAX_VALUE, true));
         register(ConfigOption.oneOf("loglevel", "notice", true, List.of("debug", "verbose", "notice", "warning")));
         // half the cores: the rest serve the clients and the model workers (on 2 cores one I/O thread measured faster)
         register(ConfigOption.integer("io-threads", Math.max(1, cores / 2), 1, 128, false));

@@ -7,13 +7,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 import org.inferis.resp.Request;
 
 /**
- * Reads the RESP commands of an append-only file from an offset. A command cut short by the end of the file is a
- * torn last write (a crash mid-append): reading stops before it and reports where. Anything else that is not a
- * well-formed command is damage, reported with its offset.
+ * Reads the RESP commands of an append-only file from an offset. Since checksums came in, commands stand in groups,
+ * each closed by its {@link GroupChecksum} record: a group's commands reach the sink only once its record matches,
+ * so a changed byte anywhere is refused before anything of its group is replayed. What fails in the last group
+ * (no record follows it: a write cut short by a crash) is a torn tail: reading stops at the last whole group and
+ * reports where. Anything else that is not as written is damage, reported with its offset. Files written before
+ * checksums are read command by command, and only a command cut short by the end of the file is torn there.
  */
 final class AofReader {
     /** Receives each command with the offset it starts at; the request is released after. */
@@ -21,7 +31,7 @@ final class AofReader {
         void command(Request request, long offset) throws PersistenceException;
     }
 
-    /** @param validEnd the offset after the last whole command; {@code torn} when bytes after it were cut short */
+    /** @param validEnd the offset after the last whole command or group; {@code torn} when bytes after it were cut */
     record Result(long commands, long validEnd, boolean torn) {
     }
 
@@ -31,10 +41,18 @@ final class AofReader {
         }
     }
 
+    private record Parsed(Request request, long offset) {
+    }
+
+    private static final Pattern RECORD = Pattern.compile("\\r\\n#[0-9a-f]{8} [0-9]{1,19}\\r\\n");
+
     private final Path file;
     private final InputStream in;
     private final long end;
     private long offset;
+    /** CRC-32C and count of the bytes read since the last checksum record. */
+    private final CRC32C crc = new CRC32C();
+    private long covered;
 
     private AofReader(Path file, InputStream in, long start, long end) {
         this.file = file;
@@ -56,25 +74,107 @@ final class AofReader {
 
     private Result readAll(Sink sink) throws IOException, PersistenceException {
         long commands = 0;
-        while (true) {
-            long commandStart = offset;
-            int first = in.read();
-            if (first < 0) {
-                return new Result(commands, commandStart, false);
+        boolean checksummed = false;
+        List<Parsed> group = new ArrayList<>();
+        long validEnd = offset;
+        long failedAt = -1;
+        PersistenceException damage = null;
+        try {
+            while (true) {
+                long start = offset;
+                int first = in.read();
+                if (first < 0) {
+                    break;
+                }
+                offset++;
+                if (first == GroupChecksum.MARKER) {
+                    verify(start, checksummed, group, crc.getValue(), covered);
+                    checksummed = true;
+                    for (Parsed parsed : group) {
+                        replay(sink, parsed);
+                    }
+                    commands += group.size();
+                    group.clear();
+                    crc.reset();
+                    covered = 0;
+                    validEnd = offset;
+                    continue;
+                }
+                counted(first);
+                Request request = command(first, start);
+                if (checksummed) {
+                    group.add(new Parsed(request, start));
+                } else {
+                    replay(sink, new Parsed(request, start));
+                    commands++;
+                    validEnd = offset;
+                }
             }
-            offset++;
-            Request request;
-            try {
-                request = command(first, commandStart);
-            } catch (Torn e) {
-                return new Result(commands, commandStart, true);
+        } catch (Torn e) {
+            failedAt = offset;
+        } catch (PersistenceException e) {
+            if (!checksummed) {
+                throw e; // an older file: only a cut is torn, as before
             }
-            try {
-                sink.command(request, commandStart);
-            } finally {
-                request.release();
+            damage = e;
+            failedAt = offset;
+        } finally {
+            group.forEach(parsed -> parsed.request().release());
+        }
+        if (failedAt < 0 && group.isEmpty()) {
+            return new Result(commands, validEnd, false);
+        }
+        // the last group failed or has no record: torn, unless a whole record follows (then it is damage)
+        if (failedAt >= 0 && recordFollows(failedAt)) {
+            throw damage != null ? damage : damaged(failedAt, "a command is cut short, yet checksummed commands follow");
+        }
+        return new Result(commands, validEnd, true);
+    }
+
+    private static void replay(Sink sink, Parsed parsed) throws PersistenceException {
+        try {
+            sink.command(parsed.request(), parsed.offset());
+        } finally {
+            parsed.request().release();
+        }
+    }
+
+    /** Reads a checksum record after its marker and checks it against the group read since the last one. */
+    private void verify(long start, boolean checksummed, List<Parsed> group, long groupCrc, long groupLength)
+            throws IOException, PersistenceException, Torn {
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            int digit = Character.digit(next(), 16);
+            if (digit < 0) {
+                throw damaged(start, "a malformed checksum record");
             }
-            commands++;
+            value = value << 4 | digit;
+        }
+        if (next() != ' ') {
+            throw damaged(start, "a malformed checksum record");
+        }
+        long length = number(start);
+        if (length == 0) {
+            if (!group.isEmpty()) {
+                throw damaged(group.get(0).offset(), "commands that no checksum covers");
+            }
+            return;
+        }
+        long groupStart = group.isEmpty() ? start : group.get(0).offset();
+        if (!checksummed || length != groupLength || value != groupCrc) {
+            throw damaged(groupStart, "the " + (start - groupStart) + " bytes of commands before offset " + start
+                    + " do not match their checksum (changed on disk)");
+        }
+    }
+
+    /** Whether a whole checksum record stands somewhere after the offset: then what failed before it is damage. */
+    private boolean recordFollows(long from) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long start = Math.max(0, from - 2);
+            ByteBuffer rest = ByteBuffer.allocate((int) Math.min(channel.size() - start, 64L << 20));
+            channel.read(rest, start);
+            String text = new String(rest.array(), 0, rest.position(), StandardCharsets.ISO_8859_1);
+            return RECORD.matcher(text).find();
         }
     }
 
@@ -140,7 +240,13 @@ final class AofReader {
             throw new Torn();
         }
         offset++;
+        counted(c);
         return c;
+    }
+
+    private void counted(int c) {
+        crc.update(c);
+        covered++;
     }
 
     private void readFully(byte[] bytes) throws IOException, Torn {
@@ -150,6 +256,8 @@ final class AofReader {
             if (n < 0) {
                 throw new Torn();
             }
+            crc.update(bytes, done, n);
+            covered += n;
             done += n;
             offset += n;
         }
@@ -157,7 +265,6 @@ final class AofReader {
 
     private PersistenceException damaged(long at, String why) {
         return new PersistenceException("Bad append-only file " + file + " at offset " + at + ": " + why
-                + ". Refusing to start; if only the end is damaged, truncate the file there (Redis's redis-check-aof"
-                + " --fix does the same).");
+                + ". Refusing to start rather than serve data that differs from what was acknowledged.");
     }
 }

@@ -10,15 +10,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The append-only file: write commands as RESP, appended in the order they changed the keyspace. Appends go to
- * memory; one writer thread moves them to the file and fsyncs per {@code appendfsync}: after every write
- * ({@code always}, and {@link #awaitDurable} holds replies until then), once a second ({@code everysec}), or when
- * the OS likes ({@code no}). A rewrite replaces the file with a snapshot of the keyspace followed by the commands
- * appended while it was written.
+ * memory. Before a client's reply leaves, what it logged is handed to the OS ({@link #writeOut}, on the event loop,
+ * as Redis does before replying), so a process crash loses nothing acknowledged. Under {@code always} replies wait
+ * instead for {@link #durable}: the writer thread moves everything appended so far to the file and fsyncs it once
+ * (group commit), then completes every wait it covers; no event loop blocks on it. {@code everysec} fsyncs once a
+ * second; {@code no} leaves that to the OS. A rewrite replaces the file with a snapshot of the keyspace followed by
+ * the commands appended while it was written.
  */
 final class AppendOnlyFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AppendOnlyFile.class);
@@ -26,38 +30,61 @@ final class AppendOnlyFile implements AutoCloseable {
 
     enum Fsync { ALWAYS, EVERYSEC, NO }
 
+    /** A reply waiting for the fsync that covers its offset. */
+    private record Waiter(long offset, CompletableFuture<Void> durable) {
+    }
+
     private final Path path;
-    /** Guards the buffers and counters; appenders hold it briefly. */
+    /** Guards the buffers, counters and waiters; appenders hold it briefly. */
     private final Object lock = new Object();
-    /** Held while bytes move to the file, so a rewrite never switches files under a write. */
+    /** Held while bytes move to the file, so a rewrite never switches files under a write; never during fsync. */
     private final Object io = new Object();
     private final Thread writer;
+    /** Told when an fsync under {@code always} fails: the data may be lost, and the server must not go on. */
+    private final java.util.function.Consumer<String> fatal;
     private FileChannel channel;
     private ByteBuf pending = Unpooled.buffer(64 * 1024);
+    /** The writer's spare buffer, swapped with {@code pending} under the io lock. */
+    private ByteBuf spare = Unpooled.buffer(64 * 1024);
     /** Commands appended since a rewrite began; they follow the rewrite's snapshot in the new file. */
     private ByteBuf rewriteTail;
     /** Bytes appended, written to the OS and fsynced since the file was opened (logical, across rewrites). */
     private long appended;
     private long written;
     private long synced;
+    private final java.util.PriorityQueue<Waiter> waiters =
+            new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Waiter::offset));
     private long lastSyncMillis = System.currentTimeMillis();
     private volatile Fsync fsync;
     private volatile String failure;
     private boolean closed;
 
-    /** Opens the file for appending after its last valid byte. */
-    AppendOnlyFile(Path path, Fsync fsync) throws IOException {
+    /**
+     * Opens the file for appending after its last valid byte.
+     *
+     * @param startOffset the logical offset its first byte gets (offsets go on across files)
+     */
+    AppendOnlyFile(Path path, Fsync fsync, java.util.function.Consumer<String> fatal, long startOffset)
+            throws IOException {
         this.path = path;
+        this.appended = startOffset;
+        this.written = startOffset;
+        this.synced = startOffset;
         this.fsync = fsync;
+        this.fatal = fatal;
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         channel.position(channel.size());
+        writeFully(channel, GroupChecksum.RESET.duplicate()); // the groups that follow are checksummed
         this.writer = new Thread(this::writeLoop, "inferis-aof");
         writer.setDaemon(true);
         writer.start();
     }
 
     void fsync(Fsync policy) {
-        fsync = policy;
+        synchronized (lock) {
+            fsync = policy;
+            lock.notifyAll();
+        }
     }
 
     /** Appends one command; its arguments are byte[], String, Number, ByteBuf (read, not consumed) or ByteBuffer. */
@@ -70,7 +97,6 @@ final class AppendOnlyFile implements AutoCloseable {
                 rewriteTail.writeBytes(pending, before, length);
             }
             appended += length;
-            lock.notifyAll();
         }
     }
 
@@ -81,18 +107,39 @@ final class AppendOnlyFile implements AutoCloseable {
         }
     }
 
-    /** Waits until the offset is on disk; false when the file cannot be written (the caller must not acknowledge). */
-    boolean awaitDurable(long offset) {
+    /**
+     * Hands what was appended up to the offset to the OS, on the calling thread; false when the file cannot be
+     * written (the caller must not acknowledge).
+     */
+    boolean writeOut(long offset) {
         synchronized (lock) {
-            while (synced < offset && failure == null && !closed) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
+            if (written >= offset) {
+                return true;
             }
-            return synced >= offset;
+        }
+        synchronized (io) {
+            moveToFile();
+        }
+        synchronized (lock) {
+            return written >= offset;
+        }
+    }
+
+    /**
+     * Completes once the offset is fsynced (the writer is woken for it); fails when the file cannot be written.
+     */
+    CompletableFuture<Void> durable(long offset) {
+        synchronized (lock) {
+            if (synced >= offset) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (failure != null || closed) {
+                return CompletableFuture.failedFuture(new IOException(failure != null ? failure : "closed"));
+            }
+            CompletableFuture<Void> durable = new CompletableFuture<>();
+            waiters.add(new Waiter(offset, durable));
+            lock.notifyAll();
+            return durable;
         }
     }
 
@@ -139,7 +186,10 @@ final class AppendOnlyFile implements AutoCloseable {
             synchronized (lock) {
                 try {
                     rewrittenChannel.position(rewrittenChannel.size());
-                    writeFully(rewrittenChannel, rewriteTail.nioBuffer());
+                    ByteBuffer tail = rewriteTail.nioBuffer();
+                    writeFully(rewrittenChannel, GroupChecksum.RESET.duplicate());
+                    writeFully(rewrittenChannel, tail);
+                    writeFully(rewrittenChannel, GroupChecksum.record(rewriteTail.nioBuffer()));
                     rewrittenChannel.force(true);
                     Files.move(rewritten, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     Snapshots.syncDirectory(path);
@@ -156,6 +206,8 @@ final class AppendOnlyFile implements AutoCloseable {
                 written = appended;
                 synced = appended;
                 failure = null;
+                waiters.forEach(waiter -> waiter.durable().complete(null));
+                waiters.clear();
                 lock.notifyAll();
                 try {
                     old.close();
@@ -167,91 +219,194 @@ final class AppendOnlyFile implements AutoCloseable {
     }
 
     private void writeLoop() {
-        ByteBuf batch = Unpooled.buffer(64 * 1024);
         while (true) {
+            boolean stopping;
             synchronized (lock) {
-                while (pending.readableBytes() == 0 && !closed && !syncDue()) {
+                while (!closed && !(fsync == Fsync.ALWAYS && appended > synced) && !syncDue()) {
                     try {
-                        lock.wait(fsync == Fsync.EVERYSEC ? 1000 : 0);
+                        lock.wait(fsync == Fsync.ALWAYS ? 0 : 1000);
                     } catch (InterruptedException e) {
                         return;
                     }
+                    if (fsync != Fsync.ALWAYS) {
+                        break; // once a second: hand to the OS what no reply has yet, and fsync when owed
+                    }
                 }
-                if (closed && pending.readableBytes() == 0 && written == synced) {
-                    return;
+                stopping = closed;
+            }
+            FileChannel target;
+            long upTo;
+            synchronized (io) {
+                moveToFile();
+                synchronized (lock) {
+                    target = channel;
+                    upTo = written;
                 }
             }
-            synchronized (io) {
-                long upTo;
-                synchronized (lock) {
-                    ByteBuf appendedBytes = pending;
-                    pending = batch;
-                    batch = appendedBytes;
-                    upTo = appended;
-                }
-                try {
-                    ByteBuffer bytes = batch.nioBuffer();
-                    try {
-                        writeFully(channel, bytes);
-                    } finally {
-                        batch.skipBytes(bytes.position());
-                    }
-                    boolean sync = fsync == Fsync.ALWAYS || closed || syncDue();
-                    if (sync) {
-                        channel.force(false);
-                    }
-                    written(upTo, sync);
-                    batch = batch.capacity() > (16 << 20) ? Unpooled.buffer(64 * 1024) : batch.clear();
-                } catch (IOException e) {
-                    batch = failed(batch, e);
-                    if (closed) { // stopping: no more retries
-                        LOG.error("Stopping with {} bytes of the append-only file {} unwritten", pending.readableBytes(),
-                                path);
-                        return;
-                    }
-                }
+            if (stopping || fsync != Fsync.NO && upTo > syncedOffset()) {
+                sync(target, upTo);
+            }
+            if (stopping) {
+                return;
+            }
+            if (failure != null) {
+                pauseAfterFailure();
             }
         }
     }
 
-    private void written(long upTo, boolean synced) {
+    private long syncedOffset() {
+        synchronized (lock) {
+            return synced;
+        }
+    }
+
+    /** fsyncs the file outside the io lock, so event loops handing bytes to the OS never wait behind it. */
+    private void sync(FileChannel target, long upTo) {
+        try {
+            target.force(false);
+        } catch (IOException e) {
+            synchronized (io) {
+                if (target != channel) {
+                    return; // a rewrite replaced (and fsynced) the file meanwhile
+                }
+            }
+            String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+            if (fsync == Fsync.ALWAYS) {
+                // after a failed fsync the kernel may have dropped the pages: nothing may be reported durable
+                failWaiters(reason);
+                fatal.accept("Can't recover from an append-only file fsync error when appendfsync is 'always' ("
+                        + reason + "): exiting");
+                return;
+            }
+            synchronized (lock) {
+                if (failure == null) {
+                    LOG.error("Error fsyncing the append-only file {}: {}", path, reason);
+                }
+                failure = reason;
+            }
+            return;
+        }
+        List<Waiter> covered = new java.util.ArrayList<>();
+        synchronized (lock) {
+            synced = Math.max(synced, upTo);
+            lastSyncMillis = System.currentTimeMillis();
+            while (!waiters.isEmpty() && waiters.peek().offset() <= synced) {
+                covered.add(waiters.poll());
+            }
+        }
+        covered.forEach(waiter -> waiter.durable().complete(null));
+    }
+
+    /**
+     * Moves the appended bytes to the file as one group closed by its checksum record, in one write; the caller
+     * holds the io lock. A failed write is undone (the file cut back) and its bytes kept for a retry.
+     */
+    private void moveToFile() {
+        ByteBuf batch;
+        long upTo;
+        synchronized (lock) {
+            if (pending.readableBytes() == 0) {
+                return;
+            }
+            batch = pending;
+            pending = spare;
+            upTo = appended;
+        }
+        long before = -1;
+        try {
+            before = channel.position();
+            ByteBuffer group = batch.nioBuffer();
+            ByteBuffer[] parts = {group, GroupChecksum.record(group.duplicate())};
+            while (parts[1].hasRemaining()) {
+                channel.write(parts);
+            }
+        } catch (IOException e) {
+            undo(before);
+            failed(batch, e);
+            return;
+        }
         synchronized (lock) {
             written = Math.max(written, upTo);
-            if (synced) {
-                this.synced = Math.max(this.synced, upTo);
-                lastSyncMillis = System.currentTimeMillis();
-            }
             if (failure != null) {
                 LOG.warn("Writing the append-only file {} works again", path);
                 failure = null;
             }
-            lock.notifyAll();
+        }
+        spare = batch.capacity() > (16 << 20) ? Unpooled.buffer(64 * 1024) : batch.clear();
+    }
+
+    /** Cuts off what a failed write left of its group, so the retry writes it whole. */
+    private void undo(long before) {
+        if (before < 0) {
+            return;
+        }
+        try {
+            channel.truncate(before);
+            channel.position(before);
+        } catch (IOException e) {
+            LOG.error("Could not cut the append-only file {} back to {} after a failed write: {}", path, before,
+                    e.toString());
         }
     }
 
-    /** Puts the unwritten bytes back before those appended since, and pauses before the retry; returns a spare. */
-    private ByteBuf failed(ByteBuf unwritten, IOException e) {
+    /** Puts the unwritten bytes back before those appended since; replies waiting on them are refused. */
+    private void failed(ByteBuf unwritten, IOException e) {
+        String reason = e.getMessage() != null ? e.getMessage() : e.toString();
         synchronized (lock) {
             if (failure == null) {
-                LOG.error("Error writing the append-only file {}: {}", path, e.toString());
+                LOG.error("Error writing the append-only file {}: {}", path, reason);
             }
-            failure = e.getMessage() != null ? e.getMessage() : e.toString();
+            failure = reason;
             unwritten.writeBytes(pending);
-            ByteBuf spare = pending.clear();
+            spare = pending.clear();
             pending = unwritten;
-            lock.notifyAll();
-            try {
-                lock.wait(1000);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
+        }
+        failWaiters(reason);
+    }
+
+    private void failWaiters(String reason) {
+        List<Waiter> failed;
+        synchronized (lock) {
+            failed = new java.util.ArrayList<>(waiters);
+            waiters.clear();
+        }
+        failed.forEach(waiter -> waiter.durable().completeExceptionally(new IOException(reason)));
+    }
+
+    /** After a failed write, waits a second before the retry (the disk may get space meanwhile). */
+    private void pauseAfterFailure() {
+        synchronized (lock) {
+            if (!closed) {
+                try {
+                    lock.wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            return spare;
         }
     }
 
-    /** Whether an everysec fsync is owed; callers hold the lock or the io lock. */
+    /** Whether an everysec fsync is owed; callers hold the lock. */
     private boolean syncDue() {
         return fsync == Fsync.EVERYSEC && written > synced && System.currentTimeMillis() - lastSyncMillis >= 1000;
+    }
+
+    /** Writes and fsyncs what is pending now, on the calling thread; false if it could not. */
+    boolean flushAndSync() {
+        FileChannel target;
+        long upTo;
+        synchronized (io) {
+            moveToFile();
+            synchronized (lock) {
+                target = channel;
+                upTo = appended;
+            }
+        }
+        sync(target, upTo);
+        synchronized (lock) {
+            return failure == null && synced >= upTo;
+        }
     }
 
     /** Writes and fsyncs what is pending, then stops the writer and closes the file. */
@@ -266,6 +421,7 @@ final class AppendOnlyFile implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        failWaiters("the append-only file was closed");
         synchronized (io) {
             try {
                 channel.close();

@@ -51,6 +51,8 @@ public final class Persistence implements AutoCloseable {
         return thread;
     });
     private volatile AppendOnlyFile aof;
+    /** Where the last append-only file's offsets ended: a new one counts on, so clients' awaited offsets hold. */
+    private volatile long lastOffset;
 
     // guarded by the keyspace lock
     private boolean loading;
@@ -97,8 +99,12 @@ public final class Persistence implements AutoCloseable {
         }
     }
 
-    /** @param changed the command is a write that succeeded and has replied: it is logged as it came */
-    public void commandEnded(Request request, boolean changed) {
+    /**
+     * @param changed the command is a write that succeeded and has replied: it is logged as it came
+     * @return the append-only file's offset after what the command logged, 0 when it logged nothing
+     */
+    public long commandEnded(Request request, boolean changed) {
+        long before = dirty;
         inCommand = false;
         if (commandRewrite != null) {
             log(commandRewrite);
@@ -114,6 +120,7 @@ public final class Persistence implements AutoCloseable {
             afterCommand.forEach(this::log);
             afterCommand.clear();
         }
+        return dirty == before ? 0 : aofOffset();
     }
 
     private void log(Object[] args) {
@@ -139,16 +146,35 @@ public final class Persistence implements AutoCloseable {
         return file == null ? 0 : file.appendedOffset();
     }
 
+    /** The offset after every change made so far, including one whose command still holds the keyspace lock. */
+    public long aofOffsetAfterChanges() {
+        if (aof == null) {
+            return 0;
+        }
+        synchronized (keyspace) {
+            return aofOffset();
+        }
+    }
+
     /** Why the append-only file cannot be written now, or null: while it is set, writes are refused (MISCONF). */
     public String appendOnlyWriteError() {
         AppendOnlyFile file = aof;
         return file == null ? null : file.failure();
     }
 
-    /** Waits until the append-only file is on disk up to the offset; false if it cannot be written. */
-    public boolean awaitDurable(long offset) {
+    /**
+     * Hands the append-only file's bytes up to the offset to the OS, so a crash of this process cannot lose them;
+     * false when the file cannot be written and the write must not be acknowledged.
+     */
+    public boolean writeOut(long offset) {
         AppendOnlyFile file = aof;
-        return offset == 0 || file == null || file.awaitDurable(offset);
+        return offset == 0 || file == null || file.writeOut(offset);
+    }
+
+    /** Completes once the append-only file is fsynced up to the offset; fails when it cannot be written. */
+    public CompletableFuture<Void> durable(long offset) {
+        AppendOnlyFile file = aof;
+        return offset == 0 || file == null ? CompletableFuture.completedFuture(null) : file.durable(offset);
     }
 
     // ---- start-up
@@ -164,6 +190,7 @@ public final class Persistence implements AutoCloseable {
         Path appendOnly = aofPath();
         boolean appendOnlyOn = config.getString("appendonly").equals("yes");
         boolean appendOnlyExists = Files.exists(appendOnly);
+        Snapshots.removeTemporaries(snapshot.getParent());
         synchronized (keyspace) {
             loading = true;
             keyspace.pauseExpiry(true);
@@ -188,7 +215,7 @@ public final class Persistence implements AutoCloseable {
         }
         if (appendOnlyOn && appendOnlyExists) {
             try {
-                aof = new AppendOnlyFile(appendOnly, fsyncPolicy());
+                aof = new AppendOnlyFile(appendOnly, fsyncPolicy(), server::fatal, lastOffset);
             } catch (IOException e) {
                 throw new PersistenceException("Cannot open the append-only file " + appendOnly + ": " + e, e);
             }
@@ -237,9 +264,14 @@ public final class Persistence implements AutoCloseable {
             throw new PersistenceException("Cannot read the append-only file " + file + ": " + e.getMessage(), e);
         }
         if (result.torn()) {
-            LOG.warn("!!! Warning: the append-only file {} ends in an incomplete command (a write cut short by a crash);"
-                    + " truncating it at offset {}, after {} whole commands !!!", file, result.validEnd(), result.commands());
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            Path cut = file.resolveSibling(file.getFileName() + ".torn-" + keyspace.now());
+            LOG.warn("!!! Warning: the append-only file {} ends in a write cut short by a crash; truncating it at offset"
+                    + " {}, after {} whole commands; the cut bytes are kept in {} !!!", file, result.validEnd(),
+                    result.commands(), cut);
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileChannel side = FileChannel.open(cut, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                channel.transferTo(result.validEnd(), channel.size() - result.validEnd(), side);
+                side.force(true);
                 channel.truncate(result.validEnd());
                 channel.force(true);
             } catch (IOException e) {
@@ -380,7 +412,7 @@ public final class Persistence implements AutoCloseable {
             }
             try {
                 Files.deleteIfExists(aofPath());
-                file = new AppendOnlyFile(aofPath(), fsyncPolicy());
+                file = new AppendOnlyFile(aofPath(), fsyncPolicy(), server::fatal, lastOffset);
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -397,6 +429,7 @@ public final class Persistence implements AutoCloseable {
         }
         if (file != null) {
             file.close();
+            lastOffset = file.appendedOffset();
         }
     }
 
@@ -472,12 +505,18 @@ public final class Persistence implements AutoCloseable {
     // ---- shutdown
 
     /**
-     * What must happen before the server stops: a snapshot if asked, or by default when save points are set.
+     * What must happen before the server stops, once no command changes the keyspace any more: the append-only
+     * file written and fsynced, then a snapshot if asked, or by default when save points are set.
      *
      * @param save true for SHUTDOWN SAVE, false for NOSAVE, null for the default
-     * @return false when the snapshot failed, and the server should keep running as Redis's does
+     * @return false when that failed, and the server should keep running as Redis's does
      */
-    public boolean beforeShutdown(Boolean save) {
+    public boolean prepareShutdown(Boolean save) {
+        AppendOnlyFile file = aof;
+        if (file != null && !file.flushAndSync()) {
+            LOG.error("Could not write and fsync the append-only file {} before stopping", aofPath());
+            return false;
+        }
         if (!server.isReady()) {
             return true; // still loading: a snapshot now would be of a partial keyspace (Redis forces NOSAVE too)
         }

@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.inferis.keyspace.StoredEntry;
+import org.slf4j.LoggerFactory;
 
 /** Snapshot files on disk: written whole to a temporary file, fsynced, then renamed over the old one. */
 final class Snapshots {
@@ -27,6 +28,22 @@ final class Snapshots {
             Files.deleteIfExists(temporary);
         }
         syncDirectory(target);
+    }
+
+    /**
+     * Removes what saves and rewrites killed midway left in the directory (as large as a snapshot each); called at
+     * start-up, before this process writes any.
+     */
+    static void removeTemporaries(Path dir) {
+        try (var files = Files.newDirectoryStream(dir, "temp-*-*-*")) {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+                LoggerFactory.getLogger(Snapshots.class).info("Removed {}, left by a save that did not finish", file);
+            }
+        } catch (IOException e) {
+            LoggerFactory.getLogger(Snapshots.class).warn("Could not look for unfinished saves in {}: {}", dir,
+                    e.toString());
+        }
     }
 
     /** A new file name in the target's directory, as Redis's temp-&lt;pid&gt;.rdb. */

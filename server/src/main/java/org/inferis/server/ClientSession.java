@@ -46,6 +46,11 @@ public final class ClientSession {
         return server;
     }
 
+    /** Where work for this client continues once an engine is done: its event loop (inline for the replayer). */
+    public java.util.concurrent.Executor executor() {
+        return channel instanceof io.netty.channel.embedded.EmbeddedChannel ? Runnable::run : channel.eventLoop();
+    }
+
     public RespVersion protocol() {
         return channel.attr(RespVersion.ATTRIBUTE).get();
     }
@@ -98,7 +103,9 @@ public final class ClientSession {
 
     /** A write of this client's reached the append-only file up to the offset; its replies wait for it. */
     public void awaitAofOffset(long offset) {
-        awaitedAofOffset = offset;
+        if (offset > awaitedAofOffset) {
+            awaitedAofOffset = offset;
+        }
     }
 
     long awaitedAofOffset() {

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 import org.inferis.command.CommandDispatcher;
 import org.inferis.command.PendingReply;
 import org.inferis.resp.ErrorReply;
@@ -16,12 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's command loop. Replies go out strictly in request order: while a command's reply
- * is pending (a blocked BRPOP, a model run) the connection stops reading and queues what it already
- * decoded, and resumes on its event loop once the reply is written.
+ * One connection's command loop. Replies go out strictly in request order: while a command's reply is pending (a
+ * blocked BRPOP, a model run) the connection stops reading and queues what it already decoded, and resumes on its
+ * event loop once the reply is written. Replies leave only once what the client's writes logged is in the
+ * append-only file: handed to the OS, or fsynced under {@code appendfsync always} (waited for without blocking).
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+    /** User event: a shutdown was called off (its save failed); run what was left queued and read again. */
+    static final Object RESUME = new Object();
 
     /** Redis's explanation, word for word but for the server's name and the CONFIG REWRITE advice. */
     private static final String PROTECTED_MODE_DENIAL = "DENIED Inferis is running in protected mode because protected"
@@ -40,11 +42,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final CommandDispatcher dispatcher;
     private final ArrayDeque<Request> queued = new ArrayDeque<>();
     private ClientSession client;
-    private CompletableFuture<Reply> pending;
+    private PendingReply pending;
+    /** The append-only file offset up to which this client's replies may leave. */
+    private long confirmedOffset;
+    /** An fsync this client's replies wait for is under way; its completion flushes them. */
+    private boolean awaitingSync;
 
     ConnectionHandler(ServerContext server, CommandDispatcher dispatcher) {
         this.server = server;
         this.dispatcher = dispatcher;
+    }
+
+    /** Until AUTH succeeds (when a password is set), requests are held to Redis's pre-authentication limits. */
+    boolean unauthenticated() {
+        return client == null ? server.passwordRequired() : !client.isAuthenticated();
     }
 
     @Override
@@ -76,11 +87,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Request request = (Request) msg;
-        if (client == null || pending != null || !queued.isEmpty()) {
-            if (client == null) {
-                request.release();
-            } else {
-                queued.add(request);
+        if (client == null || client.shouldCloseAfterReply()) {
+            request.release(); // after QUIT, as Redis: nothing more is run
+            return;
+        }
+        if (pending != null || !queued.isEmpty() || server.isDraining()) {
+            queued.add(request);
+            if (server.isDraining()) {
+                ctx.channel().config().setAutoRead(false);
             }
             return;
         }
@@ -96,10 +110,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             request.release();
         }
         if (reply instanceof PendingReply later) {
-            pending = later.future();
+            pending = later;
             ctx.channel().config().setAutoRead(false);
             flush(ctx);
-            pending.whenComplete((result, error) -> ctx.executor().execute(() -> resume(ctx, result, error)));
+            later.future().whenComplete((result, error) -> ctx.executor().execute(() -> resume(ctx, result, error)));
             return false;
         }
         send(ctx, reply);
@@ -111,25 +125,44 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        if (error != null) {
+        if (result == null) {
+            if (error == null || error instanceof java.util.concurrent.CancellationException) {
+                ctx.close(); // nothing to answer: the server stopped taking changes before this one was made
+                return;
+            }
             LOG.warn("a pending command failed", error);
+            result = ErrorReply.err("internal error: " + error);
         }
-        send(ctx, result != null ? result : ErrorReply.err("internal error: " + error));
-        while (ctx.channel().isActive() && !queued.isEmpty()) {
+        // what the completion changed (a run's outputs, the RPOP of a served BRPOP) must reach the file first
+        client.awaitAofOffset(server.persistence().aofOffsetAfterChanges());
+        send(ctx, result);
+        runQueued(ctx);
+    }
+
+    private void runQueued(ChannelHandlerContext ctx) {
+        while (ctx.channel().isActive() && !queued.isEmpty() && !server.isDraining() && !client.shouldCloseAfterReply()) {
             if (!execute(ctx, queued.poll())) {
                 return;
             }
         }
         flush(ctx);
         closeIfNotReading(ctx);
-        ctx.channel().config().setAutoRead(true);
+        if (!server.isDraining()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event != RESUME) {
+            ctx.fireUserEventTriggered(event);
+        } else if (client != null && pending == null) {
+            runQueued(ctx);
+        }
     }
 
     private void send(ChannelHandlerContext ctx, Reply reply) {
         ctx.write(reply, ctx.voidPromise());
-        if (client.shouldCloseAfterReply()) {
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
     }
 
     @Override
@@ -140,16 +173,52 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Sends the queued replies, once what their writes logged is on disk when {@code appendfsync always}; if the
-     * append-only file cannot be written the client is disconnected rather than told its writes are safe.
+     * Sends the written replies once what the client's writes logged is in the append-only file: handed to the OS
+     * here, or under {@code appendfsync always} once the fsync covering it returns (the event loop goes on
+     * meanwhile, and writes that arrive together share that fsync). A client whose writes cannot be logged is
+     * disconnected rather than told they are safe.
      */
     private void flush(ChannelHandlerContext ctx) {
-        if (client != null && !server.persistence().awaitDurable(client.awaitedAofOffset())) {
-            LOG.warn("Closing client {}: its writes could not be written to the append-only file", client.address());
-            ctx.close();
+        if (client == null) {
+            ctx.flush();
             return;
         }
-        ctx.flush();
+        if (awaitingSync) {
+            return;
+        }
+        long offset = client.awaitedAofOffset();
+        if (offset > confirmedOffset) {
+            if (server.persistence().syncsEveryWrite()) {
+                awaitingSync = true;
+                server.persistence().durable(offset).whenComplete((done, error) -> ctx.executor().execute(() -> {
+                    awaitingSync = false;
+                    if (error != null) {
+                        refuse(ctx);
+                        return;
+                    }
+                    confirmedOffset = Math.max(confirmedOffset, offset);
+                    if (ctx.channel().isActive()) {
+                        flush(ctx);
+                    }
+                }));
+                return;
+            }
+            if (!server.persistence().writeOut(offset)) {
+                refuse(ctx);
+                return;
+            }
+            confirmedOffset = offset;
+        }
+        if (client.shouldCloseAfterReply()) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.flush();
+        }
+    }
+
+    private void refuse(ChannelHandlerContext ctx) {
+        LOG.warn("Closing client {}: its writes could not be written to the append-only file", client.address());
+        ctx.close();
     }
 
     /** Disconnects a client whose unread replies exceed {@code client-output-buffer-limit}, as Redis does. */
@@ -172,7 +241,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         queued.forEach(Request::release);
         queued.clear();
         if (pending != null) {
-            pending.cancel(false);
+            pending.cancel();
         }
         ctx.fireChannelInactive();
     }

@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -59,7 +60,7 @@ public final class InferisServer {
     /** @param startup work done after binding, while commands answer -LOADING (tests hold it to see that) */
     public InferisServer(ServerConfig config, Clock clock, Consumer<ServerContext> startup) {
         this.config = config;
-        this.context = new ServerContext(config, clock, this::stop);
+        this.context = new ServerContext(config, clock, this::shutdown);
         this.cron = new ServerCron(context);
         this.startup = startup;
     }
@@ -154,8 +155,9 @@ public final class InferisServer {
                         if (tls != null) {
                             channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
                         }
-                        RespPipeline.install(channel.pipeline(), limits);
-                        channel.pipeline().addLast("commands", new ConnectionHandler(context, dispatcher));
+                        ConnectionHandler commands = new ConnectionHandler(context, dispatcher);
+                        RespPipeline.install(channel.pipeline(), limits.whileUnauthenticated(commands::unauthenticated));
+                        channel.pipeline().addLast("commands", commands);
                     }
                 });
     }
@@ -179,19 +181,74 @@ public final class InferisServer {
         return context;
     }
 
-    /** Closes the listeners and every connection, then the event loops. Safe to call more than once. */
+    /**
+     * Stops in order, so that nothing acknowledged is lost: connections start no new command; runs, loads and
+     * their stores in flight finish (up to {@code shutdown-timeout} seconds); then, with the keyspace locked, the
+     * server stops taking changes for good, the append-only file is written and fsynced, and the snapshot is saved
+     * if wanted. If that save fails, connections go on as before and the future is false.
+     */
+    private CompletableFuture<Boolean> shutdown(Boolean save) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Thread stopper = new Thread(() -> {
+            context.draining(true);
+            awaitRunsInFlight(config.getLong("shutdown-timeout") * 1000);
+            boolean saved;
+            synchronized (context.keyspace()) {
+                context.stopping(true);
+                saved = context.persistence().prepareShutdown(save);
+                if (!saved) {
+                    context.stopping(false);
+                }
+            }
+            if (!saved) {
+                LOG.error("Error trying to save the DB, can't exit.");
+                context.draining(false);
+                context.clients().all().forEach(client -> client.channel().pipeline()
+                        .fireUserEventTriggered(ConnectionHandler.RESUME));
+                done.complete(false);
+                return;
+            }
+            done.complete(true);
+            stop();
+        }, "inferis-shutdown");
+        stopper.start();
+        return done;
+    }
+
+    /** Waits until no run or load is queued or running and their continuations on the event loops have run. */
+    private void awaitRunsInFlight(long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            if (context.scheduler().awaitIdle(deadline - System.nanoTime())) {
+                // tasks already queued on the event loops (a run's outputs being stored) run before these
+                workers.forEach(loop -> loop.submit(() -> { }).awaitUninterruptibly());
+                if (context.scheduler().awaitIdle(0)) {
+                    return;
+                }
+            }
+        }
+        LOG.warn("Stopping with runs still in flight after {} ms; their clients get no reply", timeoutMillis);
+    }
+
+    /**
+     * Closes the listeners and every connection, then the event loops. Safe to call more than once. No change is
+     * made to the keyspace once it begins, so every write acknowledged before is in the append-only file it closes.
+     */
     public void stop() {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
         LOG.info("Inferis is stopping");
+        synchronized (context.keyspace()) {
+            context.stopping(true);
+        }
+        listeners.forEach(Channel::close);
         cron.close();
-        context.persistence().close();
         context.scheduler().close();
+        context.persistence().close();
         if (context.metrics() != null) {
             context.metrics().close();
         }
-        listeners.forEach(Channel::close);
         context.clients().all().forEach(client -> client.channel().close());
         if (acceptors != null) {
             acceptors.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();

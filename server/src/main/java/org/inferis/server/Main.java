@@ -46,13 +46,7 @@ public final class Main {
         for (String signal : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> {
                 log.info("Received SIG{}, stopping", received.getName());
-                new Thread(() -> {
-                    if (server.context().persistence().beforeShutdown(null)) {
-                        server.stop();
-                    } else {
-                        log.error("Error trying to save the DB, can't exit.");
-                    }
-                }, "inferis-signal").start();
+                server.context().shutdown(null);
             });
         }
         server.awaitTermination();

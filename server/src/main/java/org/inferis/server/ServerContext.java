@@ -4,6 +4,7 @@ import org.inferis.persistence.Persistence;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 import org.inferis.backend.EngineOptions;
 import org.inferis.backend.ModelBackend;
 import org.inferis.backend.onnx.OnnxBackend;
@@ -39,11 +40,16 @@ public final class ServerContext {
     private final TorchBackend torch;
     private final long startedAt;
     private final String runId = java.util.HexFormat.of().formatHex(randomBytes());
-    private final Runnable shutdown;
+    private final java.util.function.Function<Boolean, java.util.concurrent.CompletableFuture<Boolean>> shutdown;
+    /** Shutting down: connections start no new command (see {@link #isDraining}). */
+    private volatile boolean draining;
+    /** Stopped for good: set under the keyspace lock, after which no command or run changes the keyspace. */
+    private volatile boolean stopping;
     private volatile int port;
     private final Persistence persistence;
 
-    ServerContext(ServerConfig config, Clock clock, Runnable shutdown) {
+    ServerContext(ServerConfig config, Clock clock,
+                  java.util.function.Function<Boolean, java.util.concurrent.CompletableFuture<Boolean>> shutdown) {
         this.config = config;
         this.keyspace = new Keyspace(clock);
         this.startedAt = clock.millis();
@@ -169,9 +175,36 @@ public final class ServerContext {
         return !config.getString("requirepass").isEmpty();
     }
 
-    /** Stops the server asynchronously; the caller's reply may not be delivered. */
-    public void requestShutdown() {
-        Thread stopper = new Thread(shutdown, "inferis-shutdown");
-        stopper.start();
+    /**
+     * SHUTDOWN and SIGTERM: stops taking commands, lets those in flight finish and reach the log, saves (true: yes,
+     * false: no, null: when save points are set) and stops. The future is false when the save failed and the server
+     * goes on serving, as Redis's does.
+     */
+    public java.util.concurrent.CompletableFuture<Boolean> shutdown(Boolean save) {
+        return shutdown.apply(save);
+    }
+
+    /** Something happened that the server cannot go on from without lying to its clients: log it and exit now. */
+    public void fatal(String reason) {
+        LoggerFactory.getLogger(ServerContext.class).error("{}", reason);
+        Runtime.getRuntime().halt(1);
+    }
+
+    /** Connections leave new commands unread: the server is shutting down. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    void draining(boolean draining) {
+        this.draining = draining;
+    }
+
+    /** True once the server stopped for good; read under the keyspace lock before any change is made. */
+    public boolean isStopping() {
+        return stopping;
+    }
+
+    void stopping(boolean stopping) {
+        this.stopping = stopping;
     }
 }

@@ -1,0 +1,100 @@
+package org.inferis.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.protocol.ProtocolVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A client that leaves takes its work with it: a blocked pop is withdrawn, so the element stays in the list, and a
+ * queued run or DAG is dropped before it runs (counted in INFO), so its outputs are never written. Runs are held in
+ * their queue by MINBATCHSIZE, so the test knows they have not started when their client leaves.
+ */
+class CancellationIT {
+    private static final Path DIR = temporaryDirectory();
+
+    @RegisterExtension
+    static final RunningServer server = new RunningServer("--dir", DIR.toString(), "--appendonly", "yes",
+            "--appendfsync", "always");
+
+    private static Path temporaryDirectory() {
+        try {
+            Path dir = Files.createTempDirectory("inferis-cancel");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aBlockedPopWhoseClientLeftLeavesTheElementInTheList() throws Exception {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        StatefulRedisConnection<String, String> leaving = server.connect(ProtocolVersion.RESP2);
+        leaving.sync().clientSetname("leaving");
+        leaving.async().brpop(0, "q");
+        waitFor(() -> c.sync().clientList().contains("name=leaving") && c.sync().clientList().matches(
+                "(?s).*name=leaving[^\n]*flags=b.*"), "the client is blocked");
+        leaving.close();
+        waitFor(() -> !c.sync().clientList().contains("name=leaving"), "the client is gone");
+        assertEquals(1L, c.sync().lpush("q", "job"));
+        assertEquals(1L, c.sync().llen("q"), "the element went to nobody");
+        assertEquals("job", c.sync().rpop("q"));
+    }
+
+    @Test
+    void aQueuedRunOrDagWhoseClientLeftNeverRuns() throws Exception {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        TestModels.store(c, "held", "linear_relu.onnx", "BATCHSIZE", 4, "MINBATCHSIZE", 4);
+        Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4, "VALUES", 1, 2, 3, 4);
+        long droppedBefore = info(c, "ai_runs_dropped");
+
+        StatefulRedisConnection<String, String> runner = server.connect(ProtocolVersion.RESP2);
+        runner.sync().clientSetname("left-runner");
+        Ai.statusAsync(runner, "AI.MODELEXECUTE", "held", "INPUTS", 1, "x", "OUTPUTS", 1, "left-run");
+        StatefulRedisConnection<String, String> dagger = server.connect(ProtocolVersion.RESP2);
+        dagger.sync().clientSetname("left-dagger");
+        RedisFuture<String> dag = Ai.statusAsync(dagger, "AI.DAGEXECUTE", "LOAD", 1, "x", "PERSIST", 1, "left-dag",
+                "|>", "AI.MODELEXECUTE", "held", "INPUTS", 1, "x", "OUTPUTS", 1, "left-dag");
+        waitFor(() -> info(c, "ai_queue_depth") == 2, "both runs wait for a full batch");
+        runner.close();
+        dagger.close();
+        waitFor(() -> !c.sync().clientList().contains("name=left-"), "both clients are gone");
+        assertTrue(!dag.isDone() || dag.toCompletableFuture().isCompletedExceptionally(), "the DAG was not answered");
+
+        // four samples from a client that stays make the batch; the two left behind are not in it
+        StatefulRedisConnection<String, String> stays = server.connect(ProtocolVersion.RESP2);
+        Ai.status(c, "AI.TENSORSET", "four", "FLOAT", 4, 4);
+        assertEquals("OK", Ai.status(stays, "AI.MODELEXECUTE", "held", "INPUTS", 1, "four", "OUTPUTS", 1, "stayed"));
+        assertEquals(1L, c.sync().exists("stayed"));
+        assertEquals(0L, c.sync().exists("left-run", "left-dag"), "no output of a dropped run was written");
+        assertEquals(droppedBefore + 2, info(c, "ai_runs_dropped"));
+        assertEquals(0L, info(c, "ai_queue_depth"));
+    }
+
+    private static long info(StatefulRedisConnection<String, String> c, String field) {
+        for (String line : c.sync().info().split("\r\n")) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no " + field + " in INFO");
+    }
+
+    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
+            Thread.sleep(10);
+        }
+    }
+}
