@@ -18,6 +18,13 @@ public interface LoadedModel extends AutoCloseable {
     /** Runs the model; outputs are copied out of the engine once, into heap buffers. */
     List<Tensor> run(List<Tensor> inputs) throws BackendException;
 
+    /**
+     * Asks the engine to stop the run on that thread (it then fails with the engine's error); a no-op where the
+     * engine offers no way (libtorch).
+     */
+    default void terminate(Thread runningOn) {
+    }
+
     @Override
     void close();
 }

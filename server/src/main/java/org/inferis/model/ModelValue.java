@@ -21,7 +21,22 @@ public final class ModelValue extends ExecutableValue {
         this.instances = List.copyOf(instances);
         this.queue = new ModelQueue(name, device.queueName(), new ModelQueue.Policy(options.batchSize(),
                 options.minBatchSize(), options.minBatchTimeout(), options.maxQueue()),
-                this.instances.stream().map(model -> (Runner) model::run).toList());
+                this.instances.stream().map(ModelValue::runner).toList());
+    }
+
+    private static Runner runner(LoadedModel model) {
+        return new Runner() {
+            @Override
+            public List<org.inferis.tensor.Tensor> run(List<org.inferis.tensor.Tensor> inputs)
+                    throws org.inferis.backend.BackendException {
+                return model.run(inputs);
+            }
+
+            @Override
+            public void terminate(Thread runningOn) {
+                model.terminate(runningOn);
+            }
+        };
     }
 
     public ModelOptions options() {

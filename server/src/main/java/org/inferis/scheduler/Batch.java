@@ -77,7 +77,6 @@ final class Batch {
             }
             queue.stats.recordLatency((now - run.enqueuedNanos) / 1000);
             run.result.complete(mine);
-            run.finished();
         }
     }
 
@@ -102,7 +101,14 @@ final class Batch {
         queue.stats.recordErrors(runs.size());
         for (RunRequest run : runs) {
             run.result.completeExceptionally(new BackendException(reason));
-            run.finished();
         }
+    }
+
+    /**
+     * Releases the runs' references on their model or script. Called by the worker once the engine call returned,
+     * never by the watchdog: an abandoned call may still be inside the engine, which must not be freed under it.
+     */
+    void release() {
+        runs.forEach(RunRequest::finished);
     }
 }

@@ -3,6 +3,7 @@ package org.inferis.scheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.inferis.backend.BackendException;
 
 /**
  * The workers of one device. Each takes the next ready batch from the model queues in turn, so a flood
@@ -18,7 +19,13 @@ final class DeviceWorkers {
         Thread thread;
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DeviceWorkers.class);
+    /** Stuck threads per device beyond which the watchdog stops replacing workers. */
+    static final int MAX_ABANDONED = 8;
+
     private final Object lock = new Object();
+    /** Abandoned workers whose engine call has not returned yet; guarded by the lock. */
+    private int abandonedAlive;
     private final List<ModelQueue> queues = new ArrayList<>();
     private final List<Worker> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final String device;
@@ -44,31 +51,60 @@ final class DeviceWorkers {
     }
 
     /**
-     * Gives up on batches running longer than the limit: their runs get an error, their instance goes back
-     * to the queue (engine models accept concurrent runs) and a new worker takes the stuck one's place.
-     * The stuck thread cannot be stopped (native code ignores interrupts); it just stops counting.
+     * Gives up on batches running longer than the limit: their runs get an error, the engine is asked to stop the
+     * call where it can (ONNX Runtime's terminate flag), the instance goes back to the queue (engine models accept
+     * concurrent runs) and a new worker takes the stuck one's place, unless {@link #MAX_ABANDONED} stuck threads
+     * are alive already. A model or script abandoned {@link ModelQueue#QUARANTINE_AFTER} times is quarantined.
+     * The references of an abandoned batch stay held until its engine call returns.
      */
     void abandonOverdue(long limitNanos) {
         long now = System.nanoTime();
         for (Worker worker : workers) {
             Batch batch = worker.running;
-            if (batch != null && !worker.abandoned && now - worker.startedNanos > limitNanos) {
-                worker.abandoned = true;
-                workers.remove(worker);
-                batch.failAll("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
-                        + "its worker was replaced");
-                synchronized (lock) {
-                    batch.queue.returnInstance(batch.instance);
-                    startWorker();
-                    lock.notifyAll();
-                }
+            if (batch == null || worker.abandoned || now - worker.startedNanos <= limitNanos) {
+                continue;
             }
+            synchronized (lock) {
+                if (worker.running != batch || worker.abandoned) {
+                    continue; // it finished meanwhile: its worker handed the instance back
+                }
+                worker.abandoned = true;
+                abandonedAlive++;
+                workers.remove(worker);
+                batch.queue.returnInstance(batch.instance);
+                if (batch.queue.abandonedOnce()) {
+                    LOG.warn("{}", batch.queue.quarantine());
+                }
+                if (abandonedAlive <= MAX_ABANDONED) {
+                    startWorker();
+                } else {
+                    LOG.error("{} runs on {} are stuck past model-execution-timeout; no worker replaces this one",
+                            abandonedAlive, device);
+                }
+                lock.notifyAll();
+            }
+            batch.instance.terminate(worker.thread);
+            batch.failAll("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
+                    + "its worker was replaced");
         }
     }
 
-    /** Queues a run, or refuses it when its model's queue is at MAXQUEUE. */
+    /** Threads still inside an engine call the watchdog gave up on, for INFO. */
+    int abandonedThreads() {
+        synchronized (lock) {
+            return abandonedAlive;
+        }
+    }
+
+    /** Queues a run, or refuses it when its model's queue is at MAXQUEUE; a quarantined queue's run fails at once. */
     void enqueue(ModelQueue queue, RunRequest run) throws QueueFullException {
         synchronized (lock) {
+            String quarantine = queue.quarantine();
+            if (quarantine != null) {
+                run.result.completeExceptionally(new BackendException(quarantine));
+                run.finished();
+                return;
+            }
             long maxQueue = queue.policy.maxQueue();
             if (maxQueue > 0 && queue.waiting.size() >= maxQueue) {
                 throw new QueueFullException();
@@ -76,6 +112,9 @@ final class DeviceWorkers {
             if (!queues.contains(queue)) {
                 queues.add(queue);
                 queue.workers = this;
+                while (workers.size() < queue.instances) { // INSTANCES k runs k batches at once
+                    startWorker();
+                }
             }
             queue.waiting.add(run);
             lock.notifyAll();
@@ -93,27 +132,29 @@ final class DeviceWorkers {
         while (!stopped && !worker.abandoned) {
             Batch batch;
             try {
-                batch = awaitBatch();
+                batch = awaitBatch(worker);
             } catch (InterruptedException e) {
                 return;
             }
-            worker.startedNanos = System.nanoTime();
-            worker.running = batch;
             try {
                 batch.execute(observer.get());
             } finally {
-                worker.running = null;
                 synchronized (lock) {
-                    if (!worker.abandoned) { // an abandoned worker's instance was handed back already
+                    worker.running = null;
+                    if (worker.abandoned) { // the watchdog handed its instance back already
+                        abandonedAlive--;
+                    } else {
                         batch.queue.returnInstance(batch.instance);
                     }
                     lock.notifyAll();
                 }
+                batch.release();
             }
         }
     }
 
-    private Batch awaitBatch() throws InterruptedException {
+    /** The next batch, set as the worker's running one under the lock, so the watchdog never sees it half-taken. */
+    private Batch awaitBatch(Worker worker) throws InterruptedException {
         synchronized (lock) {
             while (true) {
                 long now = System.nanoTime();
@@ -124,6 +165,8 @@ final class DeviceWorkers {
                     Batch batch = queue.takeBatch(now);
                     if (batch != null) {
                         next = index + 1;
+                        worker.startedNanos = System.nanoTime();
+                        worker.running = batch;
                         return batch;
                     }
                     long release = queue.nanosUntilRelease(now);

@@ -20,10 +20,15 @@ public final class ModelQueue {
     final RunStats stats = new RunStats();
     final ArrayDeque<RunRequest> waiting = new ArrayDeque<>();
     private final ArrayDeque<Runner> idleInstances;
+    /** How many batches may run at once: the device keeps at least this many workers. */
+    final int instances;
     /** The device serving this queue, once a run was queued; set under its lock. */
     DeviceWorkers workers;
     /** Set when the model is deleted or replaced: what is queued runs without waiting for MINBATCHSIZE. */
     private volatile boolean draining;
+    /** Batches of this queue given up by the watchdog; at {@link #QUARANTINE_AFTER} its runs are refused. */
+    private int abandoned;
+    static final int QUARANTINE_AFTER = 2;
 
     /**
      * @param name      the key of the model or script, for metrics
@@ -33,6 +38,7 @@ public final class ModelQueue {
         this.device = device;
         this.policy = policy;
         this.idleInstances = new ArrayDeque<>(instances);
+        this.instances = instances.size();
     }
 
     public RunStats stats() {
@@ -98,6 +104,9 @@ public final class ModelQueue {
             RunRequest run = queued.next();
             if (run.result.isDone()) {
                 queued.remove();
+                if (run.result.isCancelled()) {
+                    stats.recordDropped();
+                }
                 run.finished();
             }
         }
@@ -110,6 +119,17 @@ public final class ModelQueue {
         if (device != null) {
             device.wake();
         }
+    }
+
+    /** The watchdog gave up on one of this queue's batches; true when that quarantines it. */
+    boolean abandonedOnce() {
+        return ++abandoned == QUARANTINE_AFTER;
+    }
+
+    /** Why runs are refused, or null: the model or script kept running past the limit and its threads are stuck. */
+    String quarantine() {
+        return abandoned >= QUARANTINE_AFTER ? "'" + name + "' is quarantined: " + abandoned + " of its runs exceeded "
+                + "model-execution-timeout and could not be stopped; store it again to use it" : null;
     }
 
     void returnInstance(Runner instance) {

@@ -25,13 +25,25 @@ final class RunRequest {
         this.onDone = onDone;
     }
 
-    /** Whether this run may share a batch with another: same inputs but for dim 0. */
+    /**
+     * Whether this run may share a batch with another: same inputs but for dim 0, and within each run every input
+     * has the same dim 0 (else splitting the outputs by rows would hand one client's rows to another).
+     */
     boolean stacksWith(RunRequest other) {
-        if (inputs.size() != other.inputs.size()) {
+        if (inputs.size() != other.inputs.size() || !rowsAgree() || !other.rowsAgree()) {
             return false;
         }
         for (int i = 0; i < inputs.size(); i++) {
             if (!inputs.get(i).stacksWith(other.inputs.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean rowsAgree() {
+        for (Tensor input : inputs) {
+            if (input.rank() == 0 || input.dim(0) != samples) {
                 return false;
             }
         }

@@ -28,11 +28,20 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     private final int threadsPerQueue;
+    /** Runs submitted and not yet finished (dropped, answered or returned from the engine), plus loads. */
+    private final InFlight inFlight = new InFlight();
     private volatile RunObserver observer = RunObserver.NONE;
     private final Map<String, DeviceWorkers> devices = new ConcurrentHashMap<>();
-    private final ExecutorService loader = Executors.newFixedThreadPool(2, daemonThreads("inferis-loader"));
+    /**
+     * Stack of the loader threads. libtorch's TorchScript parser and ONNX's protobuf parser recurse on the calling
+     * thread; a 1 MB stack dies (SIGSEGV, no Java exception) on a few hundred nesting levels. Reserved, not committed.
+     */
+    static final long LOADER_STACK_BYTES = 512L << 20;
+
+    private final ExecutorService loader = Executors.newFixedThreadPool(2,
+            daemonThreads("inferis-loader", LOADER_STACK_BYTES));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            daemonThreads("inferis-run-timer"));
+            daemonThreads("inferis-run-timer", 0));
 
     /**
      * @param executionTimeout how long one batch may run before its runs are answered with an error and its
@@ -58,7 +67,16 @@ public final class RunScheduler implements AutoCloseable {
      */
     public CompletableFuture<List<Tensor>> submit(ModelQueue queue, List<Tensor> inputs, Runner call,
                                                   long timeoutMillis, Runnable onDone) throws QueueFullException {
-        return submit(queue, new RunRequest(inputs, call, System.nanoTime(), onDone), timeoutMillis);
+        inFlight.increment();
+        try {
+            return submit(queue, new RunRequest(inputs, call, System.nanoTime(), () -> {
+                onDone.run();
+                inFlight.decrement();
+            }), timeoutMillis);
+        } catch (QueueFullException | RuntimeException e) {
+            inFlight.decrement();
+            throw e;
+        }
     }
 
     private CompletableFuture<List<Tensor>> submit(ModelQueue queue, RunRequest run, long timeoutMillis)
@@ -85,13 +103,28 @@ public final class RunScheduler implements AutoCloseable {
 
     /** Runs a model load on the loader threads. */
     public <T> CompletableFuture<T> load(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, loader);
+        inFlight.increment();
+        return CompletableFuture.supplyAsync(work, loader).whenComplete((result, error) -> inFlight.decrement());
     }
 
-    private static ThreadFactory daemonThreads(String prefix) {
+    /**
+     * Waits until no run is queued or inside an engine call (abandoned ones aside) and no load is in flight;
+     * false if that did not happen within the time.
+     */
+    public boolean awaitIdle(long timeoutNanos) {
+        return inFlight.awaitZero(timeoutNanos);
+    }
+
+    /** Threads stuck in engine calls the watchdog gave up on, over all devices. */
+    public int abandonedThreads() {
+        return devices.values().stream().mapToInt(DeviceWorkers::abandonedThreads).sum();
+    }
+
+    /** @param stackBytes 0 for the JVM's default */
+    private static ThreadFactory daemonThreads(String prefix, long stackBytes) {
         AtomicInteger count = new AtomicInteger();
         return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            Thread thread = new Thread(null, runnable, prefix + "-" + count.incrementAndGet(), stackBytes);
             thread.setDaemon(true);
             return thread;
         };

@@ -15,6 +15,7 @@ public final class RunStats {
     private final LongAdder calls = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder batches = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
     private final long[] latencies = new long[LATENCY_WINDOW];
     private long latencyCount;
 
@@ -61,6 +62,15 @@ public final class RunStats {
 
     public long errors() {
         return errors.sum();
+    }
+
+    /** Runs dropped before they ran because their client left. */
+    public void recordDropped() {
+        dropped.increment();
+    }
+
+    public long dropped() {
+        return dropped.sum();
     }
 
     public long batches() {

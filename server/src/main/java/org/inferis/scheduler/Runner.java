@@ -8,4 +8,8 @@ import org.inferis.tensor.Tensor;
 @FunctionalInterface
 public interface Runner {
     List<Tensor> run(List<Tensor> inputs) throws BackendException;
+
+    /** Asks the engine to stop the call running on the thread, where it can; by default it cannot. */
+    default void terminate(Thread runningOn) {
+    }
 }

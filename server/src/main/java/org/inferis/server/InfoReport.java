@@ -132,6 +132,7 @@ public final class InfoReport {
         long calls = 0;
         long batches = 0;
         long errors = 0;
+        long dropped = 0;
         long queued = 0;
         Map<String, Long> queuedByDevice = new java.util.TreeMap<>();
         Keyspace keyspace = server.keyspace();
@@ -140,12 +141,17 @@ public final class InfoReport {
             calls += value.stats().calls();
             batches += value.stats().batches();
             errors += value.stats().errors();
+            dropped += value.stats().dropped();
             queued += value.queue().depth();
             queuedByDevice.merge(value.queue().device(), (long) value.queue().depth(), Long::sum);
         }
         field(text, "ai_runs", calls);
         field(text, "ai_batches", batches);
         field(text, "ai_run_errors", errors);
+        // runs whose client left before they started: dropped, never run
+        field(text, "ai_runs_dropped", dropped);
+        // threads still inside engine calls that model-execution-timeout gave up on
+        field(text, "ai_abandoned_threads", server.scheduler().abandonedThreads());
         field(text, "ai_queue_depth", queued);
         queuedByDevice.forEach((device, depth) ->
                 field(text, "ai_queue_depth_" + device.toLowerCase(Locale.ROOT).replace(':', '_'), depth));

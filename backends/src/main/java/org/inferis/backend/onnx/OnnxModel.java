@@ -25,6 +25,8 @@ final class OnnxModel implements LoadedModel {
     private final OrtSession session;
     private final List<String> inputNames;
     private final List<String> outputNames;
+    /** The run options of the call running on each thread, so the watchdog can terminate it. */
+    private final Map<Thread, OrtSession.RunOptions> running = new java.util.concurrent.ConcurrentHashMap<>();
 
     OnnxModel(OrtEnvironment environment, OrtSession session) throws OrtException {
         this.environment = environment;
@@ -53,7 +55,8 @@ final class OnnxModel implements LoadedModel {
                 feed.put(inputNames.get(i), OnnxTensor.createTensor(environment, staged.get(i), tensor.shape(),
                         toOnnx(tensor.dtype())));
             }
-            try (OrtSession.Result result = session.run(feed)) {
+            try (OrtSession.RunOptions options = new OrtSession.RunOptions();
+                 OrtSession.Result result = runWith(options, feed)) {
                 List<Tensor> outputs = new ArrayList<>(outputNames.size());
                 for (Map.Entry<String, OnnxValue> entry : result) {
                     if (!(entry.getValue() instanceof OnnxTensor output)) {
@@ -69,6 +72,29 @@ final class OnnxModel implements LoadedModel {
             throw new BackendException(BackendException.firstLine(e), e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private OrtSession.Result runWith(OrtSession.RunOptions options, Map<String, OnnxTensor> feed)
+            throws OrtException {
+        Thread self = Thread.currentThread();
+        running.put(self, options);
+        try {
+            return session.run(feed, options);
+        } finally {
+            running.remove(self);
+        }
+    }
+
+    @Override
+    public void terminate(Thread runningOn) {
+        OrtSession.RunOptions options = running.get(runningOn);
+        if (options != null) {
+            try {
+                options.setTerminate(true);
+            } catch (OrtException | IllegalStateException e) {
+                // the run ended and closed its options meanwhile: nothing left to stop
+            }
         }
     }
 

@@ -1,0 +1,186 @@
+package org.inferis.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler with runners gated by latches instead of engines: what runs together, what the watchdog does to a
+ * stuck call, when references are released, and what a cancelled run costs. Waits on state, never on time.
+ */
+class RunSchedulerTest {
+    private static final ModelQueue.Policy BATCH_OF_FOUR = new ModelQueue.Policy(4, 0, 0, 0);
+    private static final ModelQueue.Policy NO_BATCHING = new ModelQueue.Policy(0, 0, 0, 0);
+
+    /** A runner that blocks each call until released, and tells how many calls are inside it at once. */
+    private static final class GatedRunner implements Runner {
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicInteger mostInside = new AtomicInteger();
+        final AtomicInteger calls = new AtomicInteger();
+        final List<Long> batchRows = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public List<Tensor> run(List<Tensor> inputs) {
+            calls.incrementAndGet();
+            batchRows.add(inputs.get(0).dim(0));
+            mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inside.decrementAndGet();
+            }
+            return List.of(inputs.get(0)); // one output with the batch's rows
+        }
+
+        void awaitInside(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (inside.get() < count) {
+                assertTrue(System.nanoTime() < deadline, "waited for " + count + " calls inside the runner");
+                Thread.sleep(1);
+            }
+        }
+    }
+
+    private final RunScheduler scheduler = new RunScheduler(1, () -> 0);
+
+    @AfterEach
+    void close() {
+        scheduler.close();
+    }
+
+    private static Tensor rows(long rows) {
+        return new Tensor(DType.FLOAT, new long[] {rows, 2},
+                ByteBuffer.allocate((int) rows * 8).order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    @Test
+    void instancesRunTheirBatchesInParallelWithOneThreadPerQueue() throws Exception {
+        GatedRunner a = new GatedRunner();
+        GatedRunner b = new GatedRunner();
+        ModelQueue queue = new ModelQueue("m", "CPU", NO_BATCHING, List.of(a, b));
+        CompletableFuture<List<Tensor>> first = scheduler.submit(queue, List.of(rows(1)), null, 0, () -> { });
+        CompletableFuture<List<Tensor>> second = scheduler.submit(queue, List.of(rows(1)), null, 0, () -> { });
+        a.awaitInside(1);
+        b.awaitInside(1);
+        a.release.countDown();
+        b.release.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        second.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void runsWhoseInputsDisagreeOnDimZeroAreNeverBatched() throws Exception {
+        GatedRunner runner = new GatedRunner();
+        runner.release.countDown();
+        ModelQueue queue = new ModelQueue("m", "CPU", new ModelQueue.Policy(8, 4, 0, 0), List.of(runner));
+        // two clients, two inputs each: stacked together, rows of one would go to the other
+        CompletableFuture<List<Tensor>> first = scheduler.submit(queue, List.of(rows(2), rows(1)), null, 0, () -> { });
+        CompletableFuture<List<Tensor>> second = scheduler.submit(queue, List.of(rows(1), rows(2)), null, 0, () -> { });
+        CompletableFuture<List<Tensor>> third = scheduler.submit(queue, List.of(rows(2), rows(2)), null, 0, () -> { });
+        queue.drain(); // release what waits for MINBATCHSIZE
+        assertEquals(2, first.get(30, TimeUnit.SECONDS).get(0).dim(0));
+        assertEquals(1, second.get(30, TimeUnit.SECONDS).get(0).dim(0));
+        assertEquals(2, third.get(30, TimeUnit.SECONDS).get(0).dim(0));
+        assertEquals(3, runner.calls.get(), "each ran alone: " + runner.batchRows);
+    }
+
+    @Test
+    void aCancelledRunIsDroppedBeforeItRunsAndCounted() throws Exception {
+        GatedRunner runner = new GatedRunner();
+        ModelQueue queue = new ModelQueue("m", "CPU", BATCH_OF_FOUR, List.of(runner));
+        AtomicInteger released = new AtomicInteger();
+        CompletableFuture<List<Tensor>> blocking = scheduler.submit(queue, List.of(rows(4)), null, 0,
+                released::incrementAndGet);
+        runner.awaitInside(1);
+        CompletableFuture<List<Tensor>> leaving = scheduler.submit(queue, List.of(rows(1)), null, 0,
+                released::incrementAndGet);
+        CompletableFuture<List<Tensor>> staying = scheduler.submit(queue, List.of(rows(1)), null, 0,
+                released::incrementAndGet);
+        leaving.cancel(false);
+        runner.release.countDown();
+        staying.get(30, TimeUnit.SECONDS);
+        blocking.get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(4L, 1L), runner.batchRows, "the cancelled run was not in the second batch");
+        assertEquals(1, queue.stats().dropped());
+        assertTrue(scheduler.awaitIdle(TimeUnit.SECONDS.toNanos(30)));
+        assertEquals(3, released.get(), "every run released its reference, the dropped one too");
+    }
+
+    @Test
+    void theWatchdogAnswersAStuckRunButKeepsItsReferenceUntilTheEngineReturns() throws Exception {
+        AtomicInteger limitMillis = new AtomicInteger(0);
+        RunScheduler watched = new RunScheduler(1, limitMillis::get);
+        try {
+            GatedRunner runner = new GatedRunner();
+            ModelQueue queue = new ModelQueue("stuck", "CPU", NO_BATCHING, List.of(runner));
+            CountDownLatch released = new CountDownLatch(1);
+            CompletableFuture<List<Tensor>> stuck = watched.submit(queue, List.of(rows(1)), null, 0,
+                    released::countDown);
+            runner.awaitInside(1);
+            limitMillis.set(1);
+            ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> stuck.get(30, TimeUnit.SECONDS));
+            assertTrue(failure.getCause().getMessage().contains("exceeded model-execution-timeout"));
+            assertEquals(1, watched.abandonedThreads());
+            assertFalse(released.await(50, TimeUnit.MILLISECONDS), "the model is still referenced by the stuck call");
+            // the instance went back once: the next run uses it while the stuck call is still inside
+            limitMillis.set(0);
+            CompletableFuture<List<Tensor>> next = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
+            runner.awaitInside(2);
+            runner.release.countDown();
+            next.get(30, TimeUnit.SECONDS);
+            assertTrue(released.await(30, TimeUnit.SECONDS), "released once the engine call returned");
+            assertTrue(watched.awaitIdle(TimeUnit.SECONDS.toNanos(30)));
+            assertEquals(0, watched.abandonedThreads());
+            assertEquals(2, runner.mostInside.get(), "never more calls at once than the instance was handed out");
+        } finally {
+            watched.close();
+        }
+    }
+
+    @Test
+    void aModelAbandonedTwiceIsQuarantinedUntilStoredAgain() throws Exception {
+        AtomicInteger limitMillis = new AtomicInteger(1);
+        RunScheduler watched = new RunScheduler(1, limitMillis::get);
+        try {
+            GatedRunner runner = new GatedRunner();
+            ModelQueue queue = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(runner));
+            for (int i = 0; i < ModelQueue.QUARANTINE_AFTER; i++) {
+                CompletableFuture<List<Tensor>> run = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
+                org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                        () -> run.get(30, TimeUnit.SECONDS));
+            }
+            CompletableFuture<List<Tensor>> refused = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
+            ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> refused.get(30, TimeUnit.SECONDS));
+            assertTrue(failure.getCause().getMessage().contains("'spinning' is quarantined"),
+                    failure.getCause().getMessage());
+            GatedRunner fresh = new GatedRunner();
+            fresh.release.countDown();
+            ModelQueue storedAgain = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(fresh));
+            limitMillis.set(0);
+            watched.submit(storedAgain, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
+            runner.release.countDown();
+        } finally {
+            watched.close();
+        }
+    }
+}
