@@ -161,11 +161,11 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
             outcome = Outcome.INCOMPLETE;
             return null;
         }
-        if (count <= 0 || count > limits.maxArguments() || count > MAX_CARRIED / 4) {
+        if (count <= 0 || count > limits.argumentLimit() || count > MAX_CARRIED / 4) {
             return null;
         }
         int position = lineEnd;
-        long maxBulk = limits.maxBulkLength().getAsInt();
+        long maxBulk = limits.bulkLimit();
         long budget = Math.min(limits.maxRequestLength().getAsLong(), MAX_CARRIED);
         ByteBuf[] args = new ByteBuf[(int) count];
         int parsed = 0;

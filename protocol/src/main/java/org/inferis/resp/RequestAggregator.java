@@ -79,11 +79,11 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
     private void onArrayHeader(ChannelHandlerContext ctx, long length) {
         if (args != null) {
             fail(ctx, "expected '$', got '*'");
-        } else if (length > limits.maxArguments()) {
-            fail(ctx, "invalid multibulk length");
+        } else if (length > limits.argumentLimit()) {
+            fail(ctx, limits.tooMany());
         } else if (length > 0) {
             expectedArgs = (int) length;
-            maxBulkLength = limits.maxBulkLength().getAsInt();
+            maxBulkLength = limits.bulkLimit();
             requestBytesLeft = limits.maxRequestLength().getAsLong();
             args = new ByteBuf[Math.min(expectedArgs, PREALLOCATED_ARGUMENTS)];
             argCount = 0;
@@ -95,7 +95,7 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
         if (args == null) {
             fail(ctx, "expected '*', got '$'");
         } else if (length > maxBulkLength) {
-            fail(ctx, "invalid bulk length");
+            fail(ctx, limits.tooLong());
         } else if ((requestBytesLeft -= length) < 0) {
             fail(ctx, "query buffer limit reached (client-query-buffer-limit)");
         }

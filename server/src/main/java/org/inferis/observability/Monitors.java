@@ -1,14 +1,18 @@
 package org.inferis.observability;
 
+import io.netty.buffer.ByteBuf;
+
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.inferis.resp.Request;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.server.ClientSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Clients that ran MONITOR: each receives a line per command any other client runs, as in Redis. */
 public final class Monitors {
+    private static final Logger LOG = LoggerFactory.getLogger(Monitors.class);
     private final List<ClientSession> watching = new CopyOnWriteArrayList<>();
     private volatile boolean any;
 
@@ -27,33 +31,47 @@ public final class Monitors {
         return any;
     }
 
-    /** Sends {@code +<time> [0 <addr>] "cmd" "arg" ...} to every monitor but the sender. */
-    public void feed(ClientSession sender, Request request, long nowMicros) {
-        StringBuilder line = new StringBuilder();
-        line.append(nowMicros / 1_000_000).append('.').append(String.format(Locale.ROOT, "%06d", nowMicros % 1_000_000))
-                .append(" [0 ").append(sender.address()).append(']');
-        boolean secret = request.is(0, "AUTH") || request.is(0, "HELLO");
+    /**
+     * Sends {@code +<time> [0 <addr>] "cmd" "arg" ...} to every monitor but the sender. A monitor whose unsent lines
+     * exceed {@code client-output-buffer-limit} ({@code outputLimit}, 0: none) is disconnected, as Redis does.
+     */
+    public void feed(ClientSession sender, Request request, long nowMicros, long outputLimit) {
+        StringBuilder line = new StringBuilder(64);
+        line.append(nowMicros / 1_000_000).append('.');
+        String micros = Long.toString(nowMicros % 1_000_000);
+        line.append("000000", micros.length(), 6).append(micros).append(" [0 ").append(sender.address()).append(']');
         for (int i = 0; i < request.size(); i++) {
             line.append(' ');
-            if (secret && i > 0) {
-                line.append("\"(redacted)\"");
+            if (Secrets.hidden(request, i)) {
+                line.append('"').append(Secrets.REDACTED).append('"');
             } else {
-                quote(line, request.string(i));
+                quote(line, request.arg(i));
             }
         }
         SimpleStringReply reply = new SimpleStringReply(line.toString());
         for (ClientSession monitor : watching) {
-            if (monitor != sender) {
-                monitor.channel().writeAndFlush(reply);
+            if (monitor == sender) {
+                continue;
+            }
+            var outbound = monitor.channel().unsafe().outboundBuffer();
+            if (outputLimit > 0 && outbound != null && outbound.totalPendingWriteBytes() > outputLimit) {
+                LOG.warn("Client {} closed for overcoming of output buffer limits (a MONITOR that does not read)",
+                        monitor.address());
+                remove(monitor);
+                monitor.channel().close();
+            } else {
+                monitor.channel().writeAndFlush(reply, monitor.channel().voidPromise());
             }
         }
     }
 
-    /** Redis's {@code sdscatrepr}: quotes, escapes and \\xHH for what is not printable. */
-    private static void quote(StringBuilder out, String text) {
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    /** Redis's {@code sdscatrepr} over the argument's bytes: quotes, escapes and \\xHH for what is not printable. */
+    private static void quote(StringBuilder out, ByteBuf bytes) {
         out.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
+        for (int i = bytes.readerIndex(), end = bytes.writerIndex(); i < end; i++) {
+            int c = bytes.getByte(i) & 0xff;
             switch (c) {
                 case '\\' -> out.append("\\\\");
                 case '"' -> out.append("\\\"");
@@ -63,10 +81,10 @@ public final class Monitors {
                 case 7 -> out.append("\\a");
                 case '\b' -> out.append("\\b");
                 default -> {
-                    if (c < 32 || c == 127) {
-                        out.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
+                    if (c < 32 || c >= 127) {
+                        out.append("\\x").append(HEX[c >> 4]).append(HEX[c & 15]);
                     } else {
-                        out.append(c);
+                        out.append((char) c);
                     }
                 }
             }

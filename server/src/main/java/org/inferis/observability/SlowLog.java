@@ -55,7 +55,9 @@ public final class SlowLog {
                 break;
             }
             int length = request.arg(i).readableBytes();
-            if (length > MAX_ARG_LENGTH) {
+            if (Secrets.hidden(request, i)) {
+                args.add(Secrets.REDACTED);
+            } else if (length > MAX_ARG_LENGTH) {
                 args.add(request.arg(i).toString(request.arg(i).readerIndex(), MAX_ARG_LENGTH, StandardCharsets.UTF_8)
                         + "... (" + (length - MAX_ARG_LENGTH) + " more bytes)");
             } else {
