@@ -27,7 +27,8 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
     /** Longest number accepted on the fast path; longer ones go to the reference decoder and its errors. */
     private static final int MAX_DIGITS = 10;
 
-    private enum Outcome { COMPLETE, INCOMPLETE, OTHER }
+    /** INCOMPLETE: a small frame cut short; SKIPPED: bytes consumed that make no request; OTHER: for the reference. */
+    private enum Outcome { COMPLETE, INCOMPLETE, SKIPPED, OTHER }
 
     private final RequestLimits limits;
     private final RequestAggregator aggregator;
@@ -86,10 +87,15 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
         joined.addComponent(true, in.retainedDuplicate());
         carried = null;
         Request request = decode(joined);
-        if (request != null) {
+        while (request == null && outcome == Outcome.SKIPPED && joined.isReadable()) {
+            request = decode(joined);
+        }
+        if (request != null || !joined.isReadable()) {
             in.skipBytes(joined.readerIndex() - carriedLength);
             joined.release(); // the request's arguments keep what they slice
-            ctx.fireChannelRead(request);
+            if (request != null) {
+                ctx.fireChannelRead(request);
+            }
             return in;
         }
         in.release();
@@ -106,6 +112,9 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
             while (in.isReadable() && ctx.channel().isActive()) {
                 Request request = decode(in);
                 if (request == null) {
+                    if (outcome == Outcome.SKIPPED) {
+                        continue;
+                    }
                     break;
                 }
                 ctx.fireChannelRead(request);
@@ -153,8 +162,17 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
         int start = in.readerIndex();
         int end = in.writerIndex();
         outcome = Outcome.OTHER;
-        if (in.getByte(start) != '*') {
+        byte first = in.getByte(start);
+        if (first == '\r' || first == '\n') { // empty lines between commands, as telnet sends: Redis ignores them
+            in.skipBytes(1);
+            outcome = Outcome.SKIPPED;
             return null;
+        }
+        if (first != '*') {
+            return inline(in);
+        }
+        if (start + 1 < end && (in.getByte(start + 1) == '-' || in.getByte(start + 1) == '0')) {
+            return nonPositiveCount(in);
         }
         long count = number(in, start + 1, end);
         if (count == -2) {
@@ -203,6 +221,56 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
             return null;
         }
         in.readerIndex(position);
+        return new Request(args);
+    }
+
+    /** {@code *-5}, {@code *0}, {@code *-1}: Redis skips a multibulk header announcing no arguments. */
+    private Request nonPositiveCount(ByteBuf in) {
+        int start = in.readerIndex();
+        int eol = in.indexOf(start, Math.min(in.writerIndex(), start + MAX_DIGITS + 4), (byte) '\n');
+        if (eol < 0) {
+            outcome = in.writerIndex() - start < MAX_DIGITS + 4 ? Outcome.INCOMPLETE : Outcome.OTHER;
+            return null;
+        }
+        int last = in.getByte(eol - 1) == '\r' ? eol - 2 : eol - 1;
+        for (int i = start + 2; i <= last; i++) {
+            byte c = in.getByte(i);
+            if (c < '0' || c > '9') {
+                return null; // malformed: the reference decoder says so
+            }
+        }
+        in.readerIndex(eol + 1);
+        outcome = Outcome.SKIPPED;
+        return null;
+    }
+
+    /**
+     * An inline command (telnet style), ending in CRLF or, as Redis accepts, a bare LF; split as the reference path
+     * splits it. Lines longer than a carried frame, or with unbalanced quotes, go to the reference decoder.
+     */
+    private Request inline(ByteBuf in) {
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        int eol = in.indexOf(start, Math.min(end, start + MAX_CARRIED), (byte) '\n');
+        if (eol < 0) {
+            outcome = end - start < MAX_CARRIED ? Outcome.INCOMPLETE : Outcome.OTHER;
+            return null;
+        }
+        byte[] line = new byte[(eol > start && in.getByte(eol - 1) == '\r' ? eol - 1 : eol) - start];
+        in.getBytes(start, line);
+        java.util.List<byte[]> words = ArgumentSplitter.split(line);
+        if (words == null || words.size() > limits.argumentLimit()) {
+            return null;
+        }
+        in.readerIndex(eol + 1);
+        if (words.isEmpty()) {
+            outcome = Outcome.SKIPPED;
+            return null;
+        }
+        ByteBuf[] args = new ByteBuf[words.size()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = Unpooled.wrappedBuffer(words.get(i));
+        }
         return new Request(args);
     }
 

@@ -161,8 +161,10 @@ public final class RequestAggregator extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof DecoderException && !failed) {
+            // Netty's codec errors say what was wrong with the bytes; anything else is ours, and no client's business
             Throwable reason = cause.getCause() == null ? cause : cause.getCause();
-            fail(ctx, String.valueOf(reason.getMessage()));
+            fail(ctx, reason instanceof io.netty.handler.codec.redis.RedisCodecException
+                    ? String.valueOf(reason.getMessage()) : "invalid request");
         } else {
             ctx.fireExceptionCaught(cause);
         }

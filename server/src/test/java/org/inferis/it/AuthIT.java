@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.protocol.ProtocolVersion;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,6 +14,29 @@ import org.junit.jupiter.params.provider.EnumSource;
 class AuthIT {
     @RegisterExtension
     static final RunningServer server = new RunningServer("--requirepass", "s3cret");
+
+    /** Redis 7's limits before AUTH: nobody can make the server buffer large requests without the password. */
+    @Test
+    void unauthenticatedClientsCannotSendLargeRequests() throws Exception {
+        long before = UsedMemory.bytes();
+        for (String wire : List.of("*11\r\n", "*2\r\n$4\r\nECHO\r\n$" + (200 << 20) + "\r\n" + "x".repeat(100_000))) {
+            try (RawConnection raw = new RawConnection(server.port())) {
+                raw.send(wire);
+                String line = raw.readLine();
+                assertTrue(line.startsWith("-ERR Protocol error: unauthenticated "), line);
+                assertTrue(raw.closedByServer(), "closed after " + line);
+            }
+        }
+        assertTrue(UsedMemory.bytes() - before < 64 << 20, "nothing large was buffered");
+        try (RawConnection raw = new RawConnection(server.port())) {
+            raw.send(RawConnection.command("AUTH", "s3cret"));
+            assertEquals("+OK", raw.readLine());
+            String big = "y".repeat(100_000);
+            raw.send(RawConnection.command("ECHO", big));
+            assertEquals("$100000", raw.readLine(), "after AUTH the usual limits apply");
+            assertEquals(big, raw.readLine());
+        }
+    }
 
     @Test
     void onlyAuthHelloAndQuitPassBeforeAuthentication() throws Exception {

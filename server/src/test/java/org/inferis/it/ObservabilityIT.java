@@ -90,6 +90,10 @@ class ObservabilityIT {
             Thread.sleep(500);
             c.sync().set("watched", "line\nbreak");
             Ai.status(c, "AI.TENSORSET", "t", "FLOAT", 2, "VALUES", 1, 2);
+            c.sync().configSet("slowlog-log-slower-than", "0");
+            c.sync().configSet("requirepass", "a-new-password");
+            c.sync().configSet("requirepass", "");
+            c.sync().configSet("slowlog-log-slower-than", "10000");
             c.sync().auth("not-a-secret-to-show");
         } catch (RuntimeException expected) {
             // AUTH without a password configured is an error; it is still shown, redacted
@@ -104,6 +108,11 @@ class ObservabilityIT {
         assertTrue(shown.matches("(?s).*\\d{10}\\.\\d{6} \\[0 127\\.0\\.0\\.1:\\d+] \"SET\" \"watched\" \"line\\\\nbreak\".*"), shown);
         assertTrue(shown.contains("\"AI.TENSORSET\" \"t\" \"FLOAT\" \"2\" \"VALUES\" \"1\" \"2\""), shown);
         assertTrue(shown.contains("\"AUTH\" \"(redacted)\"") && !shown.contains("not-a-secret"), shown);
+        assertTrue(shown.contains("\"CONFIG\" \"SET\" \"requirepass\" \"(redacted)\""), shown);
+        assertTrue(!shown.contains("a-new-password"), shown);
+        String slowlog = Ai.array(c, "SLOWLOG", "GET", -1).toString();
+        assertTrue(slowlog.contains("[CONFIG, SET, requirepass, (redacted)]") && !slowlog.contains("a-new-password"),
+                slowlog);
     }
 
     @Test

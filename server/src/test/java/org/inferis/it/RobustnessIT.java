@@ -48,6 +48,35 @@ class RobustnessIT {
         assertEquals("PONG", c.sync().ping());
     }
 
+    /** A MONITOR that never reads is cut off at client-output-buffer-limit; others' writes go on meanwhile. */
+    @Test
+    void aMonitorThatNeverReadsIsDisconnectedAtTheOutputLimit() throws Exception {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        long before = UsedMemory.bytes();
+        try (Socket monitor = new Socket()) {
+            monitor.setReceiveBufferSize(4096);
+            monitor.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            String address = "127.0.0.1:" + monitor.getLocalPort();
+            monitor.getOutputStream().write(RawConnection.command("MONITOR").getBytes(StandardCharsets.US_ASCII));
+            waitUntil(() -> c.sync().clientList().contains("addr=" + address), "the monitor connected");
+            String value = "v".repeat(100_000);
+            for (int i = 0; i < 300 && c.sync().clientList().contains("addr=" + address); i++) {
+                c.sync().set("watched", value); // 30 MB of monitor lines if it were never cut off
+            }
+            waitUntil(() -> !c.sync().clientList().contains("addr=" + address), "the monitor was disconnected");
+        }
+        assertEquals("PONG", c.sync().ping());
+        assertTrue(UsedMemory.bytes() - before < 64 << 20, "the unread lines were dropped with their client");
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.currentTimeMillis() < deadline, "timed out: " + what);
+            Thread.sleep(20);
+        }
+    }
+
     private static final List<String[]> COMMANDS = List.of(
             new String[] {"SET", "k", "v"}, new String[] {"GET", "k"}, new String[] {"PING"},
             new String[] {"LPUSH", "q", "a", "b"}, new String[] {"RPOP", "q"}, new String[] {"INCR", "n"},
