@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
-import org.inferis.persistence.Persistence;
+import org.inferis.persistence.ChangeLog;
 import org.inferis.keyspace.ListValue;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
@@ -52,7 +52,7 @@ public final class BlockedPops {
     }
 
     /** Hands elements of the list at {@code key} to its waiters, oldest first, while both last. */
-    void serve(Key key, Keyspace keyspace, Persistence persistence) {
+    void serve(Key key, Keyspace keyspace, ChangeLog changes) {
         ArrayDeque<Waiter> queue = waiting.get(key);
         while (queue != null && !queue.isEmpty()) {
             if (!(keyspace.get(key) instanceof ListValue list)) {
@@ -66,7 +66,7 @@ public final class BlockedPops {
                 list.push(element, false); // the client left or timed out meanwhile: the element stays
                 keyspace.resized(element.length);
             } else {
-                persistence.propagate("RPOP", key.bytes());
+                changes.propagate("RPOP", key.bytes());
                 if (list.isEmpty()) {
                     keyspace.delete(key);
                 }

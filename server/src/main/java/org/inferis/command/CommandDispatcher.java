@@ -2,7 +2,8 @@ package org.inferis.command;
 
 import java.util.List;
 import org.inferis.observability.Metrics;
-import org.inferis.persistence.Persistence;
+import org.inferis.persistence.ChangeLog;
+import org.inferis.persistence.Replayer;
 import org.inferis.observability.SlowLog;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
@@ -61,7 +62,7 @@ public final class CommandDispatcher {
         }
         if (spec.has(CommandFlag.WRITE)) {
             // as Redis: a write that could not be logged would be acknowledged and then lost
-            String aofError = server.persistence().appendOnlyWriteError();
+            String aofError = server.persistence().appendOnly().writeError();
             if (aofError != null) {
                 return new ErrorReply("MISCONF Errors writing to the AOF file: " + aofError);
             }
@@ -76,10 +77,22 @@ public final class CommandDispatcher {
         return timed(client, request, spec, execute(client, request, spec), start);
     }
 
-    /** Runs a command read from the append-only file: no authentication, loading or memory checks; null if unknown. */
-    public Reply replay(ClientSession client, Request request) {
-        CommandSpec spec = server.commands().lookup(request.arg(0));
-        return spec == null ? null : execute(client, request, spec);
+    /**
+     * Runs commands read from the append-only file as this session: no authentication, loading or memory checks; a
+     * pending reply (a model load) is waited for.
+     */
+    public Replayer replayer(ClientSession session) {
+        return request -> {
+            CommandSpec spec = server.commands().lookup(request.arg(0));
+            if (spec == null) {
+                return "unknown command '" + request.string(0) + "'";
+            }
+            Reply reply = execute(session, request, spec);
+            if (reply instanceof PendingReply pending) {
+                reply = pending.future().join();
+            }
+            return reply instanceof ErrorReply error ? error.message() : null;
+        };
     }
 
     /**
@@ -133,15 +146,15 @@ public final class CommandDispatcher {
                 if (server.isStopping()) {
                     return DROPPED;
                 }
-                Persistence persistence = server.persistence();
-                persistence.commandStarted();
+                ChangeLog changes = server.persistence().changes();
+                changes.commandStarted();
                 Reply reply = null;
                 try {
                     reply = spec.command().execute(client, request);
                     return reply;
                 } finally {
                     // the client's replies leave once what this command logged is in the file (see the connection)
-                    client.awaitAofOffset(persistence.commandEnded(request, reply != null
+                    client.awaitAofOffset(changes.commandEnded(request, reply != null
                             && spec.has(CommandFlag.WRITE) && !(reply instanceof ErrorReply)
                             && !(reply instanceof PendingReply)));
                 }
@@ -150,7 +163,7 @@ public final class CommandDispatcher {
             return e.toReply();
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.warn("command {} failed", spec.name(), e);
-            return ErrorReply.err("internal error in '" + spec.name() + "': " + e);
+            return ErrorReply.err("internal error in '" + spec.name() + "' (the server log has the details)");
         }
     }
 

@@ -129,7 +129,7 @@ final class KeyCommands {
             throw RespException.err("no such key");
         }
         if (keyspace.get(destination) instanceof ListValue) {
-            client.server().blockedPops().serve(destination, keyspace, client.server().persistence());
+            client.server().blockedPops().serve(destination, keyspace, client.server().persistence().changes());
         }
         return SimpleStringReply.OK;
     }
@@ -165,7 +165,7 @@ final class KeyCommands {
             return IntegerReply.of(0);
         }
         // logged with the absolute time, so a replay means the same moment; a time already past deleted the key
-        client.server().persistence().rewriteCommand(keyspace.exists(key)
+        client.server().persistence().changes().rewriteCommand(keyspace.exists(key)
                 ? new Object[] {"PEXPIREAT", key.bytes(), at} : new Object[] {"DEL", key.bytes()});
         return IntegerReply.of(1);
     }

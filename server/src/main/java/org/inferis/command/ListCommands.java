@@ -62,7 +62,7 @@ final class ListCommands {
         }
         keyspace.resized(list.byteSize() - before);
         int length = list.size();
-        client.server().blockedPops().serve(key, keyspace, client.server().persistence());
+        client.server().blockedPops().serve(key, keyspace, client.server().persistence().changes());
         return IntegerReply.of(length);
     }
 
@@ -122,7 +122,7 @@ final class ListCommands {
                 if (list.isEmpty()) {
                     keyspace.delete(key);
                 }
-                client.server().persistence().rewriteCommand("RPOP", key.bytes());
+                client.server().persistence().changes().rewriteCommand("RPOP", key.bytes());
                 return ArrayReply.of(BulkReply.of(key.bytes()), BulkReply.of(element));
             }
             keys.add(key);

@@ -54,7 +54,7 @@ final class PersistenceCommands {
     }
 
     private static Reply bgrewriteaof(ClientSession client, Request request) {
-        return started(client.server().persistence().rewriteAppendOnly(),
+        return started(client.server().persistence().appendOnly().rewrite(),
                 "Background append only file rewriting started");
     }
 
@@ -68,6 +68,6 @@ final class PersistenceCommands {
 
     private static Reply failure(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return ErrorReply.err(cause instanceof IllegalStateException ? cause.getMessage() : "saving failed: " + cause);
+        return ErrorReply.err(cause instanceof IllegalStateException ? cause.getMessage() : "saving failed: " + (cause.getMessage() != null ? cause.getMessage() : "see the server log"));
     }
 }

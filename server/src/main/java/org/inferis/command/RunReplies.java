@@ -20,6 +20,7 @@ import org.inferis.scheduler.RunScheduler;
 import org.inferis.server.ClientSession;
 import org.inferis.server.ServerContext;
 import org.inferis.tensor.Tensor;
+import org.slf4j.LoggerFactory;
 
 /** What model and script runs share: their input tensors, output keys, and replies once they end. */
 final class RunReplies {
@@ -77,7 +78,7 @@ final class RunReplies {
     static void storeOutput(ServerContext server, Key key, Tensor tensor) {
         TensorValue value = new TensorValue(tensor);
         server.keyspace().put(key, value);
-        server.persistence().propagate(RecreateCommands.of(key, value));
+        server.persistence().changes().propagate(RecreateCommands.of(key, value));
     }
 
     /** Keys of the names. */
@@ -104,6 +105,10 @@ final class RunReplies {
         if (cause instanceof CancellationException) {
             return null; // the client has gone; nobody to answer
         }
-        return cause instanceof BackendException ? ErrorReply.err(cause.getMessage()) : ErrorReply.err(cause.toString());
+        if (cause instanceof BackendException) {
+            return ErrorReply.err(cause.getMessage());
+        }
+        LoggerFactory.getLogger(RunReplies.class).warn("a run failed", cause);
+        return ErrorReply.err("internal error while running (the server log has the details)");
     }
 }

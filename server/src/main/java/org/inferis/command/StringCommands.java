@@ -87,7 +87,7 @@ final class StringCommands {
         if (expireAt != Keyspace.NO_EXPIRY) {
             keyspace.setExpireAt(key, expireAt);
             // a relative time would mean another moment on replay
-            client.server().persistence().rewriteCommand("SET", key.bytes(), request.arg(2), "PXAT", expireAt);
+            client.server().persistence().changes().rewriteCommand("SET", key.bytes(), request.arg(2), "PXAT", expireAt);
         }
         return previous;
     }

@@ -55,6 +55,8 @@ final class AppendOnlyFile implements AutoCloseable {
     private final java.util.PriorityQueue<Waiter> waiters =
             new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Waiter::offset));
     private long lastSyncMillis = System.currentTimeMillis();
+    /** fsyncs done: fewer than writes acknowledged under {@code always} when group commit works. */
+    private long fsyncs;
     private volatile Fsync fsync;
     private volatile String failure;
     private boolean closed;
@@ -146,6 +148,12 @@ final class AppendOnlyFile implements AutoCloseable {
     /** Why the last write failed (the system's reason, e.g. "No space left on device"), or null once one works. */
     String failure() {
         return failure;
+    }
+
+    long fsyncs() {
+        synchronized (lock) {
+            return fsyncs;
+        }
     }
 
     /** The file's size, read from the file system so INFO never waits behind an fsync. */
@@ -290,6 +298,7 @@ final class AppendOnlyFile implements AutoCloseable {
         List<Waiter> covered = new java.util.ArrayList<>();
         synchronized (lock) {
             synced = Math.max(synced, upTo);
+            fsyncs++;
             lastSyncMillis = System.currentTimeMillis();
             while (!waiters.isEmpty() && waiters.peek().offset() <= synced) {
                 covered.add(waiters.poll());

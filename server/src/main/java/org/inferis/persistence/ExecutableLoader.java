@@ -6,7 +6,7 @@ import org.inferis.keyspace.Value;
 import org.inferis.model.ModelOptions;
 
 /** Re-creates the values a file holds as sources rather than data: models and scripts, loaded on their engines. */
-interface ExecutableLoader {
+public interface ExecutableLoader {
     /** @throws IllegalStateException with the engine's reason when it cannot load the model */
     Value model(Key key, ModelOptions options, byte[] blob);
 

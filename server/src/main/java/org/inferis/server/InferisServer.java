@@ -123,7 +123,7 @@ public final class InferisServer {
                 LOG.error("Engines failed to start ({}); models and scripts will fail when used", e.toString());
             }
             try {
-                context.persistence().load(dispatcher);
+                context.persistence().load(dispatcher.replayer(ClientSession.internal(context)));
             } catch (PersistenceException e) {
                 LOG.error("{}", e.getMessage());
                 failedToLoad = true;

@@ -11,6 +11,7 @@ import org.inferis.backend.onnx.OnnxBackend;
 import org.inferis.backend.torch.TorchBackend;
 import org.inferis.command.BlockedPops;
 import org.inferis.command.CommandTable;
+import org.inferis.command.StoredExecutables;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.observability.Metrics;
@@ -61,7 +62,7 @@ public final class ServerContext {
         this.torch = new TorchBackend(engineOptions);
         this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions));
         this.shutdown = shutdown;
-        this.persistence = new Persistence(this);
+        this.persistence = new Persistence(config, keyspace, StoredExecutables.loader(this), this::isReady, this::fatal);
     }
 
     public Persistence persistence() {
