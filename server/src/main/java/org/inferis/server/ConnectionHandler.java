@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.inferis.command.CommandDispatcher;
 import org.inferis.command.PendingReply;
+import org.inferis.persistence.AppendOnly;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * event loop once the reply is written. Replies leave only once what the client's writes logged is in the
  * append-only file: handed to the OS, or fsynced under {@code appendfsync always} (waited for without blocking).
  */
-final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+final class ConnectionHandler extends ChannelInboundHandlerAdapter implements AppendOnlyWriteBatch.Waiting {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
     /** User event: a shutdown was called off (its save failed); run what was left queued and read again. */
     static final Object RESUME = new Object();
@@ -45,8 +46,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private PendingReply pending;
     /** The append-only file offset up to which this client's replies may leave. */
     private long confirmedOffset;
-    /** An fsync this client's replies wait for is under way; its completion flushes them. */
-    private boolean awaitingSync;
+    /** The file's write or fsync that this client's replies wait for is under way; its completion flushes them. */
+    private boolean awaitingFile;
+    /** The offset the awaited write or fsync covers. */
+    private long awaitedOffset;
+    private ChannelHandlerContext context;
 
     ConnectionHandler(ServerContext server, CommandDispatcher dispatcher) {
         this.server = server;
@@ -60,6 +64,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        context = ctx;
         server.stats().connectionReceived();
         if (server.clients().size() >= server.config().getInt("maxclients")) {
             server.stats().connectionRejected();
@@ -125,16 +130,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
         if (result == null) {
-            if (error == null || error instanceof java.util.concurrent.CancellationException) {
+            if (cause == null || cause instanceof java.util.concurrent.CancellationException) {
                 ctx.close(); // nothing to answer: the server stopped taking changes before this one was made
                 return;
             }
-            LOG.warn("a pending command failed", error);
-            result = ErrorReply.err("internal error: " + error);
+            LOG.warn("a pending command failed", cause);
+            result = ErrorReply.err("internal error (the server log has the details)");
         }
         // what the completion changed (a run's outputs, the RPOP of a served BRPOP) must reach the file first
-        client.awaitAofOffset(server.persistence().aofOffsetAfterChanges());
+        client.awaitAofOffset(server.persistence().appendOnly().offsetAfterChanges());
         send(ctx, result);
         runQueued(ctx);
     }
@@ -183,36 +190,40 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.flush();
             return;
         }
-        if (awaitingSync) {
+        if (awaitingFile) {
             return;
         }
         long offset = client.awaitedAofOffset();
         if (offset > confirmedOffset) {
-            if (server.persistence().syncsEveryWrite()) {
-                awaitingSync = true;
-                server.persistence().durable(offset).whenComplete((done, error) -> ctx.executor().execute(() -> {
-                    awaitingSync = false;
-                    if (error != null) {
-                        refuse(ctx);
-                        return;
-                    }
-                    confirmedOffset = Math.max(confirmedOffset, offset);
-                    if (ctx.channel().isActive()) {
-                        flush(ctx);
-                    }
-                }));
-                return;
+            AppendOnly appendOnly = server.persistence().appendOnly();
+            awaitingFile = true;
+            awaitedOffset = offset;
+            if (appendOnly.syncsEveryWrite()) {
+                appendOnly.durable(offset).whenComplete((done, error) ->
+                        ctx.executor().execute(() -> written(error == null)));
+            } else {
+                AppendOnlyWriteBatch.join(ctx.executor(), appendOnly, this, offset);
             }
-            if (!server.persistence().writeOut(offset)) {
-                refuse(ctx);
-                return;
-            }
-            confirmedOffset = offset;
+            return;
         }
         if (client.shouldCloseAfterReply()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.flush();
+        }
+    }
+
+    /** On the event loop: the write or fsync these replies waited for is done (or failed). */
+    @Override
+    public void written(boolean ok) {
+        awaitingFile = false;
+        if (!ok) {
+            refuse(context);
+            return;
+        }
+        confirmedOffset = Math.max(confirmedOffset, awaitedOffset);
+        if (context.channel().isActive()) {
+            flush(context);
         }
     }
 
