@@ -4,7 +4,6 @@ import static org.inferis.command.CommandFlag.DENYOOM;
 import static org.inferis.command.CommandFlag.WRITE;
 
 import io.netty.buffer.ByteBuf;
-import java.util.concurrent.CompletableFuture;
 import org.inferis.backend.Device;
 import org.inferis.backend.ModelBackend;
 import org.inferis.keyspace.Key;
@@ -12,7 +11,6 @@ import org.inferis.keyspace.Value;
 import org.inferis.keyspace.WrongTypeException;
 import org.inferis.model.ModelOptions;
 import org.inferis.model.ModelValue;
-import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
@@ -101,11 +99,7 @@ final class ModelStoreCommand {
         byte[] blob = concatenate(request, args.position());
         ModelOptions options = new ModelOptions(backend.name(), device.text(), tag, batchSize, minBatchSize,
                 minBatchTimeout, maxQueue, (int) instances);
-        CompletableFuture<Reply> reply = StoredExecutables.loadModel(client.server(), key, options, blob)
-                .handle((model, error) -> error != null
-                        ? ErrorReply.err(StoredExecutables.reason(error))
-                        : StoredExecutables.install(client, key, model));
-        return new PendingReply(reply);
+        return StoredExecutables.pending(client, key, StoredExecutables.loadModel(client.server(), key, options, blob));
     }
 
     private static long unsigned(ArgCursor args, String error) {

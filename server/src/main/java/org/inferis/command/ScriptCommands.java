@@ -6,7 +6,6 @@ import static org.inferis.command.CommandFlag.WRITE;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.inferis.backend.Device;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
@@ -15,7 +14,6 @@ import org.inferis.keyspace.WrongTypeException;
 import org.inferis.model.ScriptValue;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
-import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
@@ -81,12 +79,8 @@ final class ScriptCommands {
             throw RespException.err("Insufficient arguments, missing script SOURCE");
         }
         String source = args.next();
-        CompletableFuture<Reply> reply = StoredExecutables.loadScript(client.server(), key, device.text(), tag,
-                        entryPoints, source)
-                .handle((script, error) -> error != null
-                        ? ErrorReply.err(StoredExecutables.reason(error))
-                        : StoredExecutables.install(client, key, script));
-        return new PendingReply(reply);
+        return StoredExecutables.pending(client, key, StoredExecutables.loadScript(client.server(), key, device.text(),
+                tag, entryPoints, source));
     }
 
     /** AI.SCRIPTGET key [META] [SOURCE]: device, tag, entry points, then the source unless META alone. */

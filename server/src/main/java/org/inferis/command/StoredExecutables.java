@@ -17,6 +17,7 @@ import org.inferis.model.ExecutableValue;
 import org.inferis.model.ModelOptions;
 import org.inferis.model.ModelValue;
 import org.inferis.model.ScriptValue;
+import org.inferis.persistence.ExecutableLoader;
 import org.inferis.persistence.RecreateCommands;
 import org.inferis.resp.ArrayReply;
 import org.inferis.resp.BulkReply;
@@ -87,23 +88,61 @@ public final class StoredExecutables {
         });
     }
 
+    /** How persistence re-creates models and scripts from a file: loaded here, waited for, failures as exceptions. */
+    public static ExecutableLoader loader(ServerContext server) {
+        return new ExecutableLoader() {
+            @Override
+            public Value model(Key key, ModelOptions options, byte[] blob) {
+                return loaded(loadModel(server, key, options, blob));
+            }
+
+            @Override
+            public Value script(Key key, String device, String tag, List<String> entryPoints, String source) {
+                return loaded(loadScript(server, key, device, tag, entryPoints, source));
+            }
+        };
+    }
+
+    private static Value loaded(CompletableFuture<? extends Value> load) {
+        return load.handle((value, error) -> {
+            if (error != null) {
+                throw new IllegalStateException(reason(error));
+            }
+            return value;
+        }).join();
+    }
+
     /** Why a load failed: the engine's message, as the store commands reply it. */
     public static String reason(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return cause instanceof BackendException ? cause.getMessage() : "could not load: " + cause;
     }
 
+    /**
+     * The store command's reply once the load ends: the value installed on the client's event loop, or the
+     * engine's reason.
+     */
+    static Reply pending(ClientSession client, Key key, CompletableFuture<? extends ExecutableValue> load) {
+        return new PendingReply(load.handleAsync((value, error) -> error != null
+                ? ErrorReply.err(reason(error))
+                : install(client, key, value), client.executor()));
+    }
+
     /** Stores a loaded model or script, unless its key came to hold another kind of value while it loaded. */
-    static Reply install(ClientSession client, Key key, ExecutableValue value) {
+    private static Reply install(ClientSession client, Key key, ExecutableValue value) {
         Keyspace keyspace = client.server().keyspace();
         synchronized (keyspace) {
+            if (client.server().isStopping()) {
+                value.release();
+                return null; // the server stopped taking changes: neither stored nor acknowledged
+            }
             Value existing = keyspace.get(key);
             if (existing != null && existing.getClass() != value.getClass()) {
                 value.release();
                 return new ErrorReply(WrongTypeException.MESSAGE);
             }
             keyspace.put(key, value);
-            client.server().persistence().propagate(RecreateCommands.of(key, value));
+            client.server().persistence().changes().propagate(RecreateCommands.of(key, value));
         }
         return SimpleStringReply.OK;
     }
