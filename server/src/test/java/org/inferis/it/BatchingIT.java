@@ -94,7 +94,7 @@ class BatchingIT {
         for (int i = 0; i < 3; i++) {
             runs.add(runAsync("b", "x", "y" + i));
         }
-        Thread.sleep(300);
+        Await.queued(c, 3);
         assertTrue(runs.stream().noneMatch(RedisFuture::isDone), "three samples are not enough");
         runs.add(runAsync("b", "x", "y3"));
         for (RedisFuture<String> run : runs) {
@@ -161,9 +161,8 @@ class BatchingIT {
         store("limited", "linear_relu.onnx", "MAXQUEUE", 2);
         row("x", 1);
         RedisFuture<String> slow = TestModels.occupyTheWorker(server, c);
-        Thread.sleep(30);
         List<RedisFuture<String>> queued = List.of(runAsync("limited", "x", "y1"), runAsync("limited", "x", "y2"));
-        Thread.sleep(30);
+        Await.queued(c, 2);
         RedisCommandExecutionException busy = assertThrows(RedisCommandExecutionException.class,
                 () -> run("limited", "x", "y3"));
         assertEquals("BUSY model queue is full", busy.getMessage());
@@ -189,7 +188,7 @@ class BatchingIT {
         store("b", "linear_relu.onnx", "BATCHSIZE", 8, "MINBATCHSIZE", 4);
         row("x", 1);
         List<RedisFuture<String>> runs = List.of(runAsync("b", "x", "y1"), runAsync("b", "x", "y2"));
-        Thread.sleep(100);
+        Await.queued(c, 2);
         assertFalse(runs.get(0).isDone());
         assertEquals("OK", Ai.status(c, "AI.MODELDEL", "b"));
         for (RedisFuture<String> run : runs) {
@@ -221,7 +220,7 @@ class BatchingIT {
         for (int i = 0; i < 30; i++) {
             flood.add(Ai.statusAsync(clients.get(i), "AI.MODELEXECUTE", "flood", "INPUTS", 1, "batch", "OUTPUTS", 1, "f" + i));
         }
-        Thread.sleep(20);
+        Await.queued(c, 10); // the flood is in: lin arrives behind most of it
         row("x", 1);
         assertEquals("OK", run("lin", "x", "y"));
         long floodDone = flood.stream().filter(RedisFuture::isDone).count();

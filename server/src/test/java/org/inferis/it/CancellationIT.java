@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -42,10 +41,10 @@ class CancellationIT {
         StatefulRedisConnection<String, String> leaving = server.connect(ProtocolVersion.RESP2);
         leaving.sync().clientSetname("leaving");
         leaving.async().brpop(0, "q");
-        waitFor(() -> c.sync().clientList().contains("name=leaving") && c.sync().clientList().matches(
+        Await.until(() -> c.sync().clientList().contains("name=leaving") && c.sync().clientList().matches(
                 "(?s).*name=leaving[^\n]*flags=b.*"), "the client is blocked");
         leaving.close();
-        waitFor(() -> !c.sync().clientList().contains("name=leaving"), "the client is gone");
+        Await.until(() -> !c.sync().clientList().contains("name=leaving"), "the client is gone");
         assertEquals(1L, c.sync().lpush("q", "job"));
         assertEquals(1L, c.sync().llen("q"), "the element went to nobody");
         assertEquals("job", c.sync().rpop("q"));
@@ -56,7 +55,7 @@ class CancellationIT {
         StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
         TestModels.store(c, "held", "linear_relu.onnx", "BATCHSIZE", 4, "MINBATCHSIZE", 4);
         Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4, "VALUES", 1, 2, 3, 4);
-        long droppedBefore = info(c, "ai_runs_dropped");
+        long droppedBefore = Await.info(c, "ai_runs_dropped");
 
         StatefulRedisConnection<String, String> runner = server.connect(ProtocolVersion.RESP2);
         runner.sync().clientSetname("left-runner");
@@ -65,10 +64,10 @@ class CancellationIT {
         dagger.sync().clientSetname("left-dagger");
         RedisFuture<String> dag = Ai.statusAsync(dagger, "AI.DAGEXECUTE", "LOAD", 1, "x", "PERSIST", 1, "left-dag",
                 "|>", "AI.MODELEXECUTE", "held", "INPUTS", 1, "x", "OUTPUTS", 1, "left-dag");
-        waitFor(() -> info(c, "ai_queue_depth") == 2, "both runs wait for a full batch");
+        Await.until(() -> Await.info(c, "ai_queue_depth") == 2, "both runs wait for a full batch");
         runner.close();
         dagger.close();
-        waitFor(() -> !c.sync().clientList().contains("name=left-"), "both clients are gone");
+        Await.until(() -> !c.sync().clientList().contains("name=left-"), "both clients are gone");
         assertTrue(!dag.isDone() || dag.toCompletableFuture().isCompletedExceptionally(), "the DAG was not answered");
 
         // four samples from a client that stays make the batch; the two left behind are not in it
@@ -77,24 +76,9 @@ class CancellationIT {
         assertEquals("OK", Ai.status(stays, "AI.MODELEXECUTE", "held", "INPUTS", 1, "four", "OUTPUTS", 1, "stayed"));
         assertEquals(1L, c.sync().exists("stayed"));
         assertEquals(0L, c.sync().exists("left-run", "left-dag"), "no output of a dropped run was written");
-        assertEquals(droppedBefore + 2, info(c, "ai_runs_dropped"));
-        assertEquals(0L, info(c, "ai_queue_depth"));
+        assertEquals(droppedBefore + 2, Await.info(c, "ai_runs_dropped"));
+        assertEquals(0L, Await.info(c, "ai_queue_depth"));
     }
 
-    private static long info(StatefulRedisConnection<String, String> c, String field) {
-        for (String line : c.sync().info().split("\r\n")) {
-            if (line.startsWith(field + ":")) {
-                return Long.parseLong(line.substring(field.length() + 1).trim());
-            }
-        }
-        throw new AssertionError("no " + field + " in INFO");
-    }
 
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            Thread.sleep(10);
-        }
-    }
 }

@@ -166,7 +166,6 @@ class DagIT {
     @Test
     void aDagTimeoutAnswersTimedout() throws Exception {
         var busy = TestModels.occupyTheWorker(server, c);
-        Thread.sleep(30);
         assertEquals("TIMEDOUT", Ai.status(c, "AI.DAGEXECUTE", "LOAD", 1, "image", "PERSIST", 1, "label", "TIMEOUT", 1,
                 "|>", "AI.SCRIPTEXECUTE", "pipe", "pre", "INPUTS", 1, "image", "OUTPUTS", 1, "batch",
                 "|>", "AI.MODELEXECUTE", "cnn", "INPUTS", 1, "batch", "OUTPUTS", 1, "logits",

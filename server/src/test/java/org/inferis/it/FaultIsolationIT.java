@@ -48,9 +48,11 @@ class FaultIsolationIT {
                 "    return tensors[0]", "")));
         TestModels.store(c, "m", "linear_relu.onnx");
         Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4);
-        RedisFuture<String> looping = Ai.statusAsync(client.connect(), "AI.SCRIPTEXECUTE", "s", "spin",
+        StatefulRedisConnection<String, String> spinner = client.connect();
+        spinner.sync().clientSetname("spinner");
+        RedisFuture<String> looping = Ai.statusAsync(spinner, "AI.SCRIPTEXECUTE", "s", "spin",
                 "INPUTS", 1, "x", "OUTPUTS", 1, "never");
-        Thread.sleep(100);
+        Await.dispatched(c, "spinner", "AI.SCRIPTEXECUTE");
         RedisFuture<String> behind = Ai.statusAsync(client.connect(), "AI.MODELEXECUTE", "m", "INPUTS", 1, "x",
                 "OUTPUTS", 1, "y");
         ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,

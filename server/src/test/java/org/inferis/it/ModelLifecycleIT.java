@@ -47,7 +47,7 @@ class ModelLifecycleIT {
             queued.add(Ai.statusAsync(server.connect(ProtocolVersion.RESP2),
                     "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s" + i, "p" + i));
         }
-        Thread.sleep(50);
+        Await.queued(c, 5);
         assertEquals("OK", Ai.status(c, "AI.MODELDEL", "add"));
         for (RedisFuture<String> run : queued) {
             assertEquals("OK", run.get(30, TimeUnit.SECONDS), "a queued run finishes on the old model");
@@ -61,7 +61,7 @@ class ModelLifecycleIT {
         slow = TestModels.occupyTheWorker(server, c);
         RedisFuture<String> behindFlush = Ai.statusAsync(server.connect(ProtocolVersion.RESP2),
                 "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p");
-        Thread.sleep(50);
+        Await.queued(c, 1);
         Ai.status(c, "AI.MODELSTORE", "add", "TORCH", "CPU", "BLOB", Fixtures.model("add_mul.pt"));
         c.sync().flushall();
         assertEquals("OK", behindFlush.get(30, TimeUnit.SECONDS));
@@ -72,7 +72,6 @@ class ModelLifecycleIT {
     @Test
     void timeoutExpiringInTheQueueAnswersTimedout() throws Exception {
         RedisFuture<String> slow = TestModels.occupyTheWorker(server, c);
-        Thread.sleep(20);
         long start = System.nanoTime();
         assertEquals("TIMEDOUT", Ai.status(c, "AI.MODELEXECUTE", "add", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "p",
                 "TIMEOUT", 1));

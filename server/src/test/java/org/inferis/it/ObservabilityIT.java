@@ -81,13 +81,21 @@ class ObservabilityIT {
         }
     }
 
+    private static String readable(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void monitorShowsOtherClientsCommandsThroughRedisCli() throws Exception {
         java.nio.file.Path output = java.nio.file.Files.createTempFile("monitor", ".txt");
         Process monitor = new ProcessBuilder("redis-cli", "-p", Integer.toString(server.port()), "MONITOR")
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         try {
-            Thread.sleep(500);
+            Await.until(() -> c.sync().clientList().contains(" cmd=monitor "), "redis-cli is monitoring");
             c.sync().set("watched", "line\nbreak");
             Ai.status(c, "AI.TENSORSET", "t", "FLOAT", 2, "VALUES", 1, 2);
             c.sync().configSet("slowlog-log-slower-than", "0");
@@ -98,7 +106,7 @@ class ObservabilityIT {
         } catch (RuntimeException expected) {
             // AUTH without a password configured is an error; it is still shown, redacted
         } finally {
-            Thread.sleep(300);
+            Await.until(() -> readable(output).contains("\"AUTH\""), "the last command reached the monitor");
             monitor.destroy();
             monitor.waitFor(10, TimeUnit.SECONDS);
         }

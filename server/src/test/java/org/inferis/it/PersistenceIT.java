@@ -144,7 +144,8 @@ class PersistenceIT {
                 }
             });
             writes.start();
-            Thread.sleep(200);
+            Await.until(() -> c.sync().exists("counter") == 1 && Long.parseLong(c.sync().get("counter")) > 10,
+                    "writes are under way");
             counterBefore = Long.parseLong(c.sync().get("counter"));
             assertEquals("Background saving started", c.sync().bgsave());
             while (c.sync().info("persistence").contains("rdb_bgsave_in_progress:1")) {
@@ -223,22 +224,22 @@ class PersistenceIT {
             StatefulRedisConnection<String, String> c = connect(server);
             long startedAt = c.sync().lastsave().getTime() / 1000;
             c.sync().set("scheduled", "1");
-            waitFor(() -> Files.exists(snapshot), "the save schedule wrote a snapshot");
-            waitFor(() -> c.sync().lastsave().getTime() / 1000 >= startedAt, "LASTSAVE moved");
+            Await.until(() -> Files.exists(snapshot), "the save schedule wrote a snapshot");
+            Await.until(() -> c.sync().lastsave().getTime() / 1000 >= startedAt, "LASTSAVE moved");
             assertEquals("OK", c.sync().configSet("appendonly", "yes"));
-            waitFor(() -> c.sync().info("persistence").contains("aof_rewrite_in_progress:0")
+            Await.until(() -> c.sync().info("persistence").contains("aof_rewrite_in_progress:0")
                     && c.sync().info("persistence").contains("aof_enabled:1"), "the append-only file started");
             for (int i = 0; i < 300; i++) {
                 c.sync().incr("n");
             }
             var popped = connect(server).async().brpop(30, "jobs");
-            Thread.sleep(100);
+            Await.blocked(c, 1);
             c.sync().lpush("jobs", "first", "second");
             assertEquals("first", popped.get().getValue(), "BRPOP took the last element, served by the LPUSH");
             c.sync().expire("n", 100_000);
             long grown = Files.size(aof);
             assertEquals("Background append only file rewriting started", c.sync().bgrewriteaof());
-            waitFor(() -> c.sync().info("persistence").contains("aof_rewrite_in_progress:0"), "the rewrite ended");
+            Await.until(() -> c.sync().info("persistence").contains("aof_rewrite_in_progress:0"), "the rewrite ended");
             assertTrue(Files.size(aof) < grown, "rewritten from " + grown + " to " + Files.size(aof) + " bytes");
             c.sync().set("after-rewrite", "kept");
             server.signal("TERM");
@@ -374,13 +375,6 @@ class PersistenceIT {
         assertFalse(refused.output().contains("Ready to serve"));
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            Thread.sleep(20);
-        }
-    }
 
     /** The append-only file of a server that made these writes and stopped. */
     private Path appendOnlyFileAfter(java.util.function.Consumer<StatefulRedisConnection<String, String>> writes)

@@ -2,6 +2,7 @@ package org.inferis.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -54,8 +55,9 @@ class PipeliningIT {
             raw.send(RawConnection.command("BRPOP", "pipeline-queue", "5")
                     + RawConnection.command("PING")
                     + RawConnection.command("LLEN", "pipeline-queue"));
-            Thread.sleep(200);
-            server.connect(ProtocolVersion.RESP2).sync().lpush("pipeline-queue", "job");
+            StatefulRedisConnection<String, String> pusher = server.connect(ProtocolVersion.RESP2);
+            Await.blocked(pusher, 1);
+            pusher.sync().lpush("pipeline-queue", "job");
             assertEquals("*2", raw.readLine());
             assertEquals("$14", raw.readLine());
             assertEquals("pipeline-queue", raw.readLine());

@@ -23,11 +23,15 @@ final class TestModels {
         assertEquals("OK", Ai.status(c, "AI.MODELSTORE", args.toArray()));
     }
 
-    /** Starts a large CNN batch that keeps a single CPU worker busy for a while. */
+    /** Starts a large CNN batch that keeps a single CPU worker busy for a while; returns once it was sent. */
     static RedisFuture<String> occupyTheWorker(RunningServer server, StatefulRedisConnection<String, String> c) {
         store(c, "busy-cnn", "mnist_cnn.pt");
         Ai.status(c, "AI.TENSORSET", "busy-input", "FLOAT", 6000, 1, 28, 28);
-        return Ai.statusAsync(server.connect(ProtocolVersion.RESP2), "AI.MODELEXECUTE", "busy-cnn",
+        StatefulRedisConnection<String, String> busy = server.connect(ProtocolVersion.RESP2);
+        busy.sync().clientSetname("busy-worker");
+        RedisFuture<String> run = Ai.statusAsync(busy, "AI.MODELEXECUTE", "busy-cnn",
                 "INPUTS", 1, "busy-input", "OUTPUTS", 1, "busy-output");
+        Await.dispatched(c, "busy-worker", "AI.MODELEXECUTE");
+        return run;
     }
 }
