@@ -1,8 +1,12 @@
 package org.inferis.observability;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.LinkedHashSet;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.inferis.resp.Request;
 import org.inferis.resp.SimpleStringReply;
@@ -60,9 +64,30 @@ public final class Monitors {
                 remove(monitor);
                 monitor.channel().close();
             } else {
-                monitor.channel().writeAndFlush(reply, monitor.channel().voidPromise());
+                monitor.channel().write(reply, monitor.channel().voidPromise());
+                flushAfterThisRound(sender, monitor.channel());
             }
         }
+    }
+
+    /** Monitors written to during this event-loop round, flushed once at its end (as Redis writes them). */
+    private static final FastThreadLocal<Set<Channel>> UNFLUSHED = new FastThreadLocal<>() {
+        @Override
+        protected Set<Channel> initialValue() {
+            return new LinkedHashSet<>();
+        }
+    };
+
+    private static void flushAfterThisRound(ClientSession sender, Channel monitor) {
+        Set<Channel> unflushed = UNFLUSHED.get();
+        if (unflushed.isEmpty()) {
+            sender.channel().eventLoop().execute(() -> {
+                List<Channel> channels = List.copyOf(unflushed);
+                unflushed.clear();
+                channels.forEach(Channel::flush);
+            });
+        }
+        unflushed.add(monitor);
     }
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();

@@ -23,6 +23,7 @@ public final class ClientSession {
     // timeout: plain fields, since a slightly stale value is harmless and a fence per command is not.
     private long lastInteraction;
     private String lastCommand = "NULL";
+    private volatile String address;
 
     ClientSession(long id, Channel channel, ServerContext server, long now) {
         this.id = id;
@@ -136,8 +137,14 @@ public final class ClientSession {
         return lastInteraction;
     }
 
+    /** The peer's address as CLIENT LIST and MONITOR show it; formatted once (MONITOR needs it per command). */
     public String address() {
-        return format(channel.remoteAddress());
+        String formatted = address;
+        if (formatted == null) {
+            formatted = format(channel.remoteAddress());
+            address = formatted;
+        }
+        return formatted;
     }
 
     public String localAddress() {
