@@ -19,10 +19,11 @@ public interface LoadedModel extends AutoCloseable {
     List<Tensor> run(List<Tensor> inputs) throws BackendException;
 
     /**
-     * Asks the engine to stop the run on that thread (it then fails with the engine's error); a no-op where the
-     * engine offers no way (libtorch).
+     * Asks the engine to stop the run on that thread (it then fails with the engine's error); false where the engine
+     * offers no way (libtorch), or no run of this model is on that thread.
      */
-    default void terminate(Thread runningOn) {
+    default boolean terminate(Thread runningOn) {
+        return false;
     }
 
     @Override

@@ -10,7 +10,6 @@ import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
 import org.inferis.server.ClientSession;
-import org.inferis.server.ServerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +26,11 @@ public final class CommandDispatcher {
             new java.util.concurrent.CancellationException("the server is stopping")));
     private static final ErrorReply OOM = new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
 
-    private final ServerContext server;
+    private final CommandContext server;
     /** slowlog-log-slower-than, kept here since every command reads it. */
     private volatile long slowlogThreshold;
 
-    public CommandDispatcher(ServerContext server) {
+    public CommandDispatcher(CommandContext server) {
         this.server = server;
         this.slowlogThreshold = server.config().getLong("slowlog-log-slower-than");
         server.config().onChange((name, value) -> {

@@ -17,7 +17,6 @@ import org.inferis.resp.RespException;
 import org.inferis.resp.RespVersion;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.server.ClientSession;
-import org.inferis.server.ServerContext;
 
 /** PING ECHO QUIT RESET HELLO AUTH SELECT. */
 final class ConnectionCommands {
@@ -116,7 +115,7 @@ final class ConnectionCommands {
         client.protocol(version);
         return new MapReply.Builder()
                 .put("server", "redis")
-                .put("version", ServerContext.REDIS_COMPATIBLE_VERSION)
+                .put("version", CommandContext.REDIS_COMPATIBLE_VERSION)
                 .put("proto", version.number())
                 .put("id", client.id())
                 .put("mode", "standalone")

@@ -17,7 +17,6 @@ import org.inferis.resp.RespException;
 import org.inferis.resp.SetReply;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.server.ClientSession;
-import org.inferis.server.ServerContext;
 
 /** COMMAND, COMMAND COUNT / INFO / DOCS / LIST, from the command table. */
 final class IntrospectionCommands {
@@ -81,7 +80,7 @@ final class IntrospectionCommands {
                 entries.add(BulkReply.of(lower(spec)));
                 entries.add(new MapReply.Builder()
                         .put("summary", spec.summary())
-                        .put("since", spec.name().startsWith("AI.") ? ServerContext.VERSION : "1.0.0")
+                        .put("since", spec.name().startsWith("AI.") ? CommandContext.VERSION : "1.0.0")
                         .put("group", spec.group())
                         .build());
             }

@@ -18,7 +18,6 @@ import org.inferis.resp.RespException;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.scheduler.RunScheduler;
 import org.inferis.server.ClientSession;
-import org.inferis.server.ServerContext;
 import org.inferis.tensor.Tensor;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +54,7 @@ final class RunReplies {
     }
 
     /** Stores a run's outputs under its output keys, all at once. */
-    static Reply stored(ServerContext server, List<Key> outputKeys, List<Tensor> outputs) {
+    static Reply stored(CommandContext server, List<Key> outputKeys, List<Tensor> outputs) {
         if (outputs.size() < outputKeys.size()) {
             return ErrorReply.err("the run returned " + outputs.size() + " outputs but " + outputKeys.size()
                     + " were given as OUTPUTS");
@@ -75,7 +74,7 @@ final class RunReplies {
      * Stores a run's output tensor and logs it as its effect, so the append-only file does not re-run the model.
      * The caller holds the keyspace lock.
      */
-    static void storeOutput(ServerContext server, Key key, Tensor tensor) {
+    static void storeOutput(CommandContext server, Key key, Tensor tensor) {
         TensorValue value = new TensorValue(tensor);
         server.keyspace().put(key, value);
         server.persistence().changes().propagate(RecreateCommands.of(key, value));

@@ -20,7 +20,6 @@ import org.inferis.resp.RespException;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.resp.VerbatimReply;
 import org.inferis.server.ClientSession;
-import org.inferis.server.InfoReport;
 
 /** INFO CONFIG DBSIZE FLUSHALL FLUSHDB SHUTDOWN. */
 final class ServerCommands {
@@ -49,7 +48,7 @@ final class ServerCommands {
         for (int i = 1; i < request.size(); i++) {
             sections.add(request.string(i));
         }
-        return VerbatimReply.text(InfoReport.render(client.server(), sections));
+        return VerbatimReply.text(client.server().info(sections));
     }
 
     private static Reply config(ClientSession client, Request request) {

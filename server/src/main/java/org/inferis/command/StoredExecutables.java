@@ -25,7 +25,6 @@ import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.SimpleStringReply;
 import org.inferis.server.ClientSession;
-import org.inferis.server.ServerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,7 @@ public final class StoredExecutables {
     }
 
     /** Loads a model's instances on the scheduler's loader threads; if one fails, those already loaded are freed. */
-    public static CompletableFuture<ModelValue> loadModel(ServerContext server, Key key, ModelOptions options, byte[] blob) {
+    public static CompletableFuture<ModelValue> loadModel(CommandContext server, Key key, ModelOptions options, byte[] blob) {
         ModelBackend backend = server.backend(options.backend());
         Device device = Device.parse(options.device());
         if (backend == null || device == null) {
@@ -67,7 +66,7 @@ public final class StoredExecutables {
     }
 
     /** Compiles a script on the scheduler's loader threads. */
-    public static CompletableFuture<ScriptValue> loadScript(ServerContext server, Key key, String deviceText, String tag,
+    public static CompletableFuture<ScriptValue> loadScript(CommandContext server, Key key, String deviceText, String tag,
                                                             List<String> entryPoints, String source) {
         Device device = Device.parse(deviceText);
         if (device == null) {
@@ -89,7 +88,7 @@ public final class StoredExecutables {
     }
 
     /** How persistence re-creates models and scripts from a file: loaded here, waited for, failures as exceptions. */
-    public static ExecutableLoader loader(ServerContext server) {
+    public static ExecutableLoader loader(CommandContext server) {
         return new ExecutableLoader() {
             @Override
             public Value model(Key key, ModelOptions options, byte[] blob) {

@@ -33,8 +33,8 @@ public final class ModelValue extends ExecutableValue {
             }
 
             @Override
-            public void terminate(Thread runningOn) {
-                model.terminate(runningOn);
+            public boolean terminate(Thread runningOn) {
+                return model.terminate(runningOn);
             }
         };
     }

@@ -242,23 +242,29 @@ final class AppendOnlyFile implements AutoCloseable {
                 }
                 stopping = closed;
             }
-            FileChannel target;
-            long upTo;
-            synchronized (io) {
-                moveToFile();
-                synchronized (lock) {
-                    target = channel;
-                    upTo = written;
-                }
-            }
-            if (stopping || fsync != Fsync.NO && upTo > syncedOffset()) {
-                sync(target, upTo);
+            WrittenOut out = moveAll();
+            if (stopping || fsync != Fsync.NO && out.offset() > syncedOffset()) {
+                sync(out.channel(), out.offset());
             }
             if (stopping) {
                 return;
             }
             if (failure != null) {
                 pauseAfterFailure();
+            }
+        }
+    }
+
+    /** The file written to and the offset written up to, for an fsync done outside the io lock. */
+    private record WrittenOut(FileChannel channel, long offset) {
+    }
+
+    /** Moves everything appended so far to the file (what a failed write could not, it keeps for a retry). */
+    private WrittenOut moveAll() {
+        synchronized (io) {
+            moveToFile();
+            synchronized (lock) {
+                return new WrittenOut(channel, written);
             }
         }
     }
@@ -403,18 +409,11 @@ final class AppendOnlyFile implements AutoCloseable {
 
     /** Writes and fsyncs what is pending now, on the calling thread; false if it could not. */
     boolean flushAndSync() {
-        FileChannel target;
-        long upTo;
-        synchronized (io) {
-            moveToFile();
-            synchronized (lock) {
-                target = channel;
-                upTo = appended;
-            }
-        }
-        sync(target, upTo);
+        long wanted = appendedOffset();
+        WrittenOut out = moveAll();
+        sync(out.channel(), out.offset());
         synchronized (lock) {
-            return failure == null && synced >= upTo;
+            return failure == null && synced >= wanted;
         }
     }
 

@@ -54,7 +54,8 @@ final class DeviceWorkers {
      * Gives up on batches running longer than the limit: their runs get an error, the engine is asked to stop the
      * call where it can (ONNX Runtime's terminate flag), the instance goes back to the queue (engine models accept
      * concurrent runs) and a new worker takes the stuck one's place, unless {@link #MAX_ABANDONED} stuck threads
-     * are alive already. A model or script abandoned {@link ModelQueue#QUARANTINE_AFTER} times is quarantined.
+     * are alive already. A model or script whose calls the engine could not stop
+     * {@link ModelQueue#QUARANTINE_AFTER} times is quarantined.
      * The references of an abandoned batch stay held until its engine call returns.
      */
     void abandonOverdue(long limitNanos) {
@@ -72,9 +73,6 @@ final class DeviceWorkers {
                 abandonedAlive++;
                 workers.remove(worker);
                 batch.queue.returnInstance(batch.instance);
-                if (batch.queue.abandonedOnce()) {
-                    LOG.warn("{}", batch.queue.quarantine());
-                }
                 if (abandonedAlive <= MAX_ABANDONED) {
                     startWorker();
                 } else {
@@ -83,7 +81,13 @@ final class DeviceWorkers {
                 }
                 lock.notifyAll();
             }
-            batch.instance.terminate(worker.thread);
+            if (!batch.instance.terminate(worker.thread)) { // only calls the engine cannot stop count to quarantine
+                synchronized (lock) {
+                    if (batch.queue.abandonedOnce()) {
+                        LOG.warn("{}", batch.queue.quarantine());
+                    }
+                }
+            }
             batch.failAll("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
                     + "its worker was replaced");
         }
@@ -185,6 +189,15 @@ final class DeviceWorkers {
                 }
             }
         }
+    }
+
+    /** Every queue runs what it holds without waiting for MINBATCHSIZE. */
+    void drainAll() {
+        List<ModelQueue> all;
+        synchronized (lock) {
+            all = List.copyOf(queues);
+        }
+        all.forEach(ModelQueue::drain);
     }
 
     /** Makes waiting workers look at the queues again. */

@@ -84,6 +84,11 @@ public final class RunScheduler implements AutoCloseable {
         DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue,
                 () -> observer));
         workers.enqueue(queue, run);
+        run.result.whenComplete((outputs, error) -> {
+            if (run.result.isCancelled()) {
+                workers.wake(); // its client left: drop it now rather than at the queue's next batch
+            }
+        });
         if (timeoutMillis > 0) {
             ScheduledFuture<?> expiry = timer.schedule(() -> {
                 if (workers.withdraw(queue, run)) {
@@ -113,6 +118,14 @@ public final class RunScheduler implements AutoCloseable {
      */
     public boolean awaitIdle(long timeoutNanos) {
         return inFlight.awaitZero(timeoutNanos);
+    }
+
+    /**
+     * Shutting down: runs that MINBATCHSIZE holds go now instead of waiting for a full batch. (If the shutdown is
+     * called off, those models run partial batches until stored again.)
+     */
+    public void releaseHeldBatches() {
+        devices.values().forEach(DeviceWorkers::drainAll);
     }
 
     /** Threads stuck in engine calls the watchdog gave up on, over all devices. */

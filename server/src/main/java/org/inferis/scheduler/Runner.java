@@ -9,7 +9,8 @@ import org.inferis.tensor.Tensor;
 public interface Runner {
     List<Tensor> run(List<Tensor> inputs) throws BackendException;
 
-    /** Asks the engine to stop the call running on the thread, where it can; by default it cannot. */
-    default void terminate(Thread runningOn) {
+    /** Asks the engine to stop the call running on the thread; false when the engine has no way to (the default). */
+    default boolean terminate(Thread runningOn) {
+        return false;
     }
 }

@@ -3,6 +3,7 @@ package org.inferis.server;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import org.inferis.command.CommandContext;
 import org.inferis.resp.RespVersion;
 
 /** One connection's state: identity, protocol version, authentication and what it last did. */
@@ -43,7 +44,8 @@ public final class ClientSession {
         return channel;
     }
 
-    public ServerContext server() {
+    /** What commands may reach of the server. */
+    public CommandContext server() {
         return server;
     }
 

@@ -191,6 +191,7 @@ public final class InferisServer {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Thread stopper = new Thread(() -> {
             context.draining(true);
+            context.scheduler().releaseHeldBatches();
             awaitRunsInFlight(config.getLong("shutdown-timeout") * 1000);
             boolean saved;
             synchronized (context.keyspace()) {

@@ -10,6 +10,7 @@ import org.inferis.backend.ModelBackend;
 import org.inferis.backend.onnx.OnnxBackend;
 import org.inferis.backend.torch.TorchBackend;
 import org.inferis.command.BlockedPops;
+import org.inferis.command.CommandContext;
 import org.inferis.command.CommandTable;
 import org.inferis.command.StoredExecutables;
 import org.inferis.config.ServerConfig;
@@ -20,9 +21,7 @@ import org.inferis.observability.SlowLog;
 import org.inferis.scheduler.RunScheduler;
 
 /** What every command can reach: configuration, the keyspace, the clients and the server's controls. */
-public final class ServerContext {
-    public static final String REDIS_COMPATIBLE_VERSION = "7.2.4";
-    public static final String VERSION = "0.1.0";
+public final class ServerContext implements CommandContext {
 
     private final ServerConfig config;
     private final Keyspace keyspace;
@@ -189,6 +188,11 @@ public final class ServerContext {
     public void fatal(String reason) {
         LoggerFactory.getLogger(ServerContext.class).error("{}", reason);
         Runtime.getRuntime().halt(1);
+    }
+
+    @Override
+    public String info(java.util.List<String> sections) {
+        return InfoReport.render(this, sections);
     }
 
     /** Connections leave new commands unread: the server is shutting down. */

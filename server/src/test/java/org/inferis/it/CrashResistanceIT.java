@@ -7,7 +7,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,10 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import org.inferis.backend.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -313,13 +310,7 @@ class CrashResistanceIT {
 
     /** Stored entries, as PyTorch writes them; {@code twice} is written a second time under the same name. */
     private static byte[] zip(Map<String, byte[]> entries, String twice) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
-            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
-                store(out, entry.getKey(), entry.getValue());
-            }
-        }
-        byte[] zipped = bytes.toByteArray();
+        byte[] zipped = Bytes.storedZip(entries);
         if (twice == null || !entries.containsKey(twice)) {
             return zipped;
         }
@@ -341,15 +332,4 @@ class CrashResistanceIT {
         return out;
     }
 
-    private static void store(ZipOutputStream out, String name, byte[] data) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(data.length);
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        entry.setCrc(crc.getValue());
-        out.putNextEntry(entry);
-        out.write(data);
-        out.closeEntry();
-    }
 }

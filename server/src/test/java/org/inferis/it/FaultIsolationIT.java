@@ -81,4 +81,26 @@ class FaultIsolationIT {
         assertEquals(List.of(1L, 10L), Ai.array(c, "AI.TENSORGET", "mine", "META").get(3));
         assertEquals("PONG", c.sync().ping());
     }
+
+    /**
+     * An ONNX run over the limit is stopped inside ONNX Runtime (its terminate flag), so its thread comes back: the
+     * model is not quarantined and runs again. A full run of slow.onnx on this input (64 MatMuls) takes minutes.
+     */
+    @Test
+    void anOnnxRunOverTheLimitIsStoppedAndItsThreadComesBack() throws Exception {
+        StatefulRedisConnection<String, String> c = client.connect();
+        TestModels.store(c, "slow", "slow.onnx");
+        Ai.status(c, "AI.TENSORSET", "square", "FLOAT", 4096, 4096); // ~137 GFLOP per MatMul
+        for (int attempt = 0; attempt < 3; attempt++) { // more than the quarantine's two: stopped runs do not count
+            RedisCommandExecutionException stopped = org.junit.jupiter.api.Assertions.assertThrows(
+                    RedisCommandExecutionException.class,
+                    () -> Ai.status(c, "AI.MODELEXECUTE", "slow", "INPUTS", 1, "square", "OUTPUTS", 1, "never"));
+            assertTrue(stopped.getMessage().startsWith("ERR run exceeded model-execution-timeout"),
+                    stopped.getMessage());
+            Await.until(() -> Await.info(c, "ai_abandoned_threads") == 0, "ONNX Runtime stopped the run");
+        }
+        Ai.status(c, "AI.TENSORSET", "tiny", "FLOAT", 2, 2, "VALUES", 1, 0, 0, 1);
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "slow", "INPUTS", 1, "tiny", "OUTPUTS", 1, "identity"));
+        assertEquals(0L, c.sync().exists("never"));
+    }
 }

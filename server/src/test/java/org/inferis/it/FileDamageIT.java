@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -30,16 +27,16 @@ class FileDamageIT {
 
     @TempDir
     Path dir;
-    private final List<RedisClient> clients = new java.util.ArrayList<>();
+    private final ProcessServers servers = new ProcessServers();
 
     @org.junit.jupiter.api.AfterEach
     void closeClients() {
-        clients.forEach(RedisClient::shutdown);
+        servers.close();
     }
 
     /** Many keys, then one tensor in the middle, then many more: each write its own checksummed group. */
     private Path appendOnlyFile() throws Exception {
-        return appendOnlyFileAfter(c -> {
+        return servers.appendOnlyFileAfter(dir, c -> {
             for (int i = 0; i < 150; i++) {
                 c.sync().set("before:" + i, "v" + i);
             }
@@ -55,7 +52,7 @@ class FileDamageIT {
         Path aof = appendOnlyFile();
         byte[] content = Files.readAllBytes(aof);
         byte[] values = "VALUES\r\n$1\r\n1\r\n$1\r\n".getBytes(StandardCharsets.US_ASCII);
-        int two = indexOf(content, values) + values.length;
+        int two = Bytes.indexOf(content, values) + values.length;
         assertEquals('2', content[two]);
         content[two] = '7'; // the tensor would load as [1, 7, 3, 4]: well-formed, and not what was acknowledged
         Files.write(aof, content);
@@ -66,7 +63,7 @@ class FileDamageIT {
     void aCorruptedLengthInTheMiddleStopsStartUpInsteadOfTruncating() throws Exception {
         Path aof = appendOnlyFile();
         byte[] content = Files.readAllBytes(aof);
-        int length = indexOf(content, "$3\r\nv75\r\n".getBytes(StandardCharsets.US_ASCII)) + 1;
+        int length = Bytes.indexOf(content, "$3\r\nv75\r\n".getBytes(StandardCharsets.US_ASCII)) + 1;
         content[length] = '9'; // "$9": the value now seems to run past its end
         Files.write(aof, content);
         assertRefused(aof, content, "at offset");
@@ -118,36 +115,13 @@ class FileDamageIT {
         assertFalse(Files.exists(dir.resolveSibling("escaped")));
     }
 
-    private Path appendOnlyFileAfter(Consumer<StatefulRedisConnection<String, String>> writes) throws Exception {
-        try (ServerProcess server = start(APPEND_ALWAYS)) {
-            writes.accept(connect(server));
-        }
-        return dir.resolve("appendonly.aof");
-    }
 
     private ServerProcess start(String... options) throws Exception {
-        List<String> all = new java.util.ArrayList<>(List.of("--dir", dir.toString()));
-        all.addAll(List.of(options));
-        return ServerProcess.start(all.toArray(String[]::new));
+        return ProcessServers.start(dir, options);
     }
 
     private StatefulRedisConnection<String, String> connect(ServerProcess server) {
-        RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(server.port())
-                .withTimeout(Duration.ofSeconds(30)).build());
-        clients.add(client);
-        return client.connect();
+        return servers.connect(server);
     }
 
-    private static int indexOf(byte[] content, byte[] part) {
-        outer:
-        for (int i = 0; i + part.length <= content.length; i++) {
-            for (int j = 0; j < part.length; j++) {
-                if (content[i + j] != part[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
 }

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -90,24 +89,13 @@ class ModelLifecycleIT {
             String root = null;
             for (ZipEntry entry : Collections.list(original.entries())) {
                 root = entry.getName().substring(0, entry.getName().indexOf('/'));
-                storeEntry(out, entry.getName(), original.getInputStream(entry).readAllBytes());
+                Bytes.storeEntry(out, entry.getName(), original.getInputStream(entry).readAllBytes());
             }
-            storeEntry(out, root + "/extra/padding.bin", new byte[100 << 20]);
+            Bytes.storeEntry(out, root + "/extra/padding.bin", new byte[100 << 20]);
         }
         return bytes.toByteArray();
     }
 
-    private static void storeEntry(ZipOutputStream out, String name, byte[] data) throws Exception {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(data.length);
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        entry.setCrc(crc.getValue());
-        out.putNextEntry(entry);
-        out.write(data);
-        out.closeEntry();
-    }
 
     @Test
     void aHundredMegabyteModelStoresAndRunsWithoutStallingOthers() throws Exception {

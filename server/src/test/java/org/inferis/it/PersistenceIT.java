@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -39,11 +36,11 @@ class PersistenceIT {
 
     @TempDir
     Path dir;
-    private final List<RedisClient> clients = new ArrayList<>();
+    private final ProcessServers servers = new ProcessServers();
 
     @AfterEach
     void closeClients() {
-        clients.forEach(RedisClient::shutdown);
+        servers.close();
     }
 
     enum Durability { SNAPSHOT, APPEND_ONLY_FILE }
@@ -170,53 +167,6 @@ class PersistenceIT {
     }
 
     @Test
-    void withAppendfsyncAlwaysEveryAcknowledgedWriteSurvivesSigkill() throws Exception {
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        AtomicLong pushes = new AtomicLong();
-        List<Thread> writers = new ArrayList<>();
-        try (ServerProcess server = start(APPEND_ALWAYS)) {
-            for (int t = 0; t < 4; t++) {
-                StatefulRedisConnection<String, String> c = connect(server);
-                String thread = "w" + t;
-                writers.add(new Thread(() -> {
-                    try {
-                        for (int i = 0; ; i++) {
-                            c.sync().set(thread + ":" + i, "v" + i);
-                            acknowledged.put(thread + ":" + i, "v" + i);
-                            Ai.status(c, "AI.TENSORSET", thread + ":tensor", "INT64", 1, "VALUES", i);
-                            acknowledged.put(thread + ":tensor", Integer.toString(i));
-                            c.sync().rpush("jobs", thread + ":" + i);
-                            pushes.incrementAndGet();
-                        }
-                    } catch (RuntimeException e) {
-                        // the server was killed
-                    }
-                }));
-            }
-            writers.forEach(Thread::start);
-            Thread.sleep(1500);
-            server.signal("KILL");
-            server.exitCode();
-            for (Thread writer : writers) {
-                writer.join(30_000);
-            }
-        }
-        assertTrue(acknowledged.size() > 100, "load ran: " + acknowledged.size());
-        try (ServerProcess restarted = start(APPEND_ALWAYS)) {
-            StatefulRedisConnection<String, String> c = connect(restarted);
-            acknowledged.forEach((key, value) -> {
-                if (key.endsWith(":tensor")) {
-                    long stored = ((Number) Ai.array(c, "AI.TENSORGET", key, "VALUES").get(0)).longValue();
-                    assertTrue(stored >= Long.parseLong(value), key + " holds " + stored + ", acknowledged " + value);
-                } else {
-                    assertEquals(value, c.sync().get(key), key);
-                }
-            });
-            assertTrue(c.sync().llen("jobs") >= pushes.get(), "every acknowledged push is in the list");
-        }
-    }
-
-    @Test
     void theSaveScheduleRuntimeAppendOnlyRewriteAndSigtermKeepEverything() throws Exception {
         Path snapshot = dir.resolve("dump.inferis");
         Path aof = dir.resolve("appendonly.aof");
@@ -316,7 +266,7 @@ class PersistenceIT {
 
     @Test
     void aTornLastCommandIsCutOffWithAWarning() throws Exception {
-        Path aof = appendOnlyFileAfter(c -> {
+        Path aof = servers.appendOnlyFileAfter(dir, c -> {
             c.sync().set("kept", "yes");
             Ai.status(c, "AI.TENSORSET", "t", "FLOAT", 2, "VALUES", 1, 2);
         });
@@ -338,13 +288,13 @@ class PersistenceIT {
 
     @Test
     void damageInsideTheAppendOnlyFileRefusesStartUpNamingTheOffset() throws Exception {
-        Path aof = appendOnlyFileAfter(c -> {
+        Path aof = servers.appendOnlyFileAfter(dir, c -> {
             c.sync().set("a", "1");
             c.sync().set("b", "2");
             c.sync().set("c", "3");
         });
         byte[] content = Files.readAllBytes(aof);
-        int damaged = indexOf(content, "*3\r\n$3\r\nSET\r\n$1\r\nb".getBytes(StandardCharsets.US_ASCII)) + 4;
+        int damaged = Bytes.indexOf(content, "*3\r\n$3\r\nSET\r\n$1\r\nb".getBytes(StandardCharsets.US_ASCII)) + 4;
         content[damaged] = '#';
         Files.write(aof, content);
         ServerProcess refused = start(APPEND_ALWAYS);
@@ -376,26 +326,13 @@ class PersistenceIT {
     }
 
 
-    /** The append-only file of a server that made these writes and stopped. */
-    private Path appendOnlyFileAfter(java.util.function.Consumer<StatefulRedisConnection<String, String>> writes)
-            throws Exception {
-        try (ServerProcess server = start(APPEND_ALWAYS)) {
-            writes.accept(connect(server));
-        }
-        return dir.resolve("appendonly.aof");
-    }
 
     private ServerProcess start(String... options) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--dir", dir.toString()));
-        all.addAll(List.of(options));
-        return ServerProcess.start(all.toArray(String[]::new));
+        return ProcessServers.start(dir, options);
     }
 
     private StatefulRedisConnection<String, String> connect(ServerProcess server) {
-        RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(server.port())
-                .withTimeout(Duration.ofSeconds(30)).build());
-        clients.add(client);
-        return client.connect();
+        return servers.connect(server);
     }
 
     /** {@code count} little-endian floats all equal to {@code value}. */
@@ -407,18 +344,6 @@ class PersistenceIT {
         return data.array();
     }
 
-    private static int indexOf(byte[] content, byte[] part) {
-        outer:
-        for (int i = 0; i + part.length <= content.length; i++) {
-            for (int j = 0; j < part.length; j++) {
-                if (content[i + j] != part[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new AssertionError("not found");
-    }
 
     /** Every float of the blob equals the first: no tensor was half overwritten in the snapshot. */
     private static void assertUniform(byte[] blob, int floats) {

@@ -87,15 +87,17 @@ final class OnnxModel implements LoadedModel {
     }
 
     @Override
-    public void terminate(Thread runningOn) {
+    public boolean terminate(Thread runningOn) {
         OrtSession.RunOptions options = running.get(runningOn);
-        if (options != null) {
-            try {
-                options.setTerminate(true);
-            } catch (OrtException | IllegalStateException e) {
-                // the run ended and closed its options meanwhile: nothing left to stop
-            }
+        if (options == null) {
+            return false;
         }
+        try {
+            options.setTerminate(true);
+        } catch (OrtException | IllegalStateException e) {
+            // the run ended and closed its options meanwhile: nothing left to stop
+        }
+        return true;
     }
 
     private static OnnxJavaType toOnnx(DType dtype) throws BackendException {

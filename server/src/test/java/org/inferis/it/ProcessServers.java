@@ -1,0 +1,41 @@
+package org.inferis.it;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Server processes that keep their files in one directory, and the Lettuce clients made for them. */
+final class ProcessServers implements AutoCloseable {
+    private final List<RedisClient> clients = new ArrayList<>();
+
+    static ServerProcess start(Path dir, String... options) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--dir", dir.toString()));
+        all.addAll(List.of(options));
+        return ServerProcess.start(all.toArray(String[]::new));
+    }
+
+    StatefulRedisConnection<String, String> connect(ServerProcess server) {
+        RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(server.port())
+                .withTimeout(Duration.ofSeconds(30)).build());
+        clients.add(client);
+        return client.connect();
+    }
+
+    /** The append-only file ({@code appendfsync always}) of a server that made these writes and stopped. */
+    Path appendOnlyFileAfter(Path dir, java.util.function.Consumer<StatefulRedisConnection<String, String>> writes)
+            throws Exception {
+        try (ServerProcess server = start(dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always")) {
+            writes.accept(connect(server));
+        }
+        return dir.resolve("appendonly.aof");
+    }
+
+    @Override
+    public void close() {
+        clients.forEach(RedisClient::shutdown);
+    }
+}
