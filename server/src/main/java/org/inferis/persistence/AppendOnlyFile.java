@@ -68,13 +68,24 @@ final class AppendOnlyFile implements AutoCloseable {
      */
     AppendOnlyFile(Path path, Fsync fsync, java.util.function.Consumer<String> fatal, long startOffset)
             throws IOException {
+        this(path, fsync, fatal, startOffset,
+                file -> FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+    }
+
+    /** How the file is opened for appending: tests give a channel whose fsync fails. */
+    interface Opener {
+        FileChannel open(Path path) throws IOException;
+    }
+
+    AppendOnlyFile(Path path, Fsync fsync, java.util.function.Consumer<String> fatal, long startOffset, Opener opener)
+            throws IOException {
         this.path = path;
         this.appended = startOffset;
         this.written = startOffset;
         this.synced = startOffset;
         this.fsync = fsync;
         this.fatal = fatal;
-        this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.channel = opener.open(path);
         channel.position(channel.size());
         writeFully(channel, GroupChecksum.RESET.duplicate()); // the groups that follow are checksummed
         this.writer = new Thread(this::writeLoop, "inferis-aof");
@@ -288,9 +299,9 @@ final class AppendOnlyFile implements AutoCloseable {
             String reason = e.getMessage() != null ? e.getMessage() : e.toString();
             if (fsync == Fsync.ALWAYS) {
                 // after a failed fsync the kernel may have dropped the pages: nothing may be reported durable
-                failWaiters(reason);
                 fatal.accept("Can't recover from an append-only file fsync error when appendfsync is 'always' ("
                         + reason + "): exiting");
+                failWaiters(reason);
                 return;
             }
             synchronized (lock) {

@@ -32,11 +32,15 @@ final class DeviceWorkers {
     private int next;
     private int spawned;
     private final java.util.function.Supplier<RunObserver> observer;
+    /** The watchdog's nanoseconds. */
+    private final java.util.function.LongSupplier clock;
     private volatile boolean stopped;
 
-    DeviceWorkers(String device, int threadCount, java.util.function.Supplier<RunObserver> observer) {
+    DeviceWorkers(String device, int threadCount, java.util.function.Supplier<RunObserver> observer,
+                  java.util.function.LongSupplier clock) {
         this.device = device;
         this.observer = observer;
+        this.clock = clock;
         for (int i = 0; i < threadCount; i++) {
             startWorker();
         }
@@ -59,7 +63,7 @@ final class DeviceWorkers {
      * The references of an abandoned batch stay held until its engine call returns.
      */
     void abandonOverdue(long limitNanos) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         for (Worker worker : workers) {
             Batch batch = worker.running;
             if (batch == null || worker.abandoned || now - worker.startedNanos <= limitNanos) {
@@ -169,7 +173,7 @@ final class DeviceWorkers {
                     Batch batch = queue.takeBatch(now);
                     if (batch != null) {
                         next = index + 1;
-                        worker.startedNanos = System.nanoTime();
+                        worker.startedNanos = clock.getAsLong();
                         worker.running = batch;
                         return batch;
                     }

@@ -28,6 +28,9 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     private final int threadsPerQueue;
+    private final java.util.function.LongSupplier executionTimeout;
+    /** Nanoseconds, for the watchdog: how long a batch has been running. */
+    private final java.util.function.LongSupplier clock;
     /** Runs submitted and not yet finished (dropped, answered or returned from the engine), plus loads. */
     private final InFlight inFlight = new InFlight();
     private volatile RunObserver observer = RunObserver.NONE;
@@ -48,13 +51,24 @@ public final class RunScheduler implements AutoCloseable {
      *                         worker replaced (0: never), read at each watchdog tick
      */
     public RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout) {
+        this(threadsPerQueue, executionTimeout, System::nanoTime);
+        timer.scheduleAtFixedRate(this::checkOverdue, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** With the watchdog's clock given, and no watchdog tick: the caller calls {@link #checkOverdue} (tests). */
+    RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout,
+                 java.util.function.LongSupplier clock) {
         this.threadsPerQueue = threadsPerQueue;
-        timer.scheduleAtFixedRate(() -> {
-            long limit = executionTimeout.getAsLong();
-            if (limit > 0) {
-                devices.values().forEach(workers -> workers.abandonOverdue(limit * 1_000_000));
-            }
-        }, 100, 100, TimeUnit.MILLISECONDS);
+        this.executionTimeout = executionTimeout;
+        this.clock = clock;
+    }
+
+    /** The watchdog's check: gives up on batches running longer than {@code model-execution-timeout}. */
+    void checkOverdue() {
+        long limit = executionTimeout.getAsLong();
+        if (limit > 0) {
+            devices.values().forEach(workers -> workers.abandonOverdue(limit * 1_000_000));
+        }
     }
 
     /**
@@ -82,7 +96,7 @@ public final class RunScheduler implements AutoCloseable {
     private CompletableFuture<List<Tensor>> submit(ModelQueue queue, RunRequest run, long timeoutMillis)
             throws QueueFullException {
         DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue,
-                () -> observer));
+                () -> observer, clock));
         workers.enqueue(queue, run);
         run.result.whenComplete((outputs, error) -> {
             if (run.result.isCancelled()) {

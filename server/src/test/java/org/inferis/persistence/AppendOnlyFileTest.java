@@ -1,6 +1,7 @@
 package org.inferis.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,35 @@ class AppendOnlyFileTest {
             // an fsync takes milliseconds, an append microseconds: the writer catches a few rounds at most
             assertTrue(file.fsyncs() <= 10, "the hundred writes shared " + file.fsyncs() + " fsyncs");
             assertTrue(file.durable(file.appendedOffset()).isDone(), "already durable: nothing more to wait for");
+        }
+    }
+
+    @Test
+    void aFailedFsyncIsNeverReportedDurable() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> fatal = new java.util.concurrent.atomic.AtomicReference<>();
+        try (AppendOnlyFile file = new AppendOnlyFile(dir.resolve("test.aof"), AppendOnlyFile.Fsync.ALWAYS, fatal::set,
+                0, path -> new FailingFsync(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)))) {
+            file.append(set(1));
+            var durable = file.durable(file.appendedOffset());
+            assertThrows(java.util.concurrent.ExecutionException.class, () -> durable.get(30, TimeUnit.SECONDS),
+                    "the reply waiting on it is refused, not acknowledged");
+            assertTrue(fatal.get().contains("fsync error") && fatal.get().contains("Input/output error"), fatal.get());
+            var later = file.durable(file.appendedOffset());
+            assertTrue(!later.isDone() || later.isCompletedExceptionally(), "no later wait is told it is durable");
+        }
+    }
+
+    @Test
+    void aFailedFsyncUnderEverysecRefusesWritesUntilOneWorks() throws Exception {
+        try (AppendOnlyFile file = new AppendOnlyFile(dir.resolve("test.aof"), AppendOnlyFile.Fsync.EVERYSEC,
+                reason -> {
+                    throw new AssertionError("everysec does not exit: " + reason);
+                }, 0, path -> new FailingFsync(FileChannel.open(path, StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE)))) {
+            file.append(set(1));
+            assertTrue(file.writeOut(file.appendedOffset()));
+            assertFalse(file.flushAndSync(), "the fsync failed");
+            assertEquals("Input/output error", file.failure(), "writes get MISCONF meanwhile");
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
@@ -64,6 +65,7 @@ class RunSchedulerTest {
     @AfterEach
     void close() {
         scheduler.close();
+        watched.close();
     }
 
     private static Tensor rows(long rows) {
@@ -124,63 +126,63 @@ class RunSchedulerTest {
         assertEquals(3, released.get(), "every run released its reference, the dropped one too");
     }
 
+    /** A scheduler whose watchdog reads this clock and checks only when told: 1 s limit. */
+    private final AtomicLong nanos = new AtomicLong();
+    private final RunScheduler watched = new RunScheduler(1, () -> 1000, nanos::get);
+
+    /** One second and a bit pass, and the watchdog looks. */
+    private void pastTheLimit() {
+        nanos.addAndGet(1_100_000_000L);
+        watched.checkOverdue();
+    }
+
     @Test
     void theWatchdogAnswersAStuckRunButKeepsItsReferenceUntilTheEngineReturns() throws Exception {
-        AtomicInteger limitMillis = new AtomicInteger(0);
-        RunScheduler watched = new RunScheduler(1, limitMillis::get);
-        try {
-            GatedRunner runner = new GatedRunner();
-            ModelQueue queue = new ModelQueue("stuck", "CPU", NO_BATCHING, List.of(runner));
-            CountDownLatch released = new CountDownLatch(1);
-            CompletableFuture<List<Tensor>> stuck = watched.submit(queue, List.of(rows(1)), null, 0,
-                    released::countDown);
-            runner.awaitInside(1);
-            limitMillis.set(1);
-            ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                    () -> stuck.get(30, TimeUnit.SECONDS));
-            assertTrue(failure.getCause().getMessage().contains("exceeded model-execution-timeout"));
-            assertEquals(1, watched.abandonedThreads());
-            assertFalse(released.await(50, TimeUnit.MILLISECONDS), "the model is still referenced by the stuck call");
-            // the instance went back once: the next run uses it while the stuck call is still inside
-            limitMillis.set(0);
-            CompletableFuture<List<Tensor>> next = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
-            runner.awaitInside(2);
-            runner.release.countDown();
-            next.get(30, TimeUnit.SECONDS);
-            assertTrue(released.await(30, TimeUnit.SECONDS), "released once the engine call returned");
-            assertTrue(watched.awaitIdle(TimeUnit.SECONDS.toNanos(30)));
-            assertEquals(0, watched.abandonedThreads());
-            assertEquals(2, runner.mostInside.get(), "never more calls at once than the instance was handed out");
-        } finally {
-            watched.close();
-        }
+        GatedRunner runner = new GatedRunner();
+        ModelQueue queue = new ModelQueue("stuck", "CPU", NO_BATCHING, List.of(runner));
+        CountDownLatch released = new CountDownLatch(1);
+        CompletableFuture<List<Tensor>> stuck = watched.submit(queue, List.of(rows(1)), null, 0,
+                released::countDown);
+        runner.awaitInside(1);
+        watched.checkOverdue();
+        assertFalse(stuck.isDone(), "within the limit, nothing happens");
+        pastTheLimit();
+        ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> stuck.get(30, TimeUnit.SECONDS));
+        assertTrue(failure.getCause().getMessage().contains("exceeded model-execution-timeout"));
+        assertEquals(1, watched.abandonedThreads());
+        assertEquals(1, released.getCount(), "the model is still referenced by the stuck call");
+        // the instance went back once: the next run uses it while the stuck call is still inside
+        CompletableFuture<List<Tensor>> next = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
+        runner.awaitInside(2);
+        runner.release.countDown();
+        next.get(30, TimeUnit.SECONDS);
+        assertTrue(released.await(30, TimeUnit.SECONDS), "released once the engine call returned");
+        assertTrue(watched.awaitIdle(TimeUnit.SECONDS.toNanos(30)));
+        assertEquals(0, watched.abandonedThreads());
+        assertEquals(2, runner.mostInside.get(), "never more calls at once than the instance was handed out");
     }
 
     @Test
     void aModelAbandonedTwiceIsQuarantinedUntilStoredAgain() throws Exception {
-        AtomicInteger limitMillis = new AtomicInteger(1);
-        RunScheduler watched = new RunScheduler(1, limitMillis::get);
-        try {
-            GatedRunner runner = new GatedRunner();
-            ModelQueue queue = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(runner));
-            for (int i = 0; i < ModelQueue.QUARANTINE_AFTER; i++) {
-                CompletableFuture<List<Tensor>> run = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
-                org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                        () -> run.get(30, TimeUnit.SECONDS));
-            }
-            CompletableFuture<List<Tensor>> refused = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
-            ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                    () -> refused.get(30, TimeUnit.SECONDS));
-            assertTrue(failure.getCause().getMessage().contains("'spinning' is quarantined"),
-                    failure.getCause().getMessage());
-            GatedRunner fresh = new GatedRunner();
-            fresh.release.countDown();
-            ModelQueue storedAgain = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(fresh));
-            limitMillis.set(0);
-            watched.submit(storedAgain, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
-            runner.release.countDown();
-        } finally {
-            watched.close();
+        GatedRunner runner = new GatedRunner();
+        ModelQueue queue = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(runner));
+        for (int i = 0; i < ModelQueue.QUARANTINE_AFTER; i++) {
+            CompletableFuture<List<Tensor>> run = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
+            runner.awaitInside(i + 1);
+            pastTheLimit();
+            org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> run.get(30, TimeUnit.SECONDS));
         }
+        CompletableFuture<List<Tensor>> refused = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
+        ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> refused.get(30, TimeUnit.SECONDS));
+        assertTrue(failure.getCause().getMessage().contains("'spinning' is quarantined"),
+                failure.getCause().getMessage());
+        GatedRunner fresh = new GatedRunner();
+        fresh.release.countDown();
+        ModelQueue storedAgain = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(fresh));
+        watched.submit(storedAgain, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
+        runner.release.countDown();
     }
 }
