@@ -102,7 +102,18 @@ public final class ServerConfig {
         return config;
     }
 
+    /** Every option with its default, in the order they were registered (for --help). */
+    public Map<String, String> defaults() {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        options.forEach((name, option) -> defaults.put(name, option.defaultValue()));
+        return defaults;
+    }
+
     private void loadFile(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toAbsolutePath().toString(), null,
+                    "config file not found");
+        }
         configFile = file.toAbsolutePath().toString();
         int lineNumber = 0;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {

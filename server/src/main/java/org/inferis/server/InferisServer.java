@@ -94,7 +94,8 @@ public final class InferisServer {
                 }
             }
         } catch (Exception e) { // bind() failures arrive as Netty's (checked) NativeIoException, undeclared
-            stop();
+            listeners.forEach(Channel::close); // nothing was served: close quietly, the caller says why
+            closeEventLoops();
             if (e instanceof InterruptedException interrupted) {
                 throw interrupted;
             }
@@ -251,12 +252,16 @@ public final class InferisServer {
             context.metrics().close();
         }
         context.clients().all().forEach(client -> client.channel().close());
+        closeEventLoops();
+        LOG.info("Inferis is now ready to exit, bye bye...");
+        terminated.countDown();
+    }
+
+    private void closeEventLoops() {
         if (acceptors != null) {
             acceptors.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
             workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }
-        LOG.info("Inferis is now ready to exit, bye bye...");
-        terminated.countDown();
     }
 
     public void awaitTermination() throws InterruptedException {

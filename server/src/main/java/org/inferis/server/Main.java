@@ -4,6 +4,9 @@ import ch.qos.logback.classic.Level;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
+import org.inferis.backend.EngineOptions;
+import org.inferis.backend.onnx.OnnxBackend;
+import org.inferis.backend.torch.TorchBackend;
 import org.inferis.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +21,15 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         System.setProperty("PID", Long.toString(ProcessHandle.current().pid())); // for the log pattern
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(usage());
+            return;
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-v"))) {
+            applyLogLevel("warning"); // starting the engines to ask their versions logs at INFO
+            System.out.println(version());
+            return;
+        }
         ServerConfig config;
         try {
             config = ServerConfig.fromArguments(args);
@@ -53,6 +65,35 @@ public final class Main {
         if (server.failedToLoad()) {
             System.exit(1);
         }
+    }
+
+    static String usage() {
+        StringBuilder text = new StringBuilder("""
+                Usage: inferis-server [config-file] [--option value ...]
+                       inferis-server -h | --help
+                       inferis-server -v | --version
+
+                Serves RedisAI's commands (and Redis's keyspace commands) over the Redis protocol.
+                Options go in the config file as 'name value' lines, or on the command line as --name value;
+                the command line wins. Examples:
+                  inferis-server
+                  inferis-server /etc/inferis/inferis.conf --port 6380
+                  inferis-server --requirepass s3cret --appendonly yes --dir /var/lib/inferis
+
+                Options and their defaults:
+                """);
+        new ServerConfig().defaults().forEach((name, value) ->
+                text.append("  ").append(name).append(' ').append(value.isEmpty() ? "\"\"" : value).append('\n'));
+        return text.toString();
+    }
+
+    /** Ours and the engines' versions; starts the engines to ask them (a second or two). */
+    static String version() {
+        EngineOptions defaults = new EngineOptions(0, 0);
+        return "Inferis v=" + ServerContext.VERSION + " redis-protocol=" + ServerContext.REDIS_COMPATIBLE_VERSION
+                + " libtorch=" + new TorchBackend(defaults).engineVersion()
+                + " onnxruntime=" + new OnnxBackend(defaults).engineVersion()
+                + " djl=" + ai.djl.engine.Engine.getDjlVersion() + " java=" + Runtime.version();
     }
 
     private static void applyLogLevel(String level) {

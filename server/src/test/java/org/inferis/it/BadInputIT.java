@@ -94,7 +94,8 @@ class BadInputIT {
                 "-ERR invalid data type",
                 "-ERR tensor of 4000000000 bytes exceeds proto-max-bulk-len (8388608 bytes)",
                 "-ERR wrong number of values was given in 'AI.TENSORSET' command",
-                "-ERR data length does not match tensor shape and type",
+                "-ERR data length does not match tensor shape and type: FLOAT 1000000000 takes 4000000000 bytes, the"
+                        + " BLOB has 4",
             };
             for (int i = 0; i < requests.length; i++) {
                 raw.send(RawConnection.command(requests[i]));

@@ -96,8 +96,41 @@ class LauncherIT {
             BufferedReader output = launch(List.of("--port", Integer.toString(taken.getLocalPort())));
             String text = readUntil(output, "Could not start");
             assertTrue(text.contains("Address already in use"), text);
+            assertTrue(!text.contains("stopping") && !text.contains("bye bye"), "the reason comes first: " + text);
             assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the process ends instead of hanging on");
             assertEquals(1, process.exitValue());
         }
+    }
+
+    /** Runs the launcher with these arguments to its end; its output. */
+    private String runToEnd(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
+        command.addAll(List.of(args));
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "ended: " + text);
+        return text;
+    }
+
+    @Test
+    void helpVersionAndAMissingConfigFileSayWhatTheyShould(@TempDir Path dir) throws Exception {
+        for (String help : List.of("--help", "-h")) {
+            String usage = runToEnd(help);
+            assertEquals(0, process.exitValue());
+            assertTrue(usage.startsWith("Usage: inferis-server [config-file] [--option value ...]"), usage);
+            for (String option : List.of("port 6379", "appendfsync everysec", "shutdown-timeout 10",
+                    "save 3600 1 300 100 60 10000", "requirepass \"\"")) {
+                assertTrue(usage.contains("\n  " + option + "\n"), option + " in " + usage);
+            }
+        }
+        String version = runToEnd("--version");
+        assertEquals(0, process.exitValue());
+        assertTrue(java.util.regex.Pattern.compile("(?m)^Inferis v=\\S+ redis-protocol=\\S+ libtorch=2\\.7\\.1 "
+                + "onnxruntime=1\\.21\\.1 ").matcher(version).find(), version);
+        assertTrue(!version.contains("WARN"), "no warnings on a CPU-only host: " + version);
+        Path missing = dir.resolve("nowhere.conf");
+        String refused = runToEnd(missing.toString());
+        assertEquals(1, process.exitValue());
+        assertTrue(refused.contains(missing.toAbsolutePath() + ": config file not found"), refused);
     }
 }

@@ -142,11 +142,26 @@ class TensorCommandsIT {
                 error(c, "AI.TENSORSET", "z", "INT32", 0, "VALUES"));
         assertEquals("ERR invalid or negative value found in tensor shape",
                 error(c, "AI.TENSORSET", "z", "INT32", 2, "not_a_number", "VALUES", 2, 3));
-        assertEquals("ERR invalid value", error(c, "AI.TENSORSET", "z", "FLOAT", 2, "VALUES", 2, "A"));
-        assertEquals("ERR invalid value", error(c, "AI.TENSORSET", "z", "INT32", 2, "VALUES", 2, "1.87"));
-        assertEquals("ERR invalid value", error(c, "AI.TENSORSET", "z", "BOOL", 2, "VALUES", 1, 2));
-        assertEquals("ERR invalid value", error(c, "AI.TENSORSET", "z", "INT8", 2, "VALUES", 1, 128));
-        assertEquals("ERR invalid value", error(c, "AI.TENSORSET", "z", "UINT8", 2, "VALUES", -1, 0));
+        // RedisAI's text first, so clients that match it still do, then which element and why
+        assertEquals("ERR invalid value: VALUES element 2 of 2 ('A') is not a number",
+                error(c, "AI.TENSORSET", "z", "FLOAT", 2, "VALUES", 2, "A"));
+        assertEquals("ERR invalid value: VALUES element 2 of 2 ('1.87') is not an integer",
+                error(c, "AI.TENSORSET", "z", "INT32", 2, "VALUES", 2, "1.87"));
+        assertEquals("ERR invalid value: VALUES element 2 of 2 ('2') is out of range for BOOL (0 to 1)",
+                error(c, "AI.TENSORSET", "z", "BOOL", 2, "VALUES", 1, 2));
+        assertEquals("ERR invalid value: VALUES element 2 of 2 ('128') is out of range for INT8 (-128 to 127)",
+                error(c, "AI.TENSORSET", "z", "INT8", 2, "VALUES", 1, 128));
+        assertEquals("ERR invalid value: VALUES element 1 of 2 ('-1') is out of range for UINT8 (0 to 255)",
+                error(c, "AI.TENSORSET", "z", "UINT8", 2, "VALUES", -1, 0));
+        assertEquals("ERR invalid value: VALUES element 1 of 1 ('70000') overflows FLOAT16 (largest 65504)",
+                error(c, "AI.TENSORSET", "z", "FLOAT16", 1, "VALUES", 70000));
+        assertEquals("ERR invalid value: VALUES element 2 of 2 ('1e999') overflows DOUBLE (largest "
+                + Double.MAX_VALUE + ")", error(c, "AI.TENSORSET", "z", "DOUBLE", 2, "VALUES", 1, "1e999"));
+        assertEquals("ERR invalid value: VALUES element 1 of 1 ('1e39') overflows FLOAT (largest 3.4028235E38)",
+                error(c, "AI.TENSORSET", "z", "FLOAT", 1, "VALUES", "1e39"));
+        assertEquals("OK", Ai.status(c, "AI.TENSORSET", "infinite", "FLOAT16", 2, "VALUES", "inf", "-inf"),
+                "infinity written as such is a value");
+        assertEquals("OK", Ai.status(c, "AI.TENSORSET", "edge", "FLOAT16", 1, "VALUES", 65504));
         assertEquals("ERR wrong number of arguments for 'AI.TENSORSET' command", error(c, "AI.TENSORSET", "z", "FLOAT"));
         assertEquals("ERR wrong number of values was given in 'AI.TENSORSET' command",
                 error(c, "AI.TENSORSET", "z", "FLOAT", 2, "VALUES", 1));
@@ -156,8 +171,8 @@ class TensorCommandsIT {
                 error(c, "AI.TENSORSET", "z", "FLOAT", 2, "BLOB", "\0", "extra-argument"));
         assertEquals("ERR a single binary string should come after the BLOB argument in 'AI.TENSORSET' command",
                 error(c, "AI.TENSORSET", "z", "FLOAT", 2, "BLOB"));
-        assertEquals("ERR data length does not match tensor shape and type",
-                error(c, "AI.TENSORSET", "z", "FLOAT", 1, 1, 28, 280, "BLOB", new byte[28 * 28 * 4]));
+        assertEquals("ERR data length does not match tensor shape and type: FLOAT 1x1x28x280 takes 31360 bytes, the"
+                + " BLOB has 3136", error(c, "AI.TENSORSET", "z", "FLOAT", 1, 1, 28, 280, "BLOB", new byte[28 * 28 * 4]));
         assertEquals("ERR BOOL tensor elements must be 0 or 1",
                 error(c, "AI.TENSORSET", "z", "BOOL", 2, "BLOB", new byte[] {1, 2}));
         String tooLarge = error(c, "AI.TENSORSET", "z", "FLOAT", 1000000000);

@@ -27,6 +27,11 @@ public final class OnnxBackend implements ModelBackend {
     }
 
     @Override
+    public String engineVersion() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    @Override
     public LoadedModel load(byte[] blob, Device device) throws BackendException {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {

@@ -34,6 +34,11 @@ public final class TorchBackend implements ModelBackend {
     /** libtorch's thread pools are per process and can be sized only once, before any work runs. */
     private static final AtomicBoolean THREADS_CONFIGURED = new AtomicBoolean();
 
+    @Override
+    public String engineVersion() {
+        return engine().getVersion();
+    }
+
     /** Starts libtorch now rather than at the first model (about two seconds). */
     public void start() {
         engine();

@@ -3,6 +3,7 @@ package org.inferis.tensor.wire;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import org.inferis.resp.Numbers;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
@@ -32,7 +33,8 @@ public final class TensorFactory {
         if (dtype == DType.STRING) {
             checkStringBlob(blob, count);
         } else if (length != count * dtype.byteSize()) {
-            throw RespException.err("data length does not match tensor shape and type");
+            throw RespException.err("data length does not match tensor shape and type: " + dtype + " "
+                    + shapeText(shape) + " takes " + count * dtype.byteSize() + " bytes, the BLOB has " + length);
         } else if (dtype == DType.BOOL && blob.forEachByte(b -> b == 0 || b == 1) != -1) {
             throw RespException.err("BOOL tensor elements must be 0 or 1");
         }
@@ -52,9 +54,9 @@ public final class TensorFactory {
         for (int i = 0; i < count; i++) {
             ByteBuf arg = request.arg(first + i);
             if (dtype.kind() == DType.Kind.FLOAT) {
-                putFloat(data, dtype, parseDouble(arg));
+                putFloat(data, dtype, checkedFloat(arg, dtype, i, count));
             } else {
-                putInteger(data, dtype, parseInteger(arg, dtype));
+                putInteger(data, dtype, parseInteger(arg, dtype, i, count));
             }
         }
         data.flip();
@@ -102,25 +104,74 @@ public final class TensorFactory {
         }
     }
 
-    private static double parseDouble(ByteBuf arg) {
+    /**
+     * The value of a float VALUES element: RedisAI's {@code invalid value}, then which element and why. {@code inf}
+     * and {@code -inf} are taken as written; a finite literal too large for the type (1e999, 70000 as FLOAT16) is
+     * refused rather than stored as infinity.
+     */
+    private static double checkedFloat(ByteBuf arg, DType dtype, int index, long count) {
+        double value;
         try {
-            return Numbers.parseDouble(arg);
+            value = Numbers.parseDouble(arg);
         } catch (NumberFormatException e) {
-            throw RespException.err("invalid value");
+            throw invalid(arg, index, count, "is not a number");
         }
+        boolean writtenInfinite = Double.isInfinite(value) && arg.toString(StandardCharsets.US_ASCII).toLowerCase(
+                java.util.Locale.ROOT).contains("inf");
+        if (!writtenInfinite && overflows(dtype, value)) {
+            throw invalid(arg, index, count, "overflows " + dtype + " (largest " + largest(dtype) + ")");
+        }
+        return value;
     }
 
-    private static long parseInteger(ByteBuf arg, DType dtype) {
+    private static boolean overflows(DType dtype, double value) {
+        return switch (dtype) {
+            case DOUBLE -> Double.isInfinite(value);
+            case FLOAT -> Float.isInfinite((float) value);
+            case FLOAT16 -> Float.isInfinite(Half.fromFloat16(Half.float16((float) value)));
+            case BFLOAT16 -> Float.isInfinite(Half.fromBfloat16(Half.bfloat16((float) value)));
+            default -> false;
+        };
+    }
+
+    private static String largest(DType dtype) {
+        return switch (dtype) {
+            case DOUBLE -> Double.toString(Double.MAX_VALUE);
+            case FLOAT -> Float.toString(Float.MAX_VALUE);
+            case FLOAT16 -> "65504";
+            default -> "3.3895314e38"; // BFLOAT16
+        };
+    }
+
+    private static long parseInteger(ByteBuf arg, DType dtype, int index, long count) {
         long value;
         try {
             value = Numbers.parseLong(arg);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw RespException.err("invalid value");
+            throw invalid(arg, index, count, "is not an integer" + (dtype == DType.BOOL ? " (BOOL takes 0 or 1)" : ""));
         }
         if (value < dtype.minValue() || value > dtype.maxValue()) {
-            throw RespException.err("invalid value");
+            throw invalid(arg, index, count, "is out of range for " + dtype + " (" + dtype.minValue() + " to "
+                    + dtype.maxValue() + ")");
         }
         return value;
+    }
+
+    private static RespException invalid(ByteBuf arg, int index, long count, String why) {
+        String text = arg.toString(StandardCharsets.UTF_8);
+        if (text.length() > 32) {
+            text = text.substring(0, 32) + "...";
+        }
+        return RespException.err("invalid value: VALUES element " + (index + 1) + " of " + count + " ('" + text
+                + "') " + why);
+    }
+
+    private static String shapeText(long[] shape) {
+        StringBuilder text = new StringBuilder();
+        for (long dim : shape) {
+            text.append(text.length() == 0 ? "" : "x").append(dim);
+        }
+        return text.toString();
     }
 
     static void putFloat(ByteBuffer data, DType dtype, double value) {
