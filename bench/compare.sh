@@ -21,10 +21,10 @@ jar="$home/bench/target/inferis-bench.jar"
 image_bytes=3136
 
 if [ ! -x "$venv/bin/uvicorn" ]; then
-  echo "Installing the Python services' packages into $venv (local package index)..." >&2
+  echo "Installing the Python services' packages into $venv (pip's configured index)..." >&2
+  rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple \
-    --find-links /opt/wheels -r "$home/bench/python/requirements.txt" 2>&1 | grep -v '^WARNING: Location' >&2 || true
+  "$venv/bin/pip" install -q -r "$home/bench/python/requirements.txt"
 fi
 
 # shellcheck source=lib.sh

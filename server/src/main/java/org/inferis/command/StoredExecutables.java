@@ -53,13 +53,13 @@ public final class StoredExecutables {
                 for (int i = 0; i < options.instances(); i++) {
                     loaded.add(backend.load(blob, device));
                 }
-                LOG.info("Loaded {} model on {}: {} bytes, {} instance(s) in {} ms", backend.name(), device.text(),
-                        blob.length, options.instances(), (System.nanoTime() - start) / 1_000_000);
+                LOG.info("Loaded {} model '{}' on {}: {} bytes, {} instance(s) in {} ms", backend.name(), key,
+                        device.text(), blob.length, options.instances(), (System.nanoTime() - start) / 1_000_000);
                 return new ModelValue(key.toString(), options, device, blob, loaded);
             } catch (BackendException e) {
                 loaded.forEach(LoadedModel::close);
-                LOG.warn("Could not load {} model on {} ({} bytes): {}", backend.name(), device.text(), blob.length,
-                        e.getMessage());
+                LOG.warn("Could not load {} model '{}' on {} ({} bytes): {}", backend.name(), key, device.text(),
+                        blob.length, e.getMessage());
                 throw new CompletionException(e);
             }
         });
@@ -77,11 +77,11 @@ public final class StoredExecutables {
             long start = System.nanoTime();
             try {
                 LoadedScript script = server.scriptEngine().compile(source, entryPoints, device);
-                LOG.info("Compiled script on {}: {} characters, entry points {} in {} ms", device.text(),
+                LOG.info("Compiled script '{}' on {}: {} characters, entry points {} in {} ms", key, device.text(),
                         source.length(), entryPoints, (System.nanoTime() - start) / 1_000_000);
                 return new ScriptValue(key.toString(), device, tag, entryPoints, source, script, concurrency);
             } catch (BackendException e) {
-                LOG.warn("Could not compile script on {}: {}", device.text(), e.getMessage());
+                LOG.warn("Could not compile script '{}' on {}: {}", key, device.text(), e.getMessage());
                 throw new CompletionException(e);
             }
         });
