@@ -11,6 +11,19 @@ public final class BackendException extends Exception {
     }
 
     /**
+     * An engine's whole message on one line (a RESP error cannot hold line breaks): ONNX Runtime's without its
+     * {@code Error code - ORT_... - message: } prefix, so a client reads what ONNX Runtime said, details included.
+     */
+    public static String whole(Throwable error) {
+        String message = String.valueOf(error.getMessage());
+        int text = message.indexOf(" - message: ");
+        if (message.startsWith("Error code - ") && text > 0) {
+            message = message.substring(text + " - message: ".length());
+        }
+        return message.replaceAll("\\s+", " ").trim();
+    }
+
+    /**
      * The line of an engine's message that says what went wrong: the TorchScript interpreter's
      * {@code RuntimeError: ...} line when there is one, else the first line (libtorch appends traces).
      */

@@ -51,7 +51,7 @@ public final class OnnxBackend implements ModelBackend {
             }
             return new OnnxModel(environment, environment.createSession(blob, sessionOptions));
         } catch (OrtException | RuntimeException e) {
-            throw new BackendException("could not load ONNX model: " + BackendException.firstLine(e), e);
+            throw new BackendException(BackendException.whole(e), e); // ONNX Runtime's words, as RedisAI answers
         }
     }
 }

@@ -69,7 +69,7 @@ final class OnnxModel implements LoadedModel {
                 return outputs;
             }
         } catch (OrtException | RuntimeException e) {
-            throw new BackendException(BackendException.firstLine(e), e);
+            throw new BackendException(BackendException.whole(e), e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
