@@ -26,6 +26,12 @@ public record PendingReply(CompletableFuture<Reply> future, CompletableFuture<?>
         future.cancel(false);
     }
 
+    /** What a future failed with, without the CompletionException that dependent stages wrap it in. */
+    public static Throwable causeOf(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+    }
+
     @Override
     public void writeTo(RespWriter out) {
         throw new IllegalStateException("a pending reply is resolved by the connection, never encoded");

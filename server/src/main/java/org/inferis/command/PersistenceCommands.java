@@ -6,7 +6,6 @@ import static org.inferis.command.CommandFlag.LOADING;
 import static org.inferis.command.CommandFlag.STALE;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.IntegerReply;
 import org.inferis.resp.Reply;
@@ -67,7 +66,7 @@ final class PersistenceCommands {
     }
 
     private static Reply failure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = PendingReply.causeOf(error);
         return ErrorReply.err(cause instanceof IllegalStateException ? cause.getMessage() : "saving failed: " + (cause.getMessage() != null ? cause.getMessage() : "see the server log"));
     }
 }

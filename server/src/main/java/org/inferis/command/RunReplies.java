@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.inferis.backend.BackendException;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
@@ -97,7 +96,7 @@ final class RunReplies {
 
     /** The reply for a run that failed, timed out in its queue, or whose client left (null: nobody to answer). */
     static Reply failure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = PendingReply.causeOf(error);
         if (cause instanceof RunScheduler.TimedOutException) {
             return TIMEDOUT;
         }

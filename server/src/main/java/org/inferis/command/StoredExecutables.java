@@ -113,7 +113,7 @@ public final class StoredExecutables {
 
     /** Why a load failed: the engine's message, as the store commands reply it. */
     public static String reason(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = PendingReply.causeOf(error);
         return cause instanceof BackendException ? cause.getMessage() : "could not load: " + cause;
     }
 

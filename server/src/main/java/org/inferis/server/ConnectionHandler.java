@@ -130,8 +130,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
         if (!ctx.channel().isActive()) {
             return;
         }
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = PendingReply.causeOf(error);
         if (result == null) {
             if (cause == null || cause instanceof java.util.concurrent.CancellationException) {
                 ctx.close(); // nothing to answer: the server stopped taking changes before this one was made
