@@ -2,6 +2,7 @@ package org.inferis.resp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 
@@ -29,6 +30,15 @@ public final class Request {
     /** Arguments {@code from..to-1} as a request of their own (one step of a DAG), valid as long as this one. */
     public Request view(int from, int to) {
         return new Request(java.util.Arrays.copyOfRange(args, from, to), false);
+    }
+
+    /** A copy that owns its own buffers and outlives this request (a command queued by MULTI). */
+    public Request copy() {
+        ByteBuf[] copies = new ByteBuf[args.length];
+        for (int i = 0; i < args.length; i++) {
+            copies[i] = Unpooled.copiedBuffer(args[i]);
+        }
+        return new Request(copies, true);
     }
 
     public int size() {

@@ -61,10 +61,10 @@ public final class BlockedPops {
             Waiter waiter = queue.peekFirst();
             unblock(waiter);
             byte[] element = list.pop(false);
-            keyspace.resized(-element.length);
+            keyspace.changedInPlace(key, -element.length);
             if (!waiter.reply.complete(ArrayReply.of(BulkReply.of(key.bytes()), BulkReply.of(element)))) {
                 list.push(element, false); // the client left or timed out meanwhile: the element stays
-                keyspace.resized(element.length);
+                keyspace.changedInPlace(key, element.length);
             } else {
                 changes.propagate("RPOP", key.bytes());
                 if (list.isEmpty()) {

@@ -44,27 +44,31 @@ public final class CommandDispatcher {
         CommandSpec spec = server.commands().lookup(request.arg(0));
         if (spec == null) {
             client.commandStarted("unknown", server.coarseMillis());
-            return unknownCommand(request);
+            return refused(client, unknownCommand(request));
         }
         client.commandStarted(spec.name(), server.coarseMillis());
         if (!client.isAuthenticated() && !spec.has(CommandFlag.NO_AUTH)) {
-            return NOAUTH;
+            return refused(client, NOAUTH);
         }
         if (!server.isReady() && !spec.has(CommandFlag.LOADING)) {
-            return LOADING;
+            return refused(client, LOADING);
         }
         if (!spec.acceptsArgumentCount(request.size())) {
-            return Args.wrongArity(spec.name()).toReply();
+            return refused(client, Args.wrongArity(spec.name()).toReply());
         }
         if (spec.has(CommandFlag.DENYOOM) && overMemoryLimit()) {
-            return OOM;
+            return refused(client, OOM);
         }
         if (spec.has(CommandFlag.WRITE)) {
             // as Redis: a write that could not be logged would be acknowledged and then lost
             String aofError = server.persistence().appendOnly().writeError();
             if (aofError != null) {
-                return new ErrorReply("MISCONF Errors writing to the AOF file: " + aofError);
+                return refused(client, new ErrorReply("MISCONF Errors writing to the AOF file: " + aofError));
             }
+        }
+        if (client.transaction().queueing() && TransactionCommands.queuedInMulti(spec)) {
+            client.transaction().queue(request);
+            return TransactionCommands.QUEUED;
         }
         server.stats().commandProcessed();
         if (server.monitors().active()) {
@@ -76,6 +80,12 @@ public final class CommandDispatcher {
         return timed(client, request, spec, execute(client, request, spec), start);
     }
 
+    /** A command refused before it ran; inside MULTI, as in Redis, that dooms the transaction's EXEC. */
+    private static Reply refused(ClientSession client, Reply error) {
+        client.transaction().refuse();
+        return error;
+    }
+
     /**
      * Runs commands read from the append-only file as this session: no authentication, loading or memory checks; a
      * pending reply (a model load) is waited for.
@@ -85,6 +95,9 @@ public final class CommandDispatcher {
             CommandSpec spec = server.commands().lookup(request.arg(0));
             if (spec == null) {
                 return "unknown command '" + request.string(0) + "'";
+            }
+            if (request.is(0, "MULTI") || request.is(0, "EXEC")) {
+                return null; // a transaction's bounds: the file holds each whole, in one checksummed group
             }
             Reply reply = execute(session, request, spec);
             if (reply instanceof PendingReply pending) {
@@ -140,29 +153,32 @@ public final class CommandDispatcher {
     }
 
     private Reply execute(ClientSession client, Request request, CommandSpec spec) {
+        synchronized (server.keyspace()) {
+            return server.isStopping() ? DROPPED : run(client, request, spec);
+        }
+    }
+
+    /**
+     * Runs a command; the caller holds the keyspace lock. What it changed is logged, and the client's replies wait for
+     * that to reach the append-only file. Every failure becomes an error reply.
+     */
+    static Reply run(ClientSession client, Request request, CommandSpec spec) {
+        ChangeLog changes = client.server().persistence().changes();
+        changes.commandStarted();
+        Reply reply = null;
         try {
-            synchronized (server.keyspace()) {
-                if (server.isStopping()) {
-                    return DROPPED;
-                }
-                ChangeLog changes = server.persistence().changes();
-                changes.commandStarted();
-                Reply reply = null;
-                try {
-                    reply = spec.command().execute(client, request);
-                    return reply;
-                } finally {
-                    // the client's replies leave once what this command logged is in the file (see the connection)
-                    client.awaitAofOffset(changes.commandEnded(request, reply != null
-                            && spec.has(CommandFlag.WRITE) && !(reply instanceof ErrorReply)
-                            && !(reply instanceof PendingReply)));
-                }
-            }
+            reply = spec.command().execute(client, request);
+            return reply;
         } catch (RespException e) {
             return e.toReply();
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.warn("command {} failed", spec.name(), e);
             return ErrorReply.err("internal error in '" + spec.name() + "' (the server log has the details)");
+        } finally {
+            // the client's replies leave once what this command logged is in the file (see the connection)
+            client.awaitAofOffset(changes.commandEnded(request, reply != null
+                    && spec.has(CommandFlag.WRITE) && !(reply instanceof ErrorReply)
+                    && !(reply instanceof PendingReply)));
         }
     }
 

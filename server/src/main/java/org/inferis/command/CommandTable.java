@@ -57,6 +57,7 @@ public final class CommandTable {
     public static CommandTable standard() {
         CommandTable table = new CommandTable();
         ConnectionCommands.register(table);
+        TransactionCommands.register(table);
         ClientCommand.register(table);
         ServerCommands.register(table);
         PersistenceCommands.register(table);

@@ -60,6 +60,7 @@ final class ConnectionCommands {
     }
 
     private static Reply reset(ClientSession client, Request request) {
+        client.transaction().reset(client.server().keyspace());
         client.protocol(RespVersion.RESP2);
         client.name(null);
         client.authenticated(!client.server().passwordRequired());

@@ -45,13 +45,13 @@ final class DagCommand {
 
     static void register(CommandTable table) {
         table.add(CommandSpec.of("AI.DAGEXECUTE", -1, GROUP, "Runs a pipeline of tensor, model and script steps.",
-                        (c, r) -> dag(c, r, "AI.DAGEXECUTE", false, false), WRITE, DENYOOM))
+                        TransactionCommands.refusedInTransaction((c, r) -> dag(c, r, "AI.DAGEXECUTE", false, false)), WRITE, DENYOOM))
                 .add(CommandSpec.of("AI.DAGEXECUTE_RO", -1, GROUP, "Runs a pipeline that writes no keys.",
-                        (c, r) -> dag(c, r, "AI.DAGEXECUTE_RO", true, false), READONLY))
+                        TransactionCommands.refusedInTransaction((c, r) -> dag(c, r, "AI.DAGEXECUTE_RO", true, false)), READONLY))
                 .add(CommandSpec.of("AI.DAGRUN", -1, GROUP, "Runs a pipeline (deprecated form).",
-                        (c, r) -> dag(c, r, "AI.DAGRUN", false, true), WRITE, DENYOOM))
+                        TransactionCommands.refusedInTransaction((c, r) -> dag(c, r, "AI.DAGRUN", false, true)), WRITE, DENYOOM))
                 .add(CommandSpec.of("AI.DAGRUN_RO", -1, GROUP, "Runs a read-only pipeline (deprecated form).",
-                        (c, r) -> dag(c, r, "AI.DAGRUN_RO", true, true), READONLY));
+                        TransactionCommands.refusedInTransaction((c, r) -> dag(c, r, "AI.DAGRUN_RO", true, true)), READONLY));
     }
 
     private static Reply dag(ClientSession client, Request request, String name, boolean readOnly, boolean deprecated) {

@@ -60,7 +60,7 @@ final class ListCommands {
         for (int i = 2; i < request.size(); i++) {
             list.push(request.bytes(i), left);
         }
-        keyspace.resized(list.byteSize() - before);
+        keyspace.changedInPlace(key, list.byteSize() - before);
         int length = list.size();
         client.server().blockedPops().serve(key, keyspace, client.server().persistence().changes());
         return IntegerReply.of(length);
@@ -90,7 +90,7 @@ final class ListCommands {
         while (popped.size() < wanted && !list.isEmpty()) {
             popped.add(BulkReply.of(list.pop(left)));
         }
-        keyspace.resized(list.byteSize() - before);
+        keyspace.changedInPlace(key, list.byteSize() - before);
         if (list.isEmpty()) {
             keyspace.delete(key);
         }
@@ -118,7 +118,7 @@ final class ListCommands {
             ListValue list = keyspace.get(key, ListValue.class);
             if (list != null) {
                 byte[] element = list.pop(false);
-                keyspace.resized(-element.length);
+                keyspace.changedInPlace(key, -element.length);
                 if (list.isEmpty()) {
                     keyspace.delete(key);
                 }
@@ -126,6 +126,9 @@ final class ListCommands {
                 return ArrayReply.of(BulkReply.of(key.bytes()), BulkReply.of(element));
             }
             keys.add(key);
+        }
+        if (client.transaction().executing()) {
+            return NullReply.ARRAY; // inside EXEC, as in Redis: blocking would stall the whole transaction
         }
         return block(client, keys, (long) (timeoutSeconds * 1000));
     }

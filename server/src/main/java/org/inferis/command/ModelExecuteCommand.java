@@ -41,10 +41,10 @@ final class ModelExecuteCommand {
     }
 
     static void register(CommandTable table) {
-        table.add(CommandSpec.of("AI.MODELEXECUTE", -8, GROUP, "Runs a model.", ModelExecuteCommand::execute,
+        table.add(CommandSpec.of("AI.MODELEXECUTE", -8, GROUP, "Runs a model.", TransactionCommands.refusedInTransaction(ModelExecuteCommand::execute),
                         WRITE, DENYOOM).keys(1, 1, 1))
                 .add(CommandSpec.of("AI.MODELRUN", -6, GROUP, "Runs a model (deprecated form).",
-                        ModelExecuteCommand::run, WRITE, DENYOOM).keys(1, 1, 1));
+                        TransactionCommands.refusedInTransaction(ModelExecuteCommand::run), WRITE, DENYOOM).keys(1, 1, 1));
     }
 
     private static Reply execute(ClientSession client, Request request) {

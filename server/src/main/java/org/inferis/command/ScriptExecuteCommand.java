@@ -53,9 +53,11 @@ final class ScriptExecuteCommand {
 
     static void register(CommandTable table) {
         table.add(CommandSpec.of("AI.SCRIPTEXECUTE", -5, GROUP, "Runs a script function.",
-                        (c, r) -> RunCall.submit(c, parseExecute(c.server().keyspace(), r)), WRITE, DENYOOM).keys(1, 1, 1))
+                        TransactionCommands.refusedInTransaction(
+                                (c, r) -> RunCall.submit(c, parseExecute(c.server().keyspace(), r))), WRITE, DENYOOM).keys(1, 1, 1))
                 .add(CommandSpec.of("AI.SCRIPTRUN", -6, GROUP, "Runs a script function (deprecated form).",
-                        (c, r) -> RunCall.submit(c, parseRun(c.server().keyspace(), r)), WRITE, DENYOOM).keys(1, 1, 1));
+                        TransactionCommands.refusedInTransaction(
+                                (c, r) -> RunCall.submit(c, parseRun(c.server().keyspace(), r))), WRITE, DENYOOM).keys(1, 1, 1));
     }
 
     /** AI.SCRIPTEXECUTE key fn [KEYS n k...] [INPUTS n t...] [ARGS n a...] [OUTPUTS n o...] [TIMEOUT ms]. */

@@ -45,6 +45,8 @@ public final class Keyspace {
     private long usedBytes;
     /** While an append-only file is replayed nothing expires, as in Redis: its commands ran when the keys were live. */
     private boolean expiryPaused;
+    /** Clients' WATCHes by key: a change to the key marks each of them changed. */
+    private final Map<Key, List<KeyWatch>> watches = new HashMap<>();
 
     public Keyspace(Clock clock) {
         this.clock = clock;
@@ -84,6 +86,7 @@ public final class Keyspace {
     /** Stores a value; {@code keepExpiry} keeps the key's time to live (SET KEEPTTL). */
     public void put(Key key, Value value, boolean keepExpiry) {
         Entry entry = liveEntry(key);
+        touch(key);
         if (entry == null) {
             entry = new Entry(nextSequence++, value);
             entries.put(key, entry);
@@ -120,6 +123,7 @@ public final class Keyspace {
             return true;
         }
         long expireAt = source.expireAt;
+        touch(from);
         unlink(from, source);
         usedBytes -= from.bytes().length + source.value.byteSize();
         put(to, source.value);
@@ -141,6 +145,7 @@ public final class Keyspace {
         if (entry == null) {
             return false;
         }
+        touch(key);
         if (at <= now() && !expiryPaused) {
             remove(key, entry);
         } else {
@@ -158,6 +163,7 @@ public final class Keyspace {
         if (entry == null || entry.expireAt == NO_EXPIRY) {
             return false;
         }
+        touch(key);
         clearExpiry(entry);
         return true;
     }
@@ -180,12 +186,14 @@ public final class Keyspace {
         return usedBytes;
     }
 
-    /** A value changed size in place (a list grew or shrank). */
-    public void resized(long delta) {
+    /** The key's value changed in place (a list grew or shrank by {@code delta} bytes). */
+    public void changedInPlace(Key key, long delta) {
         usedBytes += delta;
+        touch(key);
     }
 
     public void clear() {
+        watches.keySet().stream().filter(entries::containsKey).toList().forEach(this::touch);
         usedBytes = 0;
         entries.values().forEach(entry -> entry.value.discarded());
         entries.clear();
@@ -297,7 +305,48 @@ public final class Keyspace {
         return all;
     }
 
+    /**
+     * Watches the key for {@code watch}: any change to it from now on (a write, an expiry, a FLUSHALL) marks the
+     * watch changed. A key already past its expiry is reclaimed first, so only later changes count.
+     */
+    public void watch(Key key, KeyWatch watch) {
+        liveEntry(key);
+        if (watch.add(key)) {
+            watches.computeIfAbsent(key, k -> new ArrayList<>(1)).add(watch);
+        }
+    }
+
+    /** Ends every watch of {@code watch} (UNWATCH, EXEC, DISCARD, a disconnect). */
+    public void unwatch(KeyWatch watch) {
+        for (Key key : watch.keys()) {
+            List<KeyWatch> watchers = watches.get(key);
+            if (watchers != null && watchers.remove(watch) && watchers.isEmpty()) {
+                watches.remove(key);
+            }
+        }
+        watch.clear();
+    }
+
+    /**
+     * Whether a watched key changed, or expired since it was watched: its expiry reclaims it now, which counts as
+     * a change (Redis 7's rule).
+     */
+    public boolean changedSinceWatched(KeyWatch watch) {
+        watch.keys().forEach(this::liveEntry);
+        return watch.changed();
+    }
+
+    private void touch(Key key) {
+        if (!watches.isEmpty()) {
+            List<KeyWatch> watchers = watches.get(key);
+            if (watchers != null) {
+                watchers.forEach(KeyWatch::markChanged);
+            }
+        }
+    }
+
     private void remove(Key key, Entry entry) {
+        touch(key);
         unlink(key, entry);
         usedBytes -= key.bytes().length + entry.value.byteSize();
         entry.value.discarded();

@@ -45,10 +45,10 @@ public final class AppendOnly implements AutoCloseable {
         return Path.of(config.getString("dir")).resolve(config.getString("appendfilename"));
     }
 
-    void append(Object[] args) {
+    void append(List<Object[]> commands) {
         AppendOnlyFile file = aof;
         if (file != null) {
-            file.append(args);
+            file.append(commands);
         }
     }
 

@@ -100,11 +100,16 @@ final class AppendOnlyFile implements AutoCloseable {
         }
     }
 
-    /** Appends one command; its arguments are byte[], String, Number, ByteBuf (read, not consumed) or ByteBuffer. */
-    void append(Object[] args) {
+    /**
+     * Appends commands, all in the group the next write-out makes; their arguments are byte[], String, Number, ByteBuf
+     * (read, not consumed) or ByteBuffer.
+     */
+    void append(List<Object[]> commands) {
         synchronized (lock) {
             int before = pending.writerIndex();
-            encode(pending, args);
+            for (Object[] args : commands) {
+                encode(pending, args);
+            }
             int length = pending.writerIndex() - before;
             if (rewriteTail != null) {
                 rewriteTail.writeBytes(pending, before, length);

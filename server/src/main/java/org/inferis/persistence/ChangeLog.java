@@ -18,6 +18,8 @@ public final class ChangeLog {
     private boolean inCommand;
     private Object[] commandRewrite;
     private final List<Object[]> afterCommand = new ArrayList<>();
+    /** Inside EXEC: the transaction's changes, logged together when it ends; null otherwise. */
+    private List<Object[]> transaction;
     /** Changes logged since start; written under the keyspace lock, read anywhere. */
     private volatile long dirty;
 
@@ -67,12 +69,42 @@ public final class ChangeLog {
         return dirty == before ? 0 : appendOnly.offset();
     }
 
+    /** EXEC begins: what its commands log is held until {@link #transactionEnded()}. */
+    public void transactionStarted() {
+        transaction = new ArrayList<>();
+    }
+
+    /**
+     * EXEC ends: its changes go to the file between MULTI and EXEC in one append, so they land in one checksummed
+     * group: a crash keeps the whole transaction or none of it.
+     *
+     * @return the append-only file's offset after them, 0 when the transaction changed nothing
+     */
+    public long transactionEnded() {
+        List<Object[]> changes = transaction;
+        transaction = null;
+        if (changes.isEmpty()) {
+            return 0;
+        }
+        dirty += changes.size();
+        List<Object[]> unit = new ArrayList<>(changes.size() + 2);
+        unit.add(new Object[] {"MULTI"});
+        unit.addAll(changes);
+        unit.add(new Object[] {"EXEC"});
+        appendOnly.append(unit);
+        return appendOnly.offset();
+    }
+
     private void log(Object[] args) {
         if (loading) {
             return;
         }
+        if (transaction != null) {
+            transaction.add(args);
+            return;
+        }
         dirty++;
-        appendOnly.append(args);
+        appendOnly.append(List.<Object[]>of(args));
     }
 
     /** While loading, changes replayed from disk are neither counted nor logged again; callers hold the lock. */

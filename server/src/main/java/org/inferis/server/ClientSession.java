@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import org.inferis.command.CommandContext;
+import org.inferis.command.Transaction;
 import org.inferis.resp.RespVersion;
 
 /** One connection's state: identity, protocol version, authentication and what it last did. */
@@ -25,6 +26,7 @@ public final class ClientSession {
     private long lastInteraction;
     private String lastCommand = "NULL";
     private volatile String address;
+    private final Transaction transaction = new Transaction();
 
     ClientSession(long id, Channel channel, ServerContext server, long now) {
         this.id = id;
@@ -52,6 +54,11 @@ public final class ClientSession {
     /** Where work for this client continues once an engine is done: its event loop (inline for the replayer). */
     public java.util.concurrent.Executor executor() {
         return channel instanceof io.netty.channel.embedded.EmbeddedChannel ? Runnable::run : channel.eventLoop();
+    }
+
+    /** MULTI/EXEC and WATCH state; used on the connection's thread and under the keyspace lock. */
+    public Transaction transaction() {
+        return transaction;
     }
 
     public RespVersion protocol() {
@@ -164,7 +171,7 @@ public final class ClientSession {
     public String describe(long now) {
         return "id=" + id + " addr=" + address() + " laddr=" + localAddress() + " fd=-1 name=" + (name == null ? "" : name)
                 + " age=" + (now - createdAt) / 1000 + " idle=" + (now - lastInteraction) / 1000
-                + " flags=" + (blocked ? "b" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0"
+                + " flags=" + (blocked ? "b" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=" + transaction.queuedCount() + " qbuf=0 qbuf-free=0"
                 + " argv-mem=0 multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" + lastCommand
                 + " user=default redir=-1 resp=" + protocol().number() + " lib-name=" + libName + " lib-ver=" + libVersion;
     }

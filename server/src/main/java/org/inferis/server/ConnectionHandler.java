@@ -247,6 +247,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
         if (client != null) {
             server.clients().remove(client);
             server.monitors().remove(client);
+            synchronized (server.keyspace()) {
+                client.transaction().reset(server.keyspace());
+            }
         }
         queued.forEach(Request::release);
         queued.clear();

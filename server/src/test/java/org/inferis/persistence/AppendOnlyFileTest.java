@@ -27,8 +27,8 @@ class AppendOnlyFileTest {
         }, 0);
     }
 
-    private static Object[] set(int i) {
-        return new Object[] {"SET", "key:" + i, "value:" + i};
+    private static List<Object[]> set(int i) {
+        return List.<Object[]>of(new Object[] {"SET", "key:" + i, "value:" + i});
     }
 
     private String content() throws Exception {
