@@ -27,7 +27,7 @@ for backend in TORCH ONNX; do
   redis-cli -p "$port" -x AI.MODELSTORE "cnn-$backend-b32" "$backend" CPU BATCHSIZE 32 BLOB <"$models/$file" >/dev/null
   read -r ops0 p50_0 p99_0 < <(load "cnn-$backend")
   read -r ops32 p50_32 p99_32 < <(load "cnn-$backend-b32")
-  avg=$(redis-cli -p "$port" AI.INFO "cnn-$backend-b32" | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
+  avg=$(redis-cli -p "$port" AI.INFO "cnn-$backend-b32" EXTENDED | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
   rows+=("$(awk -v b="$backend" -v o0="$ops0" -v a0="$p50_0" -v z0="$p99_0" -v o="$ops32" -v a="$p50_32" -v z="$p99_32" -v avg="$avg" \
     'BEGIN { printf "| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %s | %.2fx | %.2fx |", b, o0, a0, z0, o, a, z, avg, o / o0, z / z0 }')")
 done

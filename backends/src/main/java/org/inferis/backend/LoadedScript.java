@@ -10,7 +10,8 @@ public interface LoadedScript extends AutoCloseable {
 
     /**
      * Calls {@code fn(tensors: List[Tensor], keys: List[str], args: List[str])}, as AI.SCRIPTEXECUTE does;
-     * any list may be empty. Tensors the function returns (one, a list or a tuple) are copied out once.
+     * any list may be empty. Tensors the function returns (one, a list or a tuple) are copied out once. A function
+     * without that signature (from a deprecated AI.SCRIPTSET) gets the tensors as its arguments, in order.
      */
     List<Tensor> execute(String fn, List<Tensor> tensors, List<String> keys, List<String> args) throws BackendException;
 

@@ -3,6 +3,7 @@ package org.inferis.command;
 import static org.inferis.command.CommandFlag.ADMIN;
 import static org.inferis.command.CommandFlag.READONLY;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
@@ -35,9 +36,13 @@ final class AiAdminCommands {
                         AiAdminCommands::config, ADMIN));
     }
 
-    /** AI.INFO key [RESETSTAT]. */
+    /** AI.INFO key [RESETSTAT | EXTENDED]. */
     private static Reply info(ClientSession client, Request request) {
-        if (request.size() > 3 || (request.size() == 3 && !request.is(2, "RESETSTAT"))) {
+        if (request.size() > 3) {
+            throw Args.wrongArity("AI.INFO");
+        }
+        boolean extended = request.size() == 3 && request.is(2, "EXTENDED");
+        if (request.size() == 3 && !extended && !request.is(2, "RESETSTAT")) {
             throw Args.syntaxError();
         }
         Keyspace keyspace = client.server().keyspace();
@@ -45,12 +50,12 @@ final class AiAdminCommands {
             return ErrorReply.err("cannot find run info for key");
         }
         RunStats stats = value.stats();
-        if (request.size() == 3) {
+        if (request.size() == 3 && !extended) {
             stats.reset();
             return SimpleStringReply.OK;
         }
         boolean isModel = value instanceof ModelValue;
-        return new ArrayReply(List.of(
+        List<Reply> items = new ArrayList<>(List.of(
                 BulkReply.of("key"), BulkReply.of(request.bytes(1)),
                 BulkReply.of("type"), BulkReply.of(isModel ? "MODEL" : "SCRIPT"),
                 BulkReply.of("backend"), BulkReply.of(isModel ? ((ModelValue) value).options().backend() : "TORCH"),
@@ -60,14 +65,17 @@ final class AiAdminCommands {
                 // scripts report -1 samples, as in RedisAI
                 BulkReply.of("samples"), IntegerReply.of(isModel ? stats.samples() : -1),
                 BulkReply.of("calls"), IntegerReply.of(stats.calls()),
-                BulkReply.of("errors"), IntegerReply.of(stats.errors()),
-                // (ext) after RedisAI's fields
+                BulkReply.of("errors"), IntegerReply.of(stats.errors())));
+        if (extended) { // (ext) batching and latency, asked for, after RedisAI's fields
+            items.addAll(List.of(
                 BulkReply.of("batches"), IntegerReply.of(stats.batches()),
                 BulkReply.of("avg_batch_size"), new DoubleReply(stats.batches() == 0 ? 0
                         : Math.round(100.0 * stats.samples() / stats.batches()) / 100.0),
                 BulkReply.of("queue_depth"), IntegerReply.of(value.queue().depth()),
                 BulkReply.of("p50_us"), IntegerReply.of(stats.latencyPercentile(0.50)),
                 BulkReply.of("p99_us"), IntegerReply.of(stats.latencyPercentile(0.99))));
+        }
+        return new ArrayReply(items);
     }
 
     /** AI.CONFIG MODEL_CHUNK_SIZE n | BACKENDSPATH path | LOADBACKEND backend path | GET name. */
@@ -78,10 +86,15 @@ final class AiAdminCommands {
             if (request.size() != 4) {
                 throw Args.wrongArity("AI.CONFIG");
             }
-            if (client.server().backend(request.string(2)) == null) {
-                throw RespException.err("unsupported backend");
+            String backend = request.string(2);
+            if (client.server().backend(backend) != null) {
+                return SimpleStringReply.OK; // TORCH and ONNX are built in, loaded at start: nothing to load
             }
-            return SimpleStringReply.OK; // TORCH and ONNX are built in
+            if (backend.equalsIgnoreCase("TF") || backend.equalsIgnoreCase("TFLITE")) {
+                throw RespException.err("error loading backend: " + backend.toUpperCase(java.util.Locale.ROOT)
+                        + " is not available in this server (it runs TORCH and ONNX models)");
+            }
+            throw RespException.err("unsupported backend");
         }
         if (sub.equalsIgnoreCase("BACKENDSPATH")) {
             if (request.size() < 3) {

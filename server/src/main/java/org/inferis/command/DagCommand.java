@@ -56,7 +56,7 @@ final class DagCommand {
 
     private static Reply dag(ClientSession client, Request request, String name, boolean readOnly, boolean deprecated) {
         if (request.size() < 2) {
-            throw RespException.err("missing arguments for '" + name + "' command");
+            throw deprecated ? Args.wrongArity(name) : RespException.err("missing arguments for '" + name + "' command");
         }
         Keyspace keyspace = client.server().keyspace();
         Map<String, Tensor> loaded = new LinkedHashMap<>();
@@ -117,12 +117,13 @@ final class DagCommand {
         return new PendingReply(new DagRun(client, steps, loaded, persist, timeout).start());
     }
 
+    /** {@code count key...} after LOAD or PERSIST, checked as RedisAI does: a count and at least one key. */
     private static List<String> counted(ArgCursor args, String keyword, String mismatch) {
-        if (args.atEnd()) {
+        if (args.remaining() < 2) {
             throw RespException.err("missing arguments after " + keyword + " keyword in DAG command");
         }
         long count = args.nextLong("invalid or negative value found in number of keys to " + keyword);
-        if (count < 0) {
+        if (count <= 0) {
             throw RespException.err("invalid or negative value found in number of keys to " + keyword);
         }
         if (count > args.remaining()) {
@@ -169,6 +170,10 @@ final class DagCommand {
         Keyspace keyspace = client.server().keyspace();
         String command = op.string(0).toUpperCase(java.util.Locale.ROOT);
         String dagName = deprecated ? "AI.DAGRUN" : "AI.DAGEXECUTE";
+        CommandSpec spec = client.server().commands().lookup(op.arg(0));
+        if (spec != null && !spec.acceptsArgumentCount(op.size())) {
+            throw Args.wrongArity(spec.name()); // the step's own arity, as the command alone would be checked
+        }
         RunCall call;
         switch (command) {
             case "AI.TENSORSET":
@@ -177,9 +182,11 @@ final class DagCommand {
                 TensorCommands.Format format = TensorCommands.format(op);
                 return new GetStep(op.string(1), format);
             case "AI.MODELEXECUTE":
+                refuseInDeprecated(command, deprecated);
                 call = ModelExecuteCommand.parseExecute(keyspace, op);
                 break;
             case "AI.SCRIPTEXECUTE":
+                refuseInDeprecated(command, deprecated);
                 if (readOnly) {
                     throw RespException.err("AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG");
                 }
@@ -199,6 +206,12 @@ final class DagCommand {
             throw RespException.err("TIMEOUT not allowed within a DAG command");
         }
         return new RunStep(call);
+    }
+
+    private static void refuseInDeprecated(String command, boolean deprecated) {
+        if (deprecated) {
+            throw RespException.err(command + " cannot be used in a deprecated AI.DAGRUN command");
+        }
     }
 
     /** Every input is loaded or made by an earlier step, and every PERSIST key exists at the end. */

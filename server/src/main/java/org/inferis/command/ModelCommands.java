@@ -70,9 +70,16 @@ final class ModelCommands {
                 BulkReply.of("minbatchsize"), IntegerReply.of(options.minBatchSize()),
                 BulkReply.of("inputs"), names(model.model().inputNames()),
                 BulkReply.of("outputs"), names(model.model().outputNames()),
-                BulkReply.of("minbatchtimeout"), IntegerReply.of(options.minBatchTimeout()),
-                BulkReply.of("maxqueue"), IntegerReply.of(options.maxQueue()),
-                BulkReply.of("instances"), IntegerReply.of(options.instances())));
+                BulkReply.of("minbatchtimeout"), IntegerReply.of(options.minBatchTimeout())));
+        // (ext) only for a model stored with them, so RedisAI's clients see RedisAI's exact reply otherwise
+        if (options.maxQueue() != 0) {
+            items.add(BulkReply.of("maxqueue"));
+            items.add(IntegerReply.of(options.maxQueue()));
+        }
+        if (options.instances() != 1) {
+            items.add(BulkReply.of("instances"));
+            items.add(IntegerReply.of(options.instances()));
+        }
         if (blobReply != null) {
             items.add(BulkReply.of("blob"));
             items.add(blobReply);

@@ -28,17 +28,18 @@ final class ModelStoreCommand {
     }
 
     static void register(CommandTable table) {
-        table.add(CommandSpec.of("AI.MODELSTORE", -6, GROUP, "Stores a model.", ModelStoreCommand::store,
-                        WRITE, DENYOOM).keys(1, 1, 1))
+        table.add(CommandSpec.of("AI.MODELSTORE", -6, GROUP, "Stores a model.",
+                        (client, request) -> store(client, request, false), WRITE, DENYOOM).keys(1, 1, 1))
                 .add(CommandSpec.of("AI.MODELSET", -6, GROUP, "Stores a model (deprecated form).",
-                        ModelStoreCommand::store, WRITE, DENYOOM).keys(1, 1, 1));
+                        (client, request) -> store(client, request, true), WRITE, DENYOOM).keys(1, 1, 1));
     }
 
     /**
      * AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]]
-     * [MAXQUEUE q] [INSTANCES k] BLOB chunk...
+     * [MAXQUEUE q] [INSTANCES k] BLOB chunk...; the deprecated AI.MODELSET skips what comes before BLOB after
+     * those (the INPUTS and OUTPUTS its clients send for TF models), as RedisAI's parser does for TORCH and ONNX.
      */
-    private static Reply store(ClientSession client, Request request) {
+    private static Reply store(ClientSession client, Request request, boolean deprecated) {
         Key key = Args.key(request, 1);
         Value existing = client.server().keyspace().get(key);
         if (existing != null && !(existing instanceof ModelValue)) {
@@ -83,6 +84,9 @@ final class ModelStoreCommand {
             } else {
                 more = false;
             }
+        }
+        while (deprecated && !args.atEnd() && !request.is(args.position(), "BLOB")) {
+            args.next();
         }
         if (args.atEnd()) {
             throw RespException.err("Insufficient arguments, missing model BLOB");

@@ -28,7 +28,7 @@ final class ScriptCommands {
     }
 
     static void register(CommandTable table) {
-        table.add(CommandSpec.of("AI.SCRIPTSTORE", -6, GROUP, "Stores a TorchScript script.",
+        table.add(CommandSpec.of("AI.SCRIPTSTORE", -8, GROUP, "Stores a TorchScript script.",
                         (c, r) -> store(c, r, true), WRITE, DENYOOM).keys(1, 1, 1))
                 .add(CommandSpec.of("AI.SCRIPTSET", -5, GROUP, "Stores a TorchScript script (deprecated form).",
                         (c, r) -> store(c, r, false), WRITE, DENYOOM).keys(1, 1, 1))
@@ -68,8 +68,11 @@ final class ScriptCommands {
                 throw RespException.err("Insufficient arguments, missing script entry points");
             }
             long count = args.nextLong("Non numeric entry points number provided to AI.SCRIPTSTORE command");
-            if (count <= 0 || count > args.remaining()) {
+            if (count <= 0) {
                 throw RespException.err("Non numeric entry points number provided to AI.SCRIPTSTORE command");
+            }
+            if (count > args.remaining()) {
+                throw RespException.err("Insufficient arguments, missing script entry points");
             }
             for (long i = 0; i < count; i++) {
                 entryPoints.add(args.next());

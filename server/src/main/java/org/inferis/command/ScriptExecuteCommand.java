@@ -52,10 +52,10 @@ final class ScriptExecuteCommand {
     }
 
     static void register(CommandTable table) {
-        table.add(CommandSpec.of("AI.SCRIPTEXECUTE", -5, GROUP, "Runs a script function.",
+        table.add(CommandSpec.of("AI.SCRIPTEXECUTE", -3, GROUP, "Runs a script function.",
                         TransactionCommands.refusedInTransaction(
                                 (c, r) -> RunCall.submit(c, parseExecute(c.server().keyspace(), r))), WRITE, DENYOOM).keys(1, 1, 1))
-                .add(CommandSpec.of("AI.SCRIPTRUN", -6, GROUP, "Runs a script function (deprecated form).",
+                .add(CommandSpec.of("AI.SCRIPTRUN", -3, GROUP, "Runs a script function (deprecated form).",
                         TransactionCommands.refusedInTransaction(
                                 (c, r) -> RunCall.submit(c, parseRun(c.server().keyspace(), r))), WRITE, DENYOOM).keys(1, 1, 1));
     }
@@ -75,7 +75,10 @@ final class ScriptExecuteCommand {
         while (!args.atEnd()) {
             String scope = args.next().toUpperCase(Locale.ROOT);
             switch (scope) {
-                case "KEYS" -> keys = scope(args, keys, "KEYS", "keys");
+                case "KEYS" -> {
+                    checkKeys(request, args.position());
+                    keys = scope(args, keys, "KEYS", "keys");
+                }
                 case "INPUTS" -> inputs = scope(args, inputs, "INPUTS", "inputs");
                 case "ARGS" -> scriptArgs = scope(args, scriptArgs, "ARGS", "args");
                 case "OUTPUTS" -> outputs = scope(args, outputs, "OUTPUTS", "outputs");
@@ -97,6 +100,26 @@ final class ScriptExecuteCommand {
         }
         return new Call(script, request.string(2), orEmpty(keys), orEmpty(inputs), orEmpty(scriptArgs),
                 orEmpty(outputs), -1, false, timeout);
+    }
+
+    /** RedisAI's checks of KEYS, made before the scope is read: a count above zero, then that many keys. */
+    private static void checkKeys(Request request, int countPosition) {
+        if (request.size() - countPosition < 2) {
+            throw RespException.err("Missing arguments after KEYS keyword");
+        }
+        long count;
+        try {
+            count = Args.integer(request, countPosition);
+        } catch (RespException e) {
+            count = 0;
+        }
+        if (count <= 0) {
+            throw RespException.err("Invalid or negative value found in number of KEYS");
+        }
+        if (count > request.size() - countPosition - 1) {
+            throw RespException.err("Number of pre declared KEYS to be used in the command does not match the number "
+                    + "of given arguments");
+        }
     }
 
     /** A {@code count name...} scope; each may appear once. */
@@ -142,7 +165,10 @@ final class ScriptExecuteCommand {
         while (!args.atEnd() && !outputsGiven) {
             if (args.nextIs("OUTPUTS")) {
                 outputsGiven = true;
-            } else if (positional < 0 && args.nextIs("$")) {
+            } else if (args.nextIs("$")) {
+                if (positional >= 0) {
+                    throw RespException.err("Already encountered a variable size list of tensors");
+                }
                 positional = inputs.size();
             } else {
                 inputs.add(args.next());
@@ -153,6 +179,9 @@ final class ScriptExecuteCommand {
         }
         List<String> outputs = new ArrayList<>();
         while (!args.atEnd()) {
+            if (args.nextIs("$")) {
+                throw RespException.err("Encountered a variable size list of tensors outside of input section");
+            }
             outputs.add(args.next());
         }
         boolean variadic = positional >= 0;

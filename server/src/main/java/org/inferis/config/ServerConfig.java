@@ -68,7 +68,7 @@ public final class ServerConfig {
         register(ConfigOption.integer("inter-op-parallelism", 0, 0, 1024, false));
         // RedisAI's defaults: AI.CONFIG MODEL_CHUNK_SIZE and BACKENDSPATH change them
         register(ConfigOption.bytes("model-chunk-size", 511L << 20, 1, Integer.MAX_VALUE, true));
-        register(ConfigOption.string("backends-path", "", true));
+        register(ConfigOption.string("backends-path", defaultBackendsPath(), true));
         register(ConfigOption.integer("slowlog-log-slower-than", 10_000, -1, Long.MAX_VALUE, true));
         register(ConfigOption.integer("slowlog-max-len", 128, 0, Integer.MAX_VALUE, true));
         // Prometheus metrics over HTTP on the first bind address; 0 leaves them off
@@ -230,5 +230,19 @@ public final class ServerConfig {
     /** The config file given at start-up, or null. */
     public String configFile() {
         return configFile;
+    }
+
+    /**
+     * RedisAI answers its module's directory + {@code /backends}; ours is the server jar's directory's, so a client
+     * that reads BACKENDSPATH and sets it back gets a real path.
+     */
+    private static String defaultBackendsPath() {
+        try {
+            java.nio.file.Path code = java.nio.file.Path.of(
+                    ServerConfig.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return code.getParent().resolve("backends").toString();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return "backends";
+        }
     }
 }

@@ -64,6 +64,12 @@ public final class Ai {
         return send(c, new ByteArrayOutput<>(StringCodec.UTF8), command, args);
     }
 
+    /** A bulk string reply as text, or null. */
+    public static String string(StatefulRedisConnection<String, String> c, String command, Object... args) {
+        byte[] bytes = bytes(c, command, args);
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+
     public static Long integer(StatefulRedisConnection<String, String> c, String command, Object... args) {
         return send(c, new IntegerOutput<>(StringCodec.UTF8), command, args);
     }

@@ -51,7 +51,7 @@ class BatchingIT {
     }
 
     private long info(String model, String field) {
-        List<Object> info = Ai.array(c, "AI.INFO", model);
+        List<Object> info = Ai.array(c, "AI.INFO", model, "EXTENDED");
         return (Long) info.get(info.indexOf(field) + 1);
     }
 

@@ -42,8 +42,11 @@ class DistributionIT {
         String conf = Files.readString(home.resolve("inferis.conf"));
         for (Map.Entry<String, String> option : new ServerConfig().defaults().entrySet()) {
             String value = option.getValue().isEmpty() ? "\"\"" : option.getValue();
-            String line = "\n# " + option.getKey() + " " + (option.getKey().equals("io-threads") ? "<half the cores>"
-                    : value) + "\n";
+            String line = "\n# " + option.getKey() + " " + switch (option.getKey()) {
+                case "io-threads" -> "<half the cores>";
+                case "backends-path" -> "<the directory of lib/inferis-server.jar>/backends";
+                default -> value;
+            } + "\n";
             assertTrue(conf.contains(line), "inferis.conf lists " + line.trim());
         }
 

@@ -112,13 +112,16 @@ class ModelCommandsIT {
                 Arrays.copyOfRange(blob, third, 2 * third), Arrays.copyOfRange(blob, 2 * third, blob.length)));
         List<Object> meta = Ai.array(c, "AI.MODELGET", "m", "META");
         assertEquals(List.of("backend", "TORCH", "device", "CPU", "tag", "v1", "batchsize", 4L, "minbatchsize", 2L,
-                "inputs", List.of("x"), "outputs", List.of(""), "minbatchtimeout", 10L, "maxqueue", 0L, "instances", 1L),
-                meta);
+                "inputs", List.of("x"), "outputs", List.of(""), "minbatchtimeout", 10L), meta, "RedisAI's 8 pairs");
         assertArrayEquals(blob, Ai.bytes(c, "AI.MODELGET", "m", "BLOB"));
         List<Object> both = Ai.array(c, "AI.MODELGET", "m", "META", "BLOB");
-        assertEquals(22, both.size());
-        assertEquals("blob", both.get(20));
-        assertEquals(22, Ai.array(c, "AI.MODELGET", "m").size());
+        assertEquals(18, both.size());
+        assertEquals("blob", both.get(16));
+        assertEquals(both.subList(0, 17), Ai.array(c, "AI.MODELGET", "m").subList(0, 17));
+        assertEquals(18, Ai.array(c, "AI.MODELGET", "m").size());
+        Ai.status(c, "AI.MODELSTORE", "q", "TORCH", "CPU", "MAXQUEUE", 5, "INSTANCES", 2, "BLOB", blob);
+        List<Object> extended = Ai.array(c, "AI.MODELGET", "q", "META");
+        assertEquals(List.of("maxqueue", 5L, "instances", 2L), extended.subList(16, 20), "ours, only when given");
 
         assertEquals("OK", Ai.status(c, "AI.CONFIG", "MODEL_CHUNK_SIZE", 1000));
         assertEquals(1000L, Ai.integer(c, "AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"));
@@ -151,13 +154,17 @@ class ModelCommandsIT {
         assertTrue(error("AI.MODELEXECUTE", "m", "INPUTS", 2, "a", "wrong", "OUTPUTS", 2, "s", "p").startsWith("ERR "));
         error("AI.MODELEXECUTE", "m", "INPUTS", 1, "a", "OUTPUTS", 2, "s", "p"); // argument errors count nothing
         List<Object> info = Ai.array(c, "AI.INFO", "m");
+        assertEquals(18, info.size(), "RedisAI's 9 pairs: " + info);
         assertEquals(List.of("key", "m", "type", "MODEL", "backend", "ONNX", "device", "CPU", "tag", ""),
                 info.subList(0, 10));
         assertEquals("duration", info.get(10));
         assertTrue((Long) info.get(11) > 0);
         assertEquals(List.of("samples", 6L, "calls", 4L, "errors", 1L), info.subList(12, 18));
-        assertEquals(List.of("batches", 3L, "avg_batch_size", 2.0, "queue_depth", 0L), info.subList(18, 24));
-        assertEquals(List.of("p50_us", "p99_us"), List.of(info.get(24), info.get(26)));
+        List<Object> extended = Ai.array(c, "AI.INFO", "m", "EXTENDED");
+        assertEquals(info.subList(0, 10), extended.subList(0, 10));
+        assertEquals(List.of("batches", 3L, "avg_batch_size", 2.0, "queue_depth", 0L), extended.subList(18, 24));
+        assertEquals(List.of("p50_us", "p99_us"), List.of(extended.get(24), extended.get(26)));
+        assertEquals("ERR wrong number of arguments for 'AI.INFO' command", error("AI.INFO", "m", "EXTENDED", "x"));
         String ai = c.sync().info("ai");
         assertTrue(ai.contains("ai_models:1\r\n") && ai.contains("ai_runs:4\r\n") && ai.contains("ai_batches:3\r\n")
                 && ai.contains("ai_run_errors:1\r\n") && ai.contains("ai_queue_depth:0\r\n"), ai);

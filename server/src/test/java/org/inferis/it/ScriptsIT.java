@@ -67,7 +67,7 @@ class ScriptsIT {
         assertEquals("OK", Ai.status(c, "AI.SCRIPTEXECUTE", "s", "sum_all", "KEYS", 1, "k", "INPUTS", 2, "a", "b",
                 "ARGS", 2, "x", "y", "OUTPUTS", 1, "total"));
         assertEquals(List.of("36"), values("total"));
-        assertEquals("OK", Ai.status(c, "AI.SCRIPTEXECUTE", "s", "sum_all", "KEYS", 0, "OUTPUTS", 1, "empty"));
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTEXECUTE", "s", "sum_all", "INPUTS", 0, "OUTPUTS", 1, "empty"));
         assertEquals(List.of("0"), values("empty"), "empty lists work");
         assertEquals("OK", Ai.status(c, "AI.SCRIPTEXECUTE", "s", "with_args", "KEYS", 2, "k1", "k2", "INPUTS", 1, "a",
                 "ARGS", 1, "2.5", "OUTPUTS", 2, "scaled", "count"));

@@ -52,8 +52,9 @@ final class OnnxModel implements LoadedModel {
         try {
             for (int i = 0; i < inputs.size(); i++) {
                 Tensor tensor = inputs.get(i);
-                feed.put(inputNames.get(i), OnnxTensor.createTensor(environment, staged.get(i), tensor.shape(),
-                        toOnnx(tensor.dtype())));
+                feed.put(inputNames.get(i), tensor.dtype() == DType.STRING
+                        ? OnnxTensor.createTensor(environment, OnnxStrings.decode(tensor), tensor.shape())
+                        : OnnxTensor.createTensor(environment, staged.get(i), tensor.shape(), toOnnx(tensor.dtype())));
             }
             try (OrtSession.RunOptions options = new OrtSession.RunOptions();
                  OrtSession.Result result = runWith(options, feed)) {
@@ -63,8 +64,9 @@ final class OnnxModel implements LoadedModel {
                         throw new BackendException("output " + entry.getKey() + " is not a tensor");
                     }
                     TensorInfo info = output.getInfo();
-                    outputs.add(new Tensor(fromOnnx(info.type), info.getShape(),
-                            output.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
+                    outputs.add(info.type == OnnxJavaType.STRING ? OnnxStrings.encode(output)
+                            : new Tensor(fromOnnx(info.type), info.getShape(),
+                                    output.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
                 }
                 return outputs;
             }
@@ -112,7 +114,8 @@ final class OnnxModel implements LoadedModel {
             case INT64 -> OnnxJavaType.INT64;
             case UINT8 -> OnnxJavaType.UINT8;
             case BOOL -> OnnxJavaType.BOOL;
-            case UINT16, STRING -> throw new BackendException("ONNX models here do not take " + dtype + " tensors");
+            case UINT16 -> throw new BackendException("ONNX models here do not take " + dtype + " tensors");
+            case STRING -> throw new IllegalArgumentException("STRING tensors are fed as Java strings");
         };
     }
 

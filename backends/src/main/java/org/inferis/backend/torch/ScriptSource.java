@@ -66,10 +66,59 @@ final class ScriptSource {
         return functions;
     }
 
+    /** TorchScript's keywords, which its parser names as they are in errors ({@code found 'return'}). */
+    private static final java.util.Set<String> KEYWORDS = java.util.Set.of("return", "if", "else", "elif", "while",
+            "for", "in", "not", "and", "or", "is", "global", "pass", "break", "continue", "class", "raise", "assert",
+            "with", "as", "del", "lambda", "None", "True", "False", "await", "nonlocal", "try", "except", "finally");
+
+    /**
+     * libtorch's error for the first top-level statement that is not a function definition (imports, decorators and
+     * comments aside), in its words and layout, or null: a script is only functions, and libtorch's compiler says
+     * {@code expected def but found ...} where its archive importer would give an unrelated message.
+     */
+    static String topLevelStatementError(String source) {
+        String[] lines = source.split("\n", -1);
+        int depth = 0;
+        boolean inTripleQuote = false;
+        for (int n = 0; n < lines.length; n++) {
+            String line = lines[n];
+            boolean startsInside = depth > 0 || inTripleQuote;
+            if (!startsInside && !line.isEmpty() && !Character.isWhitespace(line.charAt(0)) && line.charAt(0) != '#'
+                    && !line.startsWith("@") && !IMPORT.matcher(line).matches() && !line.matches("def\\s.*")) {
+                String token = firstToken(line);
+                String found = KEYWORDS.contains(token) ? token : Character.isLetter(token.charAt(0))
+                        || token.charAt(0) == '_' ? "ident" : Character.isDigit(token.charAt(0)) ? "number"
+                        : token.charAt(0) == '"' || token.charAt(0) == '\'' ? "string" : token;
+                return "expected def but found '" + found + "' here:\n  File \"<string>\", line " + (n + 1) + "\n"
+                        + line + "\n" + "~".repeat(token.length()) + " <--- HERE\n";
+            }
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (line.startsWith("\"\"\"", i) || line.startsWith("'''", i)) {
+                    inTripleQuote = !inTripleQuote;
+                    i += 2;
+                } else if (!inTripleQuote && c == '#') {
+                    break;
+                } else if (!inTripleQuote && (c == '(' || c == '[' || c == '{')) {
+                    depth++;
+                } else if (!inTripleQuote && (c == ')' || c == ']' || c == '}') && depth > 0) {
+                    depth--;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String firstToken(String line) {
+        Matcher word = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*|^[0-9][0-9.]*").matcher(line);
+        return word.find() ? word.group() : line.substring(0, 1);
+    }
+
     /** The archive bytes for the source. */
     static byte[] archive(String source, Map<String, Function> functions) {
         StringBuilder code = new StringBuilder(qualifyCalls(IMPORT.matcher(source).replaceAll(""), functions));
-        code.append("\n\nclass ").append(MODULE).append("(Module):\n")
+        // blank lines keep the wrapper out of the source context libtorch quotes around an error in the user's code
+        code.append("\n".repeat(12)).append("class ").append(MODULE).append("(Module):\n")
                 .append("  __parameters__ = []\n  __buffers__ = []\n  training : bool\n");
         for (Function function : functions.values()) {
             code.append("  def ").append(function.name()).append("(self: __torch__.").append(MODULE);

@@ -77,7 +77,32 @@ public final class TorchBackend implements ModelBackend {
                     + "TorchScript extensions; Inferis does not provide them");
         }
         SourceNesting.check(source, "the script");
+        String notAFunction = ScriptSource.topLevelStatementError(source);
+        if (notAFunction != null) {
+            throw new BackendException(oneLine(notAFunction));
+        }
         Map<String, ScriptSource.Function> functions = ScriptSource.functions(source);
+        PtNDManager manager = newManager(device);
+        PtSymbolBlock block;
+        try {
+            // compiled first, as RedisAI does: a syntax error is reported as such, not as a missing entry point
+            block = JniUtils.loadModule(manager, new ByteArrayInputStream(ScriptSource.archive(source, functions)),
+                    true, false);
+        } catch (Exception | UnsatisfiedLinkError e) {
+            manager.close();
+            throw new BackendException(compileError(e), e);
+        }
+        try {
+            checkEntryPoints(entryPoints, functions);
+        } catch (BackendException e) {
+            manager.close();
+            throw e;
+        }
+        return new TorchScript(manager, block, functions);
+    }
+
+    private static void checkEntryPoints(List<String> entryPoints, Map<String, ScriptSource.Function> functions)
+            throws BackendException {
         for (String entryPoint : entryPoints) {
             ScriptSource.Function function = functions.get(entryPoint);
             if (function == null) {
@@ -92,27 +117,32 @@ public final class TorchBackend implements ModelBackend {
                         + "similar to: def " + entryPoint + "(tensors: List[Tensor], keys: List[str], args: List[str])");
             }
         }
-        PtNDManager manager = newManager(device);
-        try {
-            PtSymbolBlock block = JniUtils.loadModule(manager,
-                    new ByteArrayInputStream(ScriptSource.archive(source, functions)), true, false);
-            return new TorchScript(manager, block, functions);
-        } catch (Exception | UnsatisfiedLinkError e) {
-            manager.close();
-            throw new BackendException(compileError(e), e);
-        }
     }
 
-    /** libtorch's compile error with its line (the user's code comes first in the file), without the wrapper's trace. */
+    /**
+     * libtorch's compile error with the line it names in the user's source (which comes first in the archive), as
+     * RedisAI answers it: on one line, file {@code <string>}, without the trace through the generated wrapper.
+     */
     private static String compileError(Throwable error) {
         StringBuilder text = new StringBuilder();
         for (String line : String.valueOf(error.getMessage()).split("\n")) {
             if (line.contains("is being compiled since it was called from")) {
                 break;
             }
-            text.append(line.replace("code/__torch__.py", "script").replace("__torch__.", "")).append(' ');
+            text.append(line.replace("code/__torch__.py", "<string>").replace("__torch__.", "")).append('\n');
         }
-        return text.toString().replaceAll("\\s+", " ").trim();
+        return oneLine(text.toString());
+    }
+
+    /** A multi-line engine message as one error line: RedisAI's form, each line break a space, blank lines dropped. */
+    private static String oneLine(String message) {
+        StringBuilder text = new StringBuilder();
+        for (String line : message.split("\n")) {
+            if (!line.isBlank()) {
+                text.append(line.stripTrailing()).append(' ');
+            }
+        }
+        return text.toString();
     }
 
     @Override

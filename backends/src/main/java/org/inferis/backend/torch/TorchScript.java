@@ -41,8 +41,9 @@ final class TorchScript implements LoadedScript {
             throws BackendException {
         ScriptSource.Function function = function(fn);
         if (!function.takesExecuteLists()) {
-            throw new BackendException("Wrong inputs type in function " + fn + ". Expected signature similar to: def "
-                    + fn + "(tensors: List[Tensor], keys: List[str], args: List[str])");
+            // a function of a script stored with the deprecated AI.SCRIPTSET: RedisAI's documented best effort is
+            // to pass the input tensors as its arguments, in order
+            return call(fn, tensors, null);
         }
         List<Tensor> withPlaceholder = new ArrayList<>(tensors.size() + 1);
         withPlaceholder.add(PLACEHOLDER);
