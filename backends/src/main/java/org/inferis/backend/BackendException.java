@@ -2,12 +2,31 @@ package org.inferis.backend;
 
 /** A backend could not load or run a model; the message is the engine's reason, for the client. */
 public final class BackendException extends Exception {
+    private final boolean enginesWords;
+
     public BackendException(String message) {
-        super(message);
+        this(message, null);
     }
 
     public BackendException(String message, Throwable cause) {
+        this(message, cause, false);
+    }
+
+    private BackendException(String message, Throwable cause, boolean enginesWords) {
         super(message, cause);
+        this.enginesWords = enginesWords;
+    }
+
+    /**
+     * A model or script the engine refused, in the engine's own words: RedisAI answers those as they are, without an
+     * {@code ERR} code, and its clients compare them whole.
+     */
+    public static BackendException enginesWords(String message, Throwable cause) {
+        return new BackendException(message, cause, true);
+    }
+
+    public boolean isEnginesWords() {
+        return enginesWords;
     }
 
     /**
@@ -21,6 +40,13 @@ public final class BackendException extends Exception {
             message = message.substring(text + " - message: ".length());
         }
         return message.replaceAll("\\s+", " ").trim();
+    }
+
+    /** libtorch's message on one line, without the C++ backtrace it may append. */
+    public static String withoutTrace(Throwable error) {
+        String message = String.valueOf(error.getMessage());
+        int trace = message.indexOf("Exception raised from ");
+        return (trace < 0 ? message : message.substring(0, trace)).replaceAll("\\s+", " ").trim();
     }
 
     /**

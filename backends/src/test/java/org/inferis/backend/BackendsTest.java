@@ -58,7 +58,6 @@ class BackendsTest {
     void badBlobsAndMissingGpusAreErrorsWithTheirReason() {
         BackendException future = assertThrows(BackendException.class,
                 () -> TORCH.load(Fixtures.model("future_version.pt"), CPU));
-        assertTrue(future.getMessage().startsWith("could not load TORCH model: "), future.getMessage());
         assertTrue(future.getMessage().contains("version"), future.getMessage());
         BackendException garbage = assertThrows(BackendException.class, () -> ONNX.load(new byte[] {1, 2, 3}, CPU));
         assertEquals("Failed to load model because protobuf parsing failed.", garbage.getMessage());

@@ -24,6 +24,7 @@ import org.inferis.server.ClientSession;
 
 /** AI.INFO (run statistics) and AI.CONFIG (RedisAI's module settings). */
 final class AiAdminCommands {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AiAdminCommands.class);
     private static final String GROUP = "ai";
 
     private AiAdminCommands() {
@@ -91,8 +92,10 @@ final class AiAdminCommands {
                 return SimpleStringReply.OK; // TORCH and ONNX are built in, loaded at start: nothing to load
             }
             if (backend.equalsIgnoreCase("TF") || backend.equalsIgnoreCase("TFLITE")) {
-                throw RespException.err("error loading backend: " + backend.toUpperCase(java.util.Locale.ROOT)
-                        + " is not available in this server (it runs TORCH and ONNX models)");
+                // RedisAI's exact words, which its clients compare; the reason goes to the log
+                LOG.warn("AI.CONFIG LOADBACKEND {}: this server has no {} engine (it runs TORCH and ONNX models)",
+                        backend, backend.toUpperCase(java.util.Locale.ROOT));
+                throw RespException.err("error loading backend");
             }
             throw RespException.err("unsupported backend");
         }

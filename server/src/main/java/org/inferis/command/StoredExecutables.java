@@ -123,8 +123,14 @@ public final class StoredExecutables {
      */
     static Reply pending(ClientSession client, Key key, CompletableFuture<? extends ExecutableValue> load) {
         return new PendingReply(load.handleAsync((value, error) -> error != null
-                ? ErrorReply.err(reason(error))
+                ? failure(error)
                 : install(client, key, value), client.executor()));
+    }
+
+    /** The engine's own words as they are (RedisAI's reply), our reasons as ERR errors. */
+    private static Reply failure(Throwable error) {
+        return PendingReply.causeOf(error) instanceof BackendException engine && engine.isEnginesWords()
+                ? new ErrorReply(engine.getMessage()) : ErrorReply.err(reason(error));
     }
 
     /** Stores a loaded model or script, unless its key came to hold another kind of value while it loaded. */

@@ -67,8 +67,7 @@ class RedisAiCompatibilityIT {
 
         assertEquals("OK", Ai.status(c, "AI.CONFIG", "LOADBACKEND", "TORCH", "redisai_torch/redisai_torch.so"));
         assertEquals("OK", Ai.status(c, "AI.CONFIG", "LOADBACKEND", "onnx", "redisai_onnxruntime.so"));
-        String tf = error("AI.CONFIG", "LOADBACKEND", "TF", "notexist/redisai_tensorflow.so");
-        assertTrue(tf.startsWith("ERR error loading backend") && tf.contains("TORCH and ONNX"), tf);
+        assertEquals("ERR error loading backend", error("AI.CONFIG", "LOADBACKEND", "TF", "notexist/redisai_tensorflow.so"));
         assertEquals("ERR unsupported backend", error("AI.CONFIG", "LOADBACKEND", "CAFFE", "x.so"));
         assertEquals("ERR unsupported subcommand", error("AI.CONFIG", "non-existing", "val"));
         assertEquals("ERR MODEL_CHUNK_SIZE: invalid chunk size", error("AI.CONFIG", "MODEL_CHUNK_SIZE", "not-a-number"));
@@ -94,11 +93,12 @@ class RedisAiCompatibilityIT {
 
     @Test
     void scriptStoreCompilesFirstAndAnswersLibtorchsMessage() {
-        assertEquals("ERR expected def but found 'return' here:   File \"<string>\", line 1 return 1 ~~~~~~ <--- HERE ",
+        // libtorch's words, without an ERR code, as RedisAI answers them
+        assertEquals("expected def but found 'return' here:   File \"<string>\", line 1 return 1 ~~~~~~ <--- HERE ",
                 error("AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE", "return 1"));
         String syntax = error("AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "bar", "SOURCE",
                 SCRIPT + "\ndef broken(a):\n    x = = 2\n");
-        assertTrue(syntax.startsWith("ERR expected ident but found '=' here:")
+        assertTrue(syntax.startsWith("expected ident but found '=' here:")
                 && syntax.contains("File \"<string>\", line 5") && !syntax.contains("InferisScript")
                 && !syntax.contains("__torch__"), syntax);
         assertEquals("ERR Insufficient arguments, missing script entry points",

@@ -109,7 +109,7 @@ class ScriptsIT {
     void storeErrorsNameTheProblemAndLeaveTheKeyUntouched() {
         String compile = error("AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
                 "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return undefined_thing(1)\n");
-        assertTrue(compile.startsWith("ERR undefined value undefined_thing") && compile.contains("line 2"), compile);
+        assertTrue(compile.startsWith("undefined value undefined_thing") && compile.contains("line 2"), compile);
         assertEquals("ERR Function missing does not exist in the given script.",
                 error("AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "missing", "SOURCE", SCRIPT));
         assertEquals("ERR Wrong number of inputs in function pair. Expected 3 but was 2",

@@ -33,6 +33,10 @@ public final class OnnxBackend implements ModelBackend {
 
     @Override
     public LoadedModel load(byte[] blob, Device device) throws BackendException {
+        if (blob.length == 0) {
+            // ONNX Runtime's own answer to an empty model, which its Java API refuses before asking it
+            throw BackendException.enginesWords("No graph was found in the protobuf.", null);
+        }
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
             if (options.intraOpThreads() > 0) {
@@ -51,7 +55,7 @@ public final class OnnxBackend implements ModelBackend {
             }
             return new OnnxModel(environment, environment.createSession(blob, sessionOptions));
         } catch (OrtException | RuntimeException e) {
-            throw new BackendException(BackendException.whole(e), e); // ONNX Runtime's words, as RedisAI answers
+            throw BackendException.enginesWords(BackendException.whole(e), e); // ONNX Runtime's, as RedisAI answers
         }
     }
 }

@@ -79,7 +79,7 @@ public final class TorchBackend implements ModelBackend {
         SourceNesting.check(source, "the script");
         String notAFunction = ScriptSource.topLevelStatementError(source);
         if (notAFunction != null) {
-            throw new BackendException(oneLine(notAFunction));
+            throw BackendException.enginesWords(oneLine(notAFunction), null);
         }
         Map<String, ScriptSource.Function> functions = ScriptSource.functions(source);
         PtNDManager manager = newManager(device);
@@ -90,7 +90,7 @@ public final class TorchBackend implements ModelBackend {
                     true, false);
         } catch (Exception | UnsatisfiedLinkError e) {
             manager.close();
-            throw new BackendException(compileError(e), e);
+            throw BackendException.enginesWords(compileError(e), e);
         }
         try {
             checkEntryPoints(entryPoints, functions);
@@ -154,7 +154,7 @@ public final class TorchBackend implements ModelBackend {
             return new TorchModel(manager, block, TorchScriptSignature.read(blob));
         } catch (Exception | UnsatisfiedLinkError e) {
             manager.close();
-            throw new BackendException("could not load TORCH model: " + BackendException.firstLine(e), e);
+            throw BackendException.enginesWords(BackendException.withoutTrace(e), e); // libtorch's, as RedisAI answers
         }
     }
 
