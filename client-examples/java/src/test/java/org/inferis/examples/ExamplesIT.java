@@ -97,7 +97,7 @@ class ExamplesIT {
     @Test
     void thePythonExamplesRun() throws Exception {
         String output = run(EXAMPLES.resolve("python/run.sh"));
-        assertTrue(output.contains("models.py: OK, TorchScript and ONNX agree"), output);
+        assertTrue(output.contains("models.py: OK, TorchScript and ONNX agree, tensors stored in one transaction"), output);
         assertTrue(output.contains("dag.py: OK"), output);
         assertTrue(output.contains("40 jobs through 2 workers"), output);
         assertTrue(output.contains("queue_worker.py: OK"), output);
