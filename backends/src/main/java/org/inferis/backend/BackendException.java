@@ -42,11 +42,16 @@ public final class BackendException extends Exception {
         return message.replaceAll("\\s+", " ").trim();
     }
 
-    /** libtorch's message on one line, without the C++ backtrace it may append. */
+    /** libtorch's message on one line, without the C++ backtrace it may append (its frames or their header). */
     public static String withoutTrace(Throwable error) {
         String message = String.valueOf(error.getMessage());
-        int trace = message.indexOf("Exception raised from ");
-        return (trace < 0 ? message : message.substring(0, trace)).replaceAll("\\s+", " ").trim();
+        for (String traceStart : new String[] {"Exception raised from ", "\nframe #"}) {
+            int trace = message.indexOf(traceStart);
+            if (trace >= 0) {
+                message = message.substring(0, trace);
+            }
+        }
+        return message.replaceAll("\\s+", " ").trim();
     }
 
     /**

@@ -38,6 +38,9 @@ public final class StoredExecutables {
     private StoredExecutables() {
     }
 
+    /** Models from this size on get a line when their load starts, since it may take a while. */
+    private static final int LARGE_MODEL_BYTES = 16 << 20;
+
     /** Loads a model's instances on the scheduler's loader threads; if one fails, those already loaded are freed. */
     public static CompletableFuture<ModelValue> loadModel(CommandContext server, Key key, ModelOptions options, byte[] blob) {
         ModelBackend backend = server.backend(options.backend());
@@ -49,12 +52,20 @@ public final class StoredExecutables {
         return server.scheduler().load(() -> {
             long start = System.nanoTime();
             List<LoadedModel> loaded = new ArrayList<>(options.instances());
+            if (blob.length >= LARGE_MODEL_BYTES) {
+                // the engine reports nothing while it loads: say that a long wait has begun
+                LOG.info("Loading {} model '{}' on {}: {} MB, {} instance(s)...", backend.name(), key, device.text(),
+                        blob.length >> 20, options.instances());
+            }
             try {
                 for (int i = 0; i < options.instances(); i++) {
                     loaded.add(backend.load(blob, device));
                 }
-                LOG.info("Loaded {} model '{}' on {}: {} bytes, {} instance(s) in {} ms", backend.name(), key,
-                        device.text(), blob.length, options.instances(), (System.nanoTime() - start) / 1_000_000);
+                long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
+                LOG.info("Loaded {} model '{}' on {}: {} bytes, {} instance(s) in {} ms ({} MB/s)", backend.name(), key,
+                        device.text(), blob.length, options.instances(), millis,
+                        String.format(java.util.Locale.ROOT, "%.1f", blob.length * (double) options.instances()
+                                / 1e3 / millis));
                 return new ModelValue(key.toString(), options, device, blob, loaded);
             } catch (BackendException e) {
                 loaded.forEach(LoadedModel::close);

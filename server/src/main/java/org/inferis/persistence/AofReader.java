@@ -79,8 +79,10 @@ final class AofReader {
         long validEnd = offset;
         long failedAt = -1;
         PersistenceException damage = null;
+        LoadProgress progress = new LoadProgress("append-only file " + file, "commands", end);
         try {
             while (true) {
+                progress.at(offset, commands);
                 long start = offset;
                 int first = in.read();
                 if (first < 0) {

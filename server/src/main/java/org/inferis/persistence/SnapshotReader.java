@@ -88,6 +88,7 @@ final class SnapshotReader {
             in.readLong();
             checkRecord(recordStart, "header");
             long records = 0;
+            LoadProgress progress = new LoadProgress("snapshot " + file, "keys", end);
             while (true) {
                 recordStart = counted.offset;
                 byte kind = in.readByte();
@@ -106,6 +107,7 @@ final class SnapshotReader {
                 checkRecord(recordStart, "record of key '" + key + "'");
                 records++;
                 sink.accept(new StoredEntry(key, load(recordStart, key, value), expireAt));
+                progress.at(counted.offset, records);
             }
         } catch (EOFException e) {
             throw damaged(recordStart, "the file ends inside a record (truncated?)");

@@ -10,6 +10,7 @@ import org.inferis.tensor.Tensor;
  * each run gets exactly its own rows. A single run goes to the engine as it is.
  */
 final class Batch {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Batch.class);
     static final String WRONG_BATCH_SIZE = "Model did not generate the expected batch size";
 
     final ModelQueue queue;
@@ -99,6 +100,8 @@ final class Batch {
             return;
         }
         queue.stats.recordErrors(runs.size());
+        // at verbose (loglevel verbose or debug): each failure is answered to its client, the log is for operators
+        LOG.debug("Run of '{}' failed ({} run(s), {} sample(s)): {}", queue.name, runs.size(), samples, reason);
         for (RunRequest run : runs) {
             run.result.completeExceptionally(new BackendException(reason));
         }

@@ -199,8 +199,9 @@ class ModelCommandsIT {
         assertEquals("Failed to load model because protobuf parsing failed.",
                 error("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", "not a model"));
         assertEquals("No graph was found in the protobuf.", error("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", ""));
-        assertTrue(error("AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", Fixtures.model("future_version.pt"))
-                .contains("Attempted to read a PyTorch file with version 99"));
+        String future = error("AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", Fixtures.model("future_version.pt"));
+        assertTrue(future.contains("Attempted to read a PyTorch file with version 99") && !future.contains("frame #"),
+                future);
         assertArrayEquals(Fixtures.model("add_mul.onnx"), Ai.bytes(c, "AI.MODELGET", "m", "BLOB"));
         assertTrue(error("AI.MODELSTORE", "g", "TORCH", "GPU", "BLOB", Fixtures.model("add_mul.pt"))
                 .startsWith("ERR GPU requested but libtorch sees 0 CUDA device(s)"));
