@@ -14,7 +14,7 @@ clients=50
 data=$(mktemp -d)
 payload=$(head -c 3136 /dev/zero | tr '\0' a)
 
-(cd "$home" && mvn -q -B -DskipTests install)
+[ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT

@@ -15,7 +15,7 @@ blob_seconds=${BLOB_SECONDS:-8}
 clients=50
 blob_bytes=$((3 * 224 * 224 * 4))
 
-(cd "$home" && mvn -q -B -DskipTests install)
+[ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT

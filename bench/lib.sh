@@ -6,7 +6,8 @@ home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 start_inferis() {
   local port=$1 log=$2
   shift 2
-  (cd "$home" && mvn -q -B -DskipTests install)
+  # bench/report.sh builds once and sets INFERIS_SKIP_BUILD for the scripts it runs
+  [ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
   # benchmarks measure serving: no snapshots unless a script asks (as redis-server --save "" beside it)
   "$home/bin/inferis-server" --port "$port" --save "" "$@" >"$log" 2>&1 &
   inferis_pid=$!

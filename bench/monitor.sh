@@ -9,7 +9,7 @@ redis_port=${REDIS_PORT:-7420}
 inferis_port=${INFERIS_PORT:-7421}
 data=$(mktemp -d)
 
-(cd "$home" && mvn -q -B -DskipTests install)
+[ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and writes docs/benchmarks.md from the tables they print, with what each measures:
+#   bench/report.sh              every benchmark (about half an hour on 2 cores)
+#   bench/report.sh foundation   only those named (the file keeps the other sections' last figures)
+# Needs what the benchmarks need: redis-server and redis-benchmark (Debian: redis-server, redis-tools), Python 3.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$home/docs/benchmarks.md"
+sections_dir="$home/bench/target/report"
+all=(foundation models batching dag compare durability persistence monitor tls)
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
+
+declare -A title about
+title[foundation]="RESP core and tensors against redis-server"
+about[foundation]="Inferis beside \`redis-server\` in one run: \`redis-benchmark\` at 50 clients for PING, SET and GET of
+1 KiB (unpipelined and \`-P 16\`), and \`RespLoad\` for a 588 KiB tensor against a string of the same size."
+title[models]="Model runs over RESP against the in-process forward"
+about[models]="\`AI.MODELEXECUTE\` over RESP beside the same model's forward called in-process through the backend
+interface: latency at 1 client (the difference is the server's overhead) and throughput at 16 clients."
+title[batching]="Batching"
+about[batching]="The MNIST-shaped CNN at 32 clients, one image per request, without and with \`BATCHSIZE 32\`."
+title[dag]="A pipeline in one round trip"
+about[dag]="Script → CNN → script as one \`AI.DAGEXECUTE\` against the same steps as separate round trips."
+title[compare]="Against hand-made Python services"
+about[compare]="The same TorchScript CNN (one 1x1x28x28 image in, 10 logits out) served by Inferis (one
+\`AI.DAGEXECUTE\` per request, with and without \`BATCHSIZE 32\`, one engine thread per forward), FastAPI + uvicorn
+with an asyncio micro-batching queue (2 workers, up to 32 images, 2 ms wait) and Flask + gunicorn (2 workers x 4
+threads); \`RespLoad\` and \`HttpLoad\` measure the same way (closed loop, keep-alive, the same payload). RSS counts
+every process of a server."
+title[durability]="Writes with the append-only file on"
+about[durability]="Inferis beside \`redis-server\` with the same \`appendonly yes --appendfsync <mode>\`, SET of a 3 KiB
+value under random keys, and Inferis's \`AI.TENSORSET\` of a 3 KiB FLOAT tensor. Every reply leaves only once its
+write is in the file (fsynced under \`always\`, one fsync shared by the writes that arrived together)."
+title[persistence]="Snapshots and loading"
+about[persistence]="SAVE and start-up load of 2 GiB of tensors and a 100 MB model, with RSS, and \`AI.TENSORSET\`
+throughput under each \`appendfsync\`."
+title[monitor]="What an attached MONITOR costs others"
+about[monitor]="Each server with a \`redis-cli MONITOR\` attached that reads everything, against the same server
+without it."
+title[tls]="TLS"
+about[tls]="The same commands over TLS and plain TCP."
+
+mkdir -p "$sections_dir"
+(cd "$home" && mvn -q -B -DskipTests install)
+export INFERIS_SKIP_BUILD=1
+for name in "${wanted[@]}"; do
+  [ -n "${title[$name]:-}" ] || { echo "no benchmark '$name' (known: ${all[*]})" >&2; exit 2; }
+  echo "== bench/$name.sh" >&2
+  {
+    echo "## ${title[$name]} (\`bench/$name.sh\`)"
+    echo
+    echo "${about[$name]}"
+    echo
+    echo "Measured $(date -u +%Y-%m-%d)."
+    bash "$home/bench/$name.sh"
+    echo
+  } > "$sections_dir/$name.md.tmp"
+  mv "$sections_dir/$name.md.tmp" "$sections_dir/$name.md"
+done
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`bench/report.sh\` from what the benchmarks print; rerun it (or \`bench/report.sh <name>\`) for your"
+  echo "machine's figures. Load generators run on the same machine as the servers. Machine of the last run: $(nproc)"
+  echo "cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/Mem:/ { print $2 }') GiB."
+  echo
+  for name in "${all[@]}"; do
+    [ -f "$sections_dir/$name.md" ] && cat "$sections_dir/$name.md"
+  done
+  echo "## Crashes and stops"
+  echo
+  echo "Not a benchmark: \`DurabilityIT\` (part of the test suite) stops the server at a seeded random moment under"
+  echo "8 writers, for each stop (SIGKILL, SIGTERM, SHUTDOWN) and \`appendfsync\`, and checks after a restart that every"
+  echo "acknowledged write is there; its log lines give the counts of each run."
+} > "$out"
+echo "wrote $out" >&2
