@@ -20,21 +20,35 @@ load() { # load MODEL -> "ops p50_ms p99_ms"
     --warmup 3 -- AI.MODELEXECUTE "$1" INPUTS 1 image OUTPUTS 1 "$1:out" | awk '/^RESULT/ { print $2, $3, $4 }'
 }
 
+classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
+inprocess_rate() { # inprocess_rate BACKEND FILE BATCH -> samples/s of the in-process forward of that batch size (p50)
+  java -Dai.djl.offline=true -cp "$classpath" org.inferis.bench.InProcessForward "$1" "$2" 2000 "$3" 1 28 28 \
+    2>/dev/null | awk -v b="$3" '/^RESULT/ { printf "%.0f", b * 1e6 / $2 }'
+}
+
 rows=()
-for backend in TORCH ONNX; do
-  file=$([ "$backend" = TORCH ] && echo mnist_cnn.pt || echo mnist_cnn.onnx)
-  redis-cli -p "$port" -x AI.MODELSTORE "cnn-$backend" "$backend" CPU BLOB <"$models/$file" >/dev/null
-  redis-cli -p "$port" -x AI.MODELSTORE "cnn-$backend-b32" "$backend" CPU BATCHSIZE 32 BLOB <"$models/$file" >/dev/null
-  read -r ops0 p50_0 p99_0 < <(load "cnn-$backend")
-  read -r ops32 p50_32 p99_32 < <(load "cnn-$backend-b32")
-  avg=$(redis-cli -p "$port" AI.INFO "cnn-$backend-b32" EXTENDED | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
-  rows+=("$(awk -v b="$backend" -v o0="$ops0" -v a0="$p50_0" -v z0="$p99_0" -v o="$ops32" -v a="$p50_32" -v z="$p99_32" -v avg="$avg" \
-    'BEGIN { printf "| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %s | %.2fx | %.2fx |", b, o0, a0, z0, o, a, z, avg, o / o0, z / z0 }')")
+# the test fixture, then the reference CNN (bench/models/mkmodels.py)
+for spec in "mnist TORCH $models/mnist_cnn.pt" "mnist ONNX $models/mnist_cnn.onnx" \
+            "reference TORCH $home/bench/models/cnn.pt" "reference ONNX $home/bench/models/cnn.onnx"; do
+  read -r name backend file <<<"$spec"
+  key="$name-$backend"
+  redis-cli -p "$port" -x AI.MODELSTORE "$key" "$backend" CPU BLOB <"$file" >/dev/null
+  redis-cli -p "$port" -x AI.MODELSTORE "$key-b32" "$backend" CPU BATCHSIZE 32 BLOB <"$file" >/dev/null
+  read -r ops0 p50_0 p99_0 < <(load "$key")
+  read -r ops32 p50_32 p99_32 < <(load "$key-b32")
+  avg=$(redis-cli -p "$port" AI.INFO "$key-b32" EXTENDED | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
+  batch=$(awk -v a="$avg" 'BEGIN { b = int(a + 0.5); print b < 1 ? 1 : b }')
+  engine=$(inprocess_rate "$backend" "$file" "$batch")
+  rows+=("$(awk -v n="$name CNN, $backend" -v o0="$ops0" -v a0="$p50_0" -v z0="$p99_0" -v o="$ops32" -v a="$p50_32" \
+    -v z="$p99_32" -v avg="$avg" -v e="$engine" -v b="$batch" 'BEGIN { printf "| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %s | %.2fx | %.2fx | %.0f (batch %d) | %.0f / %.0f | %.2f |", \
+      n, o0, a0, z0, o, a, z, avg, o / o0, z / z0, e, b, 1e6 / o, 1e6 / e, o / e }')")
 done
 
 echo
-echo "$(nproc) cores; $clients clients, one 1x1x28x28 image per request; latencies in ms"
+echo "$(nproc) cores; $clients clients, one 1x1x28x28 image per request; latencies in ms. The engine columns: the"
+echo "in-process forward of one batch of the size formed (rounded), as samples/s, and per-sample µs served over RESP"
+echo "against in-process."
 echo
-echo "| backend | unbatched ops/s | p50 | p99 | BATCHSIZE 32 ops/s | p50 | p99 | avg batch | throughput gain | p99 ratio |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | unbatched ops/s | p50 | p99 | BATCHSIZE 32 ops/s | p50 | p99 | avg batch | throughput gain | p99 ratio | in-process samples/s | µs per sample RESP / in-process | RESP / in-process |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -7,7 +7,6 @@ set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port=${INFERIS_PORT:-7411}
 seconds=${SECONDS_PER_ROW:-8}
-models="$home/backends/src/test/resources/models"
 classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
 
 # shellcheck source=lib.sh
@@ -22,15 +21,18 @@ load() { # load CLIENTS COMMAND... -> "ops p50_ms p99_ms"
 }
 
 rows=()
-for spec in "linear TORCH linear_relu.pt 1 4" "cnn TORCH mnist_cnn.pt 1 1 28 28" \
-            "linear-onnx ONNX linear_relu.onnx 1 4" "cnn-onnx ONNX mnist_cnn.onnx 1 1 28 28"; do
+# the test fixtures, then the reference CNN (bench/models/mkmodels.py), where overhead cannot hide
+fixtures=backends/src/test/resources/models
+for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mnist_cnn.pt 1 1 28 28" \
+            "linear-onnx ONNX $fixtures/linear_relu.onnx 1 4" "cnn-onnx ONNX $fixtures/mnist_cnn.onnx 1 1 28 28" \
+            "reference-cnn TORCH bench/models/cnn.pt 1 1 28 28" "reference-cnn-onnx ONNX bench/models/cnn.onnx 1 1 28 28"; do
   read -r name backend file shape <<<"$spec"
-  redis-cli -p "$port" -x AI.MODELSTORE "$name" "$backend" CPU BLOB <"$models/$file" >/dev/null
+  redis-cli -p "$port" -x AI.MODELSTORE "$name" "$backend" CPU BLOB <"$home/$file" >/dev/null
   # shellcheck disable=SC2086
   redis-cli -p "$port" AI.TENSORSET "$name:in" FLOAT $shape >/dev/null
   # shellcheck disable=SC2086
   read -r inproc_p50 inproc_p99 < <(java -Dai.djl.offline=true -cp "$classpath" org.inferis.bench.InProcessForward \
-    "$backend" "$models/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3 }')
+    "$backend" "$home/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3 }')
   read -r _ p50 p99 < <(load 1 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
   read -r ops16 _ _ < <(load 16 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
   rows+=("$(awk -v n="$name ($backend, input $shape)" -v ip="$inproc_p50" -v p50="$p50" -v p99="$p99" -v ops="$ops16" \

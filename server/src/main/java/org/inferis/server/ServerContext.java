@@ -56,12 +56,27 @@ public final class ServerContext implements CommandContext {
         this.coarseMillis = startedAt;
         this.scheduler = new RunScheduler(config.getInt("threads-per-queue"),
                 () -> config.getLong("model-execution-timeout"));
-        EngineOptions engineOptions = new EngineOptions(config.getInt("intra-op-parallelism"),
-                config.getInt("inter-op-parallelism"));
+        EngineOptions engineOptions = engineThreads(config, Runtime.getRuntime().availableProcessors());
+        LoggerFactory.getLogger(ServerContext.class).info("Engine threads: {} per forward (intra-op), {} inter-op", engineOptions.intraOpThreads(),
+                engineOptions.interOpThreads());
         this.torch = new TorchBackend(engineOptions);
         this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions));
         this.shutdown = shutdown;
         this.persistence = new Persistence(config, keyspace, StoredExecutables.loader(this), this::isReady, this::fatal);
+    }
+
+    /**
+     * The engines' thread counts: the options when set, else chosen from the machine. A forward gets the cores the
+     * event loops leave, shared by the device's workers that may run at once, so forwards, event loops and clients do
+     * not fight over cores (2 cores: one thread a forward); inter-op pools, unused by these graphs, get one thread.
+     */
+    static EngineOptions engineThreads(ServerConfig config, int cores) {
+        int intra = config.getInt("intra-op-parallelism");
+        int inter = config.getInt("inter-op-parallelism");
+        if (intra == 0) {
+            intra = Math.max(1, (cores - config.getInt("io-threads")) / config.getInt("threads-per-queue"));
+        }
+        return new EngineOptions(intra, inter == 0 ? 1 : inter);
     }
 
     public Persistence persistence() {
