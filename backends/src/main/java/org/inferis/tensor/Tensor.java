@@ -23,6 +23,18 @@ public final class Tensor {
         this.data = data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** The STRING element at the buffer's position, without its terminating NUL; the position moves past the NUL. */
+    public static byte[] nextString(ByteBuffer data) {
+        int end = data.position();
+        while (data.get(end) != 0) {
+            end++;
+        }
+        byte[] element = new byte[end - data.position()];
+        data.get(element);
+        data.get();
+        return element;
+    }
+
     public static long elementCount(long[] shape) {
         long count = 1;
         for (long dim : shape) {

@@ -22,15 +22,7 @@ final class OnnxStrings {
         String[] strings = new String[(int) tensor.elementCount()];
         ByteBuffer data = tensor.data().duplicate();
         for (int i = 0; i < strings.length; i++) {
-            int start = data.position();
-            int end = start;
-            while (data.get(end) != 0) {
-                end++;
-            }
-            byte[] bytes = new byte[end - start];
-            data.get(bytes);
-            data.get(); // the NUL
-            strings[i] = new String(bytes, StandardCharsets.UTF_8);
+            strings[i] = new String(Tensor.nextString(data), StandardCharsets.UTF_8);
         }
         return strings;
     }

@@ -32,21 +32,9 @@ public final class TensorValues {
                 case INT64 -> IntegerReply.of(data.getLong());
                 case UINT8 -> IntegerReply.of(data.get() & 0xff);
                 case UINT16 -> IntegerReply.of(data.getShort() & 0xffff);
-                case STRING -> nextString(data);
+                case STRING -> BulkReply.of(Tensor.nextString(data));
             });
         }
         return values;
-    }
-
-    private static Reply nextString(ByteBuffer data) {
-        int start = data.position();
-        int end = start;
-        while (data.get(end) != 0) {
-            end++;
-        }
-        byte[] element = new byte[end - start];
-        data.get(element);
-        data.get(); // the terminating NUL
-        return BulkReply.of(element);
     }
 }
