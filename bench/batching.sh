@@ -44,6 +44,24 @@ for spec in "mnist TORCH $models/mnist_cnn.pt" "mnist ONNX $models/mnist_cnn.onn
       n, o0, a0, z0, o, a, z, avg, o / o0, z / z0, e, b, 1e6 / o, 1e6 / e, o / e }')")
 done
 
+# one connection that pipelines its runs (redis-benchmark -P): independent runs start while earlier ones pend, so
+# they batch together; each run writes its own output key (__rand_int__), reading the same input
+pipelined_rows=()
+for backend in TORCH ONNX; do
+  key="reference-$backend-b32"
+  rps() { # rps DEPTH -> requests/s
+    redis-benchmark -p "$port" -c 1 -n "${PIPELINED_REQUESTS:-20000}" -P "$1" -r 1000000 --csv \
+      AI.MODELEXECUTE "$key" INPUTS 1 image OUTPUTS 1 "out:__rand_int__" | awk -F'"' 'NR == 2 { print $4 }'
+  }
+  one=$(rps 1)
+  redis-cli -p "$port" AI.INFO "$key" RESETSTAT >/dev/null
+  deep=$(rps 32)
+  avg=$(redis-cli -p "$port" AI.INFO "$key" EXTENDED | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
+  pipelined_rows+=("$(awk -v b="$backend" -v one="$one" -v deep="$deep" -v avg="$avg" \
+    'BEGIN { printf "| reference CNN, %s | %.0f | %.0f | %s | %.2fx |", b, one, deep, avg, deep / one }')")
+done
+redis-cli -p "$port" FLUSHALL >/dev/null
+
 echo
 echo "$(nproc) cores; $clients clients, one 1x1x28x28 image per request; latencies in ms. The engine columns: the"
 echo "in-process forward of one batch of the size formed (rounded), as samples/s, and per-sample µs served over RESP"
@@ -52,3 +70,10 @@ echo
 echo "| model | unbatched ops/s | p50 | p99 | BATCHSIZE 32 ops/s | p50 | p99 | avg batch | throughput gain | p99 ratio | in-process samples/s | µs per sample RESP / in-process | RESP / in-process |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+
+echo
+echo "One connection pipelining its runs (redis-benchmark -c 1 -P 32, BATCHSIZE 32, each run its own output key):"
+echo
+echo "| model | -P 1 runs/s | -P 32 runs/s | avg batch at -P 32 | gain |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${pipelined_rows[@]}"

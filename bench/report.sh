@@ -19,7 +19,8 @@ title[models]="Model runs over RESP against the in-process forward"
 about[models]="\`AI.MODELEXECUTE\` over RESP beside the same model's forward called in-process through the backend
 interface: latency at 1 client (the difference is the server's overhead) and throughput at 16 clients."
 title[batching]="Batching"
-about[batching]="The MNIST-shaped CNN at 32 clients, one image per request, without and with \`BATCHSIZE 32\`."
+about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32 clients, one image per request, without and with
+\`BATCHSIZE 32\`, beside the in-process forward of a batch of the size formed; then one connection pipelining its runs."
 title[dag]="A pipeline in one round trip"
 about[dag]="Script → CNN → script as one \`AI.DAGEXECUTE\` against the same steps as separate round trips."
 title[compare]="Against hand-made Python services"

@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection's command loop. Replies go out strictly in request order: while a command's reply is pending (a
- * blocked BRPOP, a model run) the connection stops reading and queues what it already decoded, and resumes on its
- * event loop once the reply is written. Replies leave only once what the client's writes logged is in the
- * append-only file: handed to the OS, or fsynced under {@code appendfsync always} (waited for without blocking).
+ * blocked BRPOP, a model run) later commands wait, queued as decoded, and run on the event loop once the replies
+ * before them are written. The exception is a pipelined {@code AI.MODELEXECUTE} independent of the runs pending
+ * before it ({@link PipelinedRun}): it starts at once, so runs a client pipelines are batched together, and its
+ * reply waits its turn. Replies leave only once what the client's writes logged is in the append-only file: handed
+ * to the OS, or fsynced under {@code appendfsync always} (waited for without blocking).
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter implements AppendOnlyWriteBatch.Waiting {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -41,9 +43,29 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
 
     private final ServerContext server;
     private final CommandDispatcher dispatcher;
+    /** Pipelined runs a connection may have started at once. */
+    private static final int MAX_PIPELINED_RUNS = 256;
+
+    /** A reply in order: ready, or pending (with the keys of a pipelined run, null for anything else). */
+    private static final class Slot {
+        final PendingReply pending;
+        final PipelinedRun run;
+        Reply reply;
+        Throwable error;
+        boolean done;
+
+        Slot(PendingReply pending, PipelinedRun run, Reply ready) {
+            this.pending = pending;
+            this.run = run;
+            this.reply = ready;
+            this.done = pending == null;
+        }
+    }
+
     private final ArrayDeque<Request> queued = new ArrayDeque<>();
+    /** Replies not yet written, in request order; the first is pending whenever this is not empty. */
+    private final ArrayDeque<Slot> unanswered = new ArrayDeque<>();
     private ClientSession client;
-    private PendingReply pending;
     /** The append-only file offset up to which this client's replies may leave. */
     private long confirmedOffset;
     /** The file's write or fsync that this client's replies wait for is under way; its completion flushes them. */
@@ -96,73 +118,108 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
             request.release(); // after QUIT, as Redis: nothing more is run
             return;
         }
-        if (pending != null || !queued.isEmpty() || server.isDraining()) {
+        if (!unanswered.isEmpty() || !queued.isEmpty() || server.isDraining()) {
             queued.add(request);
-            if (server.isDraining()) {
-                ctx.channel().config().setAutoRead(false);
-            }
+            runQueued(ctx);
             return;
         }
         execute(ctx, request);
     }
 
-    /** Runs one request; false when its reply is pending. */
-    private boolean execute(ChannelHandlerContext ctx, Request request) {
+    /** Runs one request: its reply is written now, or waits its turn behind the unanswered ones. */
+    private void execute(ChannelHandlerContext ctx, Request request) {
         Reply reply;
+        PipelinedRun run = null;
         try {
             reply = dispatcher.dispatch(client, request);
+            if (reply instanceof PendingReply) {
+                run = PipelinedRun.of(request); // runs independent of this one may start before it ends
+            }
         } finally {
             request.release();
         }
         if (reply instanceof PendingReply later) {
-            pending = later;
-            ctx.channel().config().setAutoRead(false);
-            flush(ctx);
-            later.future().whenComplete((result, error) -> ctx.executor().execute(() -> resume(ctx, result, error)));
+            Slot slot = new Slot(later, run, null);
+            unanswered.add(slot);
+            later.future().whenComplete((result, error) -> ctx.executor().execute(() -> {
+                slot.reply = result;
+                slot.error = error;
+                slot.done = true;
+                answer(ctx);
+            }));
+        } else if (unanswered.isEmpty()) {
+            send(ctx, reply);
+        } else {
+            unanswered.add(new Slot(null, null, reply));
+        }
+    }
+
+    /** The request may run now: nothing is unanswered, or it is a run independent of every pending one. */
+    private boolean mayRunNow(Request request) {
+        if (unanswered.isEmpty()) {
+            return true;
+        }
+        if (unanswered.size() >= MAX_PIPELINED_RUNS) {
             return false;
         }
-        send(ctx, reply);
+        PipelinedRun candidate = PipelinedRun.of(request);
+        if (candidate == null) {
+            return false;
+        }
+        for (Slot slot : unanswered) {
+            if (!slot.done && (slot.run == null || !candidate.independentOf(slot.run))) {
+                return false;
+            }
+        }
         return true;
     }
 
-    private void resume(ChannelHandlerContext ctx, Reply result, Throwable error) {
-        pending = null;
+    /** On the event loop: writes the replies that are ready at the head, in order, then runs what waited. */
+    private void answer(ChannelHandlerContext ctx) {
         if (!ctx.channel().isActive()) {
             return;
         }
-        Throwable cause = PendingReply.causeOf(error);
-        if (result == null) {
-            if (cause == null || cause instanceof java.util.concurrent.CancellationException) {
-                ctx.close(); // nothing to answer: the server stopped taking changes before this one was made
-                return;
+        boolean completed = false;
+        while (!unanswered.isEmpty() && unanswered.peek().done) {
+            Slot slot = unanswered.poll();
+            Reply result = slot.reply;
+            if (slot.pending != null) {
+                completed = true;
+                Throwable cause = PendingReply.causeOf(slot.error);
+                if (result == null) {
+                    if (cause == null || cause instanceof java.util.concurrent.CancellationException) {
+                        ctx.close(); // nothing to answer: the server stopped taking changes before this one was made
+                        return;
+                    }
+                    LOG.warn("a pending command failed", cause);
+                    result = ErrorReply.err("internal error (the server log has the details)");
+                }
             }
-            LOG.warn("a pending command failed", cause);
-            result = ErrorReply.err("internal error (the server log has the details)");
+            send(ctx, result);
         }
-        // what the completion changed (a run's outputs, the RPOP of a served BRPOP) must reach the file first
-        client.awaitAofOffset(server.persistence().appendOnly().offsetAfterChanges());
-        send(ctx, result);
+        if (completed) {
+            // what the completions changed (a run's outputs, the RPOP of a served BRPOP) must reach the file first
+            client.awaitAofOffset(server.persistence().appendOnly().offsetAfterChanges());
+        }
         runQueued(ctx);
     }
 
     private void runQueued(ChannelHandlerContext ctx) {
-        while (ctx.channel().isActive() && !queued.isEmpty() && !server.isDraining() && !client.shouldCloseAfterReply()) {
-            if (!execute(ctx, queued.poll())) {
-                return;
-            }
+        while (ctx.channel().isActive() && !queued.isEmpty() && !server.isDraining() && !client.shouldCloseAfterReply()
+                && mayRunNow(queued.peek())) {
+            execute(ctx, queued.poll());
         }
         flush(ctx);
         closeIfNotReading(ctx);
-        if (!server.isDraining()) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        // a command waiting its turn stops reading, as a blocked client's does in Redis; pipelined runs do not
+        ctx.channel().config().setAutoRead(!server.isDraining() && queued.isEmpty());
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event != RESUME) {
             ctx.fireUserEventTriggered(event);
-        } else if (client != null && pending == null) {
+        } else if (client != null) {
             runQueued(ctx);
         }
     }
@@ -253,9 +310,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
         }
         queued.forEach(Request::release);
         queued.clear();
-        if (pending != null) {
-            pending.cancel();
-        }
+        unanswered.forEach(slot -> {
+            if (slot.pending != null) {
+                slot.pending.cancel();
+            }
+        });
+        unanswered.clear();
         ctx.fireChannelInactive();
     }
 

@@ -2,15 +2,23 @@ package org.inferis.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.inferis.backend.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Pipelined requests are answered strictly in order, including behind a reply that completes later. */
+/**
+ * Pipelined requests are answered strictly in order, including behind a reply that completes later; pipelined runs
+ * of one connection batch together unless one needs another's outputs.
+ */
 class PipeliningIT {
     @RegisterExtension
     static final RunningServer server = new RunningServer();
@@ -76,5 +84,72 @@ class PipeliningIT {
             assertEquals("$5", raw.readLine());
             assertEquals("after", raw.readLine());
         }
+    }
+
+    /** Sends the commands in one write (Lettuce's manual flush) and returns their futures. */
+    private static List<RedisFuture<String>> pipelined(StatefulRedisConnection<String, String> c, List<Object[]> commands) {
+        c.setAutoFlushCommands(false);
+        List<RedisFuture<String>> replies = new ArrayList<>();
+        for (Object[] command : commands) {
+            replies.add(Ai.statusAsync(c, (String) command[0], java.util.Arrays.copyOfRange(command, 1, command.length)));
+        }
+        c.flushCommands();
+        c.setAutoFlushCommands(true);
+        return replies;
+    }
+
+    @Test
+    void runsPipelinedOnOneConnectionBatchTogether() throws Exception {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        // the batch is held until 16 samples wait: only runs started while the earlier ones pend can make it
+        Ai.status(c, "AI.MODELSTORE", "pipelined", "TORCH", "CPU", "BATCHSIZE", 16, "MINBATCHSIZE", 16,
+                "MINBATCHTIMEOUT", 20000, "BLOB", Fixtures.model("linear_relu.pt"));
+        Ai.status(c, "AI.MODELSTORE", "alone", "TORCH", "CPU", "BLOB", Fixtures.model("linear_relu.pt"));
+        List<Object[]> runs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            Ai.status(c, "AI.TENSORSET", "pin" + i, "FLOAT", 1, 4, "VALUES", i, -i, i * 0.5, 1);
+            runs.add(new Object[] {"AI.MODELEXECUTE", "pipelined", "INPUTS", 1, "pin" + i, "OUTPUTS", 1, "pout" + i});
+        }
+        for (RedisFuture<String> reply : pipelined(c, runs)) {
+            assertEquals("OK", reply.get(30, TimeUnit.SECONDS));
+        }
+        List<Object> info = Ai.array(c, "AI.INFO", "pipelined", "EXTENDED");
+        assertEquals(1L, info.get(info.indexOf("batches") + 1), "16 pipelined runs, one batch");
+        for (int i = 0; i < 16; i++) {
+            Ai.status(c, "AI.MODELEXECUTE", "alone", "INPUTS", 1, "pin" + i, "OUTPUTS", 1, "expected" + i);
+            assertEquals(Ai.array(c, "AI.TENSORGET", "expected" + i, "VALUES"),
+                    Ai.array(c, "AI.TENSORGET", "pout" + i, "VALUES"), "each client gets its own row");
+        }
+    }
+
+    @Test
+    void aPipelinedCommandSeesTheWritesOfTheRunsBeforeIt() throws Exception {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        Ai.status(c, "AI.MODELSTORE", "chain", "TORCH", "CPU", "BLOB", Fixtures.model("add_mul.pt"));
+        Ai.status(c, "AI.TENSORSET", "a", "FLOAT", 2, "VALUES", 1, 2);
+        Ai.status(c, "AI.TENSORSET", "b", "FLOAT", 2, "VALUES", 3, 4);
+        try (RawConnection raw = new RawConnection(server.port())) {
+            // add_mul: sum = x + y, product = x * y
+            raw.send(RawConnection.command("AI.MODELEXECUTE", "chain", "INPUTS", "2", "a", "b", "OUTPUTS", "2", "s", "p")
+                    // reads s and p, which the run before writes: it waits for that run
+                    + RawConnection.command("AI.MODELEXECUTE", "chain", "INPUTS", "2", "s", "p", "OUTPUTS", "2", "s2", "p2")
+                    // writes s, which the first run writes too: this write must be the last
+                    + RawConnection.command("AI.MODELEXECUTE", "chain", "INPUTS", "2", "b", "b", "OUTPUTS", "2", "s", "p3")
+                    + RawConnection.command("AI.TENSORGET", "s2", "VALUES")
+                    + RawConnection.command("AI.TENSORGET", "s", "VALUES"));
+            for (int i = 0; i < 3; i++) {
+                assertEquals("+OK", raw.readLine());
+            }
+            assertEquals(List.of("*2", "$1", "7", "$2", "14"), lines(raw, 5), "s + p of the first run");
+            assertEquals(List.of("*2", "$1", "6", "$1", "8"), lines(raw, 5), "b + b: the last write of s");
+        }
+    }
+
+    private static List<String> lines(RawConnection raw, int count) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            lines.add(raw.readLine());
+        }
+        return lines;
     }
 }
