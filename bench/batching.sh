@@ -13,6 +13,7 @@ models="$home/backends/src/test/resources/models"
 source "$home/bench/lib.sh"
 # shellcheck disable=SC2086
 start_inferis "$port" /tmp/bench-batching-inferis.log ${SERVER_OPTIONS:-}
+threads=$(engine_threads /tmp/bench-batching-inferis.log) # in-process forwards get the server's threads
 redis-cli -p "$port" AI.TENSORSET image FLOAT 1 1 28 28 >/dev/null
 
 load() { # load MODEL -> "ops p50_ms p99_ms"
@@ -22,7 +23,7 @@ load() { # load MODEL -> "ops p50_ms p99_ms"
 
 classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
 inprocess_rate() { # inprocess_rate BACKEND FILE BATCH -> samples/s of the in-process forward of that batch size (p50)
-  java -Dai.djl.offline=true -cp "$classpath" org.inferis.bench.InProcessForward "$1" "$2" 2000 "$3" 1 28 28 \
+  java -Dai.djl.offline=true -Dthreads="$threads" -cp "$classpath" org.inferis.bench.InProcessForward "$1" "$2" 2000 "$3" 1 28 28 \
     2>/dev/null | awk -v b="$3" '/^RESULT/ { printf "%.0f", b * 1e6 / $2 }'
 }
 
@@ -64,8 +65,8 @@ redis-cli -p "$port" FLUSHALL >/dev/null
 
 echo
 echo "$(nproc) cores; $clients clients, one 1x1x28x28 image per request; latencies in ms. The engine columns: the"
-echo "in-process forward of one batch of the size formed (rounded), as samples/s, and per-sample µs served over RESP"
-echo "against in-process."
+echo "in-process forward of one batch of the size formed (rounded) with the server's $threads thread(s) a forward, as"
+echo "samples/s, and per-sample µs served over RESP against in-process."
 echo
 echo "| model | unbatched ops/s | p50 | p99 | BATCHSIZE 32 ops/s | p50 | p99 | avg batch | throughput gain | p99 ratio | in-process samples/s | µs per sample RESP / in-process | RESP / in-process |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"

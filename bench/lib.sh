@@ -16,3 +16,8 @@ start_inferis() {
   echo "Inferis did not start; see $log" >&2
   exit 1
 }
+
+# engine_threads LOGFILE: the threads a forward gets in the started server (its start-up line), for in-process runs
+engine_threads() {
+  sed -n 's/.*Engine threads: \([0-9]*\) per forward.*/\1/p' "$1" | head -1
+}

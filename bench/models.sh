@@ -13,6 +13,7 @@ classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
 source "$home/bench/lib.sh"
 # shellcheck disable=SC2086
 start_inferis "$port" /tmp/bench-models-inferis.log ${SERVER_OPTIONS:-}
+threads=$(engine_threads /tmp/bench-models-inferis.log) # in-process forwards get the server's threads
 
 load() { # load CLIENTS COMMAND... -> "ops p50_ms p99_ms"
   local clients=$1; shift
@@ -31,7 +32,7 @@ for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mni
   # shellcheck disable=SC2086
   redis-cli -p "$port" AI.TENSORSET "$name:in" FLOAT $shape >/dev/null
   # shellcheck disable=SC2086
-  read -r inproc_p50 inproc_p99 < <(java -Dai.djl.offline=true -cp "$classpath" org.inferis.bench.InProcessForward \
+  read -r inproc_p50 inproc_p99 < <(java -Dai.djl.offline=true -Dthreads="$threads" -cp "$classpath" org.inferis.bench.InProcessForward \
     "$backend" "$home/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3 }')
   read -r _ p50 p99 < <(load 1 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
   read -r ops16 _ _ < <(load 16 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
@@ -40,7 +41,8 @@ for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mni
 done
 
 echo
-echo "$(nproc) cores; RESP latency at 1 client, throughput at 16 clients (no batching)"
+echo "$(nproc) cores; RESP latency at 1 client, throughput at 16 clients (no batching); forwards with $threads thread(s),"
+echo "in the server as in-process"
 echo
 echo "| model | in-process p50 µs | RESP p50 µs | RESP p99 µs | RESP p50 − in-process p50 µs | ops/s at 16 clients |"
 echo "|---|---|---|---|---|---|"

@@ -22,14 +22,17 @@ import org.inferis.tensor.Tensor;
  *
  * <pre>java -cp ... org.inferis.bench.InProcessForward TORCH model.pt 20000 1 1 28 28</pre>
  *
- * Prints {@code RESULT <p50 µs> <p99 µs>} for a zero-filled FLOAT input of the given shape.
+ * Prints {@code RESULT <p50 µs> <p99 µs>} for a zero-filled FLOAT input of the given shape. {@code -Dthreads=n} sets
+ * the threads of a forward (default: the engine's own choice).
  */
 public final class InProcessForward {
     private InProcessForward() {
     }
 
     public static void main(String[] args) throws Exception {
-        EngineOptions options = new EngineOptions(0, 0);
+        // -Dthreads=n: the intra-op threads of a forward (the server's choice); 0, the default: the engine's own
+        int threads = Integer.getInteger("threads", 0);
+        EngineOptions options = new EngineOptions(threads, threads == 0 ? 0 : 1);
         ModelBackend backend = args[0].equalsIgnoreCase("TORCH") ? new TorchBackend(options) : new OnnxBackend(options);
         int iterations = Integer.parseInt(args[2]);
         long[] shape = Arrays.stream(args, 3, args.length).mapToLong(Long::parseLong).toArray();
