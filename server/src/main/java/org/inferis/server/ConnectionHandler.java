@@ -120,7 +120,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
         }
         if (!unanswered.isEmpty() || !queued.isEmpty() || server.isDraining()) {
             queued.add(request);
-            runQueued(ctx);
+            startWhatMay(ctx); // the read's end flushes
             return;
         }
         execute(ctx, request);
@@ -205,12 +205,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
     }
 
     private void runQueued(ChannelHandlerContext ctx) {
+        startWhatMay(ctx);
+        flush(ctx);
+        closeIfNotReading(ctx);
+    }
+
+    /** Runs the queued commands that may run now, in order. */
+    private void startWhatMay(ChannelHandlerContext ctx) {
         while (ctx.channel().isActive() && !queued.isEmpty() && !server.isDraining() && !client.shouldCloseAfterReply()
                 && mayRunNow(queued.peek())) {
             execute(ctx, queued.poll());
         }
-        flush(ctx);
-        closeIfNotReading(ctx);
         // a command waiting its turn stops reading, as a blocked client's does in Redis; pipelined runs do not
         ctx.channel().config().setAutoRead(!server.isDraining() && queued.isEmpty());
     }
