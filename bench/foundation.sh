@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Server-foundation benchmark: Inferis and redis-server side by side on this machine, in one run.
 #   PING, SET, GET (1 KiB) with redis-benchmark at 50 clients, unpipelined and -P 16;
+#   AI.TENSORSET of a FLOAT 2x2 by VALUES and AI.TENSORGET BLOB of a 1x1x28x28 tensor against SET / GET of the same
+#   payload (redis-benchmark, 50 clients);
 #   AI.TENSORSET / AI.TENSORGET of a FLOAT 1x3x224x224 BLOB (588 KiB) against SET / GET of the
 #   same size, with bench's RespLoad (redis-benchmark cannot carry a blob that large on its command line).
 # Prints a markdown table; target: Inferis >= 0.8x Redis on every row.
@@ -35,6 +37,13 @@ bench_rps() {
     | awk -F'","' 'NR==2 { gsub(/"/, "", $2); print $2 }'
 }
 
+# rps of one command given whole: command_rps PORT COMMAND...
+command_rps() {
+  local port=$1; shift
+  redis-benchmark -p "$port" -c "$clients" -n "$requests" --csv "$@" 2>/dev/null \
+    | awk -F'","' 'NR==2 { gsub(/"/, "", $2); print $2 }'
+}
+
 load() { # load PORT SECONDS WARMUP COMMAND... -> "ops p50 p99"
   local port=$1 seconds=$2 warmup=$3; shift 3
   java -jar "$home/bench/target/inferis-bench.jar" --port "$port" --clients "$clients" --seconds "$seconds" \
@@ -55,6 +64,14 @@ for test in ping_mbulk set get; do
   row "$test, 1 KiB, -P 16" "$(bench_rps "$redis_port" "$test" -n "$pipelined_requests" -P 16)" \
       "$(bench_rps "$inferis_port" "$test" -n "$pipelined_requests" -P 16)"
 done
+# small tensors against strings of the same payload (16 bytes; a 1x1x28x28 FLOAT tensor's 3,136), same client
+redis-cli -p "$redis_port" SET small3k "$(head -c 3136 /dev/zero | tr '\0' x)" >/dev/null
+redis-cli -p "$inferis_port" AI.TENSORSET small3k FLOAT 1 1 28 28 >/dev/null
+command_rps "$inferis_port" AI.TENSORSET t FLOAT 2 2 VALUES 1 2 3 4 >/dev/null # warm-up
+row "AI.TENSORSET FLOAT 2x2 VALUES vs SET 16 B" "$(command_rps "$redis_port" SET s 0123456789abcdef)" \
+    "$(command_rps "$inferis_port" AI.TENSORSET t FLOAT 2 2 VALUES 1 2 3 4)"
+row "AI.TENSORGET BLOB vs GET 3 KiB" "$(command_rps "$redis_port" GET small3k)" \
+    "$(command_rps "$inferis_port" AI.TENSORGET small3k BLOB)"
 redis_set=$(load "$redis_port" "$blob_seconds" 2 SET blob __blob__)
 inferis_set=$(load "$inferis_port" "$blob_seconds" 3 AI.TENSORSET t FLOAT 1 3 224 224 BLOB __blob__)
 row "AI.TENSORSET FLOAT 1x3x224x224 vs SET 588 KiB" "$redis_set" "$inferis_set"
