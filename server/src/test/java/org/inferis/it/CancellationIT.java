@@ -81,4 +81,32 @@ class CancellationIT {
     }
 
 
+
+    @Test
+    void runsPipelinedByAClientThatLeftAreAllDropped() throws Exception {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        TestModels.store(c, "held-pipelined", "linear_relu.onnx", "BATCHSIZE", 16, "MINBATCHSIZE", 16);
+        Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4, "VALUES", 1, 2, 3, 4);
+        long droppedBefore = Await.info(c, "ai_runs_dropped");
+        StringBuilder pipeline = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            pipeline.append(RawConnection.command("AI.MODELEXECUTE", "held-pipelined", "INPUTS", "1", "x",
+                    "OUTPUTS", "1", "left-pipelined" + i));
+        }
+        try (RawConnection leaving = new RawConnection(server.port())) {
+            leaving.send(pipeline.toString());
+            // all eight started at once behind each other, and wait for a full batch
+            Await.until(() -> Await.info(c, "ai_queue_depth") == 8, "the pipelined runs all queued");
+        }
+        Await.until(() -> Await.info(c, "ai_runs_dropped") == droppedBefore + 8 || Await.info(c, "ai_queue_depth") == 0,
+                "the runs of the client that left");
+        StatefulRedisConnection<String, String> stays = server.connect(ProtocolVersion.RESP2);
+        Ai.status(c, "AI.TENSORSET", "sixteen", "FLOAT", 16, 4);
+        assertEquals("OK", Ai.status(stays, "AI.MODELEXECUTE", "held-pipelined", "INPUTS", 1, "sixteen", "OUTPUTS", 1,
+                "stayed16"));
+        for (int i = 0; i < 8; i++) {
+            assertEquals(0L, c.sync().exists("left-pipelined" + i), "no output of a dropped run was written");
+        }
+        assertEquals(droppedBefore + 8, Await.info(c, "ai_runs_dropped"));
+    }
 }
