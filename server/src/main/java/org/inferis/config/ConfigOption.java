@@ -7,8 +7,38 @@ import java.util.function.UnaryOperator;
 /**
  * One server option: its default, whether CONFIG SET may change it at run time, and a normaliser that
  * checks a value and returns its canonical text (or throws {@link IllegalArgumentException} with the reason).
+ * {@code repeatSeparator} is null when a second setting at start-up replaces the first; else each setting (a config
+ * file line, a command-line option) is added after the earlier ones with it in between.
  */
-public record ConfigOption(String name, String defaultValue, boolean mutable, UnaryOperator<String> normaliser) {
+public record ConfigOption(String name, String defaultValue, boolean mutable, UnaryOperator<String> normaliser,
+                           String repeatSeparator) {
+
+    public ConfigOption(String name, String defaultValue, boolean mutable, UnaryOperator<String> normaliser) {
+        this(name, defaultValue, mutable, normaliser, null);
+    }
+
+    /** A start-up directive given any number of times, as redis-server's {@code loadmodule}: one per line. */
+    public static ConfigOption directive(String name) {
+        return new ConfigOption(name, "", false, String::trim, "\n");
+    }
+
+    /**
+     * Groups of {@code size} words, given any number of times at start-up (each adds its groups) and replaced as a
+     * whole by CONFIG SET, as Redis's {@code save}; "" for none.
+     */
+    public static ConfigOption wordGroups(String name, int size, String what) {
+        return new ConfigOption(name, "", true, text -> {
+            String trimmed = text.trim();
+            if (trimmed.isEmpty()) {
+                return "";
+            }
+            String[] words = trimmed.split("\\s+");
+            if (words.length % size != 0) {
+                throw new IllegalArgumentException("expected " + what);
+            }
+            return String.join(" ", words);
+        }, " ");
+    }
 
     public static ConfigOption integer(String name, long defaultValue, long min, long max, boolean mutable) {
         return new ConfigOption(name, Long.toString(defaultValue), mutable, text -> {

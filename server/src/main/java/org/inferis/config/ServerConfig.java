@@ -73,6 +73,17 @@ public final class ServerConfig {
         register(ConfigOption.integer("slowlog-max-len", 128, 0, Integer.MAX_VALUE, true));
         // Prometheus metrics over HTTP on the first bind address; 0 leaves them off
         register(ConfigOption.integer("metrics-port", 0, 0, 65535, false));
+        // load-model <key> <TORCH|ONNX> <CPU|GPU[:n]> <file> [model options]; load-script <key> <device> <file> <fn...>
+        register(ConfigOption.directive("load-model"));
+        register(ConfigOption.directive("load-script"));
+        // every *.pt and *.onnx file in this directory loads at start under its name (docs/deployment.md)
+        register(ConfigOption.string("model-repository", "", false));
+        // "<uri> <group> <results>" per worker: redis://host:port/<stream> or kafka://host:port[,...]/<topic>
+        register(ConfigOption.wordGroups("stream-worker", 3, "<uri> <group> <results> for each worker"));
+        // the consumer name of this node's stream workers; "" means host name + ":" + port
+        register(ConfigOption.string("worker-name", "", false));
+        // ms a Redis Streams job may stay pending with a consumer before another node takes it over
+        register(ConfigOption.integer("worker-claim-idle", 30_000, 1, Long.MAX_VALUE, true));
     }
 
     private void register(ConfigOption option) {
@@ -141,7 +152,12 @@ public final class ServerConfig {
             throw new IllegalArgumentException("Bad directive or wrong number of arguments: '" + name + "'");
         }
         try {
-            store(option.name(), option.normaliser().apply(value));
+            String normalised = option.normaliser().apply(value);
+            String earlier = values.get(option.name());
+            if (option.repeatSeparator() != null && !earlier.isEmpty() && !normalised.isEmpty()) {
+                normalised = earlier + option.repeatSeparator() + normalised;
+            }
+            store(option.name(), normalised);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("option '" + name + "': " + e.getMessage(), e);
         }
@@ -225,6 +241,12 @@ public final class ServerConfig {
 
     public int getInt(String name) {
         return Math.toIntExact(getLong(name));
+    }
+
+    /** A directive's settings (see {@link ConfigOption#directive}), in the order given. */
+    public List<String> directives(String name) {
+        String value = getString(name);
+        return value.isEmpty() ? List.of() : List.of(value.split("\n"));
     }
 
     /** The config file given at start-up, or null. */

@@ -72,9 +72,12 @@ public final class Persistence implements AutoCloseable {
         return appendOnly;
     }
 
-    /** Loads what is on disk (see {@link StartupLoader}); commands of the append-only file run through the replayer. */
-    public void load(Replayer replayer) throws PersistenceException {
-        loader.load(snapshotPath(), replayer);
+    /**
+     * Loads what is on disk (see {@link StartupLoader}); commands of the append-only file run through the replayer,
+     * then {@code afterFiles}, whose changes are not logged.
+     */
+    public void load(Replayer replayer, Runnable afterFiles) throws PersistenceException {
+        loader.load(snapshotPath(), replayer, afterFiles);
         dirtyAtLastSave = 0;
     }
 

@@ -35,8 +35,12 @@ final class StartupLoader {
         this.appendOnly = appendOnly;
     }
 
-    /** @throws PersistenceException when a file is damaged or unreadable: the server must not serve a partial keyspace */
-    void load(Path snapshot, Replayer replayer) throws PersistenceException {
+    /**
+     * @param afterFiles run once the files are loaded, while changes are still not logged (models loaded from files
+     *                   named in the configuration: they are not the keyspace's data)
+     * @throws PersistenceException when a file is damaged or unreadable: the server must not serve a partial keyspace
+     */
+    void load(Path snapshot, Replayer replayer, Runnable afterFiles) throws PersistenceException {
         Path appendOnlyPath = appendOnly.path();
         boolean appendOnlyOn = config.getString("appendonly").equals("yes");
         boolean appendOnlyExists = Files.exists(appendOnlyPath);
@@ -52,6 +56,7 @@ final class StartupLoader {
             } else if (Files.exists(snapshot)) {
                 loadSnapshot(snapshot);
             }
+            afterFiles.run();
         } finally {
             synchronized (keyspace) {
                 changes.loading(false);

@@ -32,6 +32,7 @@ import org.inferis.command.CommandDispatcher;
 import org.inferis.config.ServerConfig;
 import org.inferis.observability.Metrics;
 import org.inferis.persistence.PersistenceException;
+import org.inferis.persistence.Replayer;
 import org.inferis.resp.RequestLimits;
 import org.inferis.resp.RespPipeline;
 import org.slf4j.Logger;
@@ -70,6 +71,7 @@ public final class InferisServer {
      * returns the plain port.
      */
     public int start() throws InterruptedException {
+        List<Preloads.Preload> preloads = Preloads.fromConfig(config); // a bad directive stops start-up at once
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -124,8 +126,9 @@ public final class InferisServer {
                 LOG.error("Engines failed to start ({}); models and scripts will fail when used", e.toString());
             }
             try {
-                context.persistence().load(dispatcher.replayer(ClientSession.internal(context)));
-            } catch (PersistenceException e) {
+                Replayer replayer = dispatcher.replayer(ClientSession.internal(context));
+                context.persistence().load(replayer, () -> Preloads.load(preloads, context.keyspace(), replayer));
+            } catch (PersistenceException | Preloads.PreloadException e) {
                 LOG.error("{}", e.getMessage());
                 failedToLoad = true;
                 stop();

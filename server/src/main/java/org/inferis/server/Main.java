@@ -50,7 +50,7 @@ public final class Main {
         try {
             server.start();
         } catch (RuntimeException e) {
-            log.error("Could not start: {}", e.toString());
+            log.error("Could not start: {}", e.getMessage() != null ? e.getMessage() : e.toString());
             System.exit(1);
         }
         // SIGTERM and SIGINT stop the server as SHUTDOWN does (saving when save points are set), and the

@@ -23,8 +23,11 @@ final class ServerProcess implements AutoCloseable {
     private ServerProcess(int port, List<String> prefix, List<String> options) throws IOException {
         this.port = port;
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(LAUNCHER.toString(), "--port", Integer.toString(port)));
-        command.addAll(options);
+        command.add(LAUNCHER.toString());
+        boolean configFile = !options.isEmpty() && !options.get(0).startsWith("--");
+        command.addAll(options.subList(0, configFile ? 1 : 0)); // a config file comes first, as redis-server's
+        command.addAll(List.of("--port", Integer.toString(port)));
+        command.addAll(options.subList(configFile ? 1 : 0, options.size()));
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(
