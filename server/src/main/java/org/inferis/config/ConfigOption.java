@@ -23,20 +23,14 @@ public record ConfigOption(String name, String defaultValue, boolean mutable, Un
     }
 
     /**
-     * Groups of {@code size} words, given any number of times at start-up (each adds its groups) and replaced as a
-     * whole by CONFIG SET, as Redis's {@code save}; "" for none.
+     * Groups of words, given any number of times at start-up (each adds its groups) and replaced as a
+     * whole by CONFIG SET, as Redis's {@code save}; "" for none. {@code check} throws with the reason for a bad value.
      */
-    public static ConfigOption wordGroups(String name, int size, String what) {
+    public static ConfigOption wordGroups(String name, java.util.function.Consumer<String> check) {
         return new ConfigOption(name, "", true, text -> {
-            String trimmed = text.trim();
-            if (trimmed.isEmpty()) {
-                return "";
-            }
-            String[] words = trimmed.split("\\s+");
-            if (words.length % size != 0) {
-                throw new IllegalArgumentException("expected " + what);
-            }
-            return String.join(" ", words);
+            String words = String.join(" ", text.trim().split("\\s+"));
+            check.accept(words);
+            return words;
         }, " ");
     }
 

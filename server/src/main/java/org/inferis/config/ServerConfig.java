@@ -79,7 +79,7 @@ public final class ServerConfig {
         // every *.pt and *.onnx file in this directory loads at start under its name (docs/deployment.md)
         register(ConfigOption.string("model-repository", "", false));
         // "<uri> <group> <results>" per worker: redis://host:port/<stream> or kafka://host:port[,...]/<topic>
-        register(ConfigOption.wordGroups("stream-worker", 3, "<uri> <group> <results> for each worker"));
+        register(ConfigOption.wordGroups("stream-worker", org.inferis.worker.WorkerSpec::parseAll));
         // the consumer name of this node's stream workers; "" means host name + ":" + port
         register(ConfigOption.string("worker-name", "", false));
         // ms a Redis Streams job may stay pending with a consumer before another node takes it over

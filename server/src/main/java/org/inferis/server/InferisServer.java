@@ -136,6 +136,7 @@ public final class InferisServer {
             }
             context.markReady();
             LOG.info("Ready to serve");
+            context.startWorkers();
         }, "inferis-startup");
         starter.setDaemon(true);
         starter.start();
@@ -195,6 +196,7 @@ public final class InferisServer {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Thread stopper = new Thread(() -> {
             context.draining(true);
+            stopWorkers(config.getLong("shutdown-timeout") * 1000);
             context.scheduler().releaseHeldBatches();
             awaitRunsInFlight(config.getLong("shutdown-timeout") * 1000);
             boolean saved;
@@ -218,6 +220,13 @@ public final class InferisServer {
         }, "inferis-shutdown");
         stopper.start();
         return done;
+    }
+
+    /** Stream workers take no more jobs; those taken are answered within the time, else given again later. */
+    private void stopWorkers(long waitMillis) {
+        if (context.workers() != null) {
+            context.workers().stop(waitMillis);
+        }
     }
 
     /** Waits until no run or load is queued or running and their continuations on the event loops have run. */
@@ -248,6 +257,7 @@ public final class InferisServer {
             context.stopping(true);
         }
         listeners.forEach(Channel::close);
+        stopWorkers(0);
         cron.close();
         context.scheduler().close();
         context.persistence().close();

@@ -22,6 +22,7 @@ public final class InfoReport {
         SECTIONS.put("stats", InfoReport::stats);
         SECTIONS.put("keyspace", InfoReport::keyspace);
         SECTIONS.put("ai", InfoReport::ai);
+        SECTIONS.put("workers", InfoReport::workers);
     }
 
     private InfoReport() {
@@ -44,6 +45,15 @@ public final class InfoReport {
             }
         }
         return text.toString();
+    }
+
+    /** {@code workerN:uri=...,group=...,state=...,done=...,failed=...,in_flight=...,lag=...} per stream worker. */
+    private static void workers(ServerContext server, StringBuilder text) {
+        List<String> workers = server.workers() == null ? List.of() : server.workers().describe();
+        field(text, "stream_workers", workers.size());
+        for (int i = 0; i < workers.size(); i++) {
+            field(text, "worker" + i, workers.get(i));
+        }
     }
 
     private static void field(StringBuilder text, String name, Object value) {

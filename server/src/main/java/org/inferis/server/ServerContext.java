@@ -47,6 +47,7 @@ public final class ServerContext implements CommandContext {
     private volatile boolean stopping;
     private volatile int port;
     private final Persistence persistence;
+    private volatile org.inferis.worker.StreamWorkers workers;
 
     ServerContext(ServerConfig config, Clock clock,
                   java.util.function.Function<Boolean, java.util.concurrent.CompletableFuture<Boolean>> shutdown) {
@@ -148,6 +149,38 @@ public final class ServerContext implements CommandContext {
     void startEngines() {
         torch.start();
         ai.onnxruntime.OrtEnvironment.getEnvironment();
+    }
+
+    /** The stream workers, or null before the server is ready. */
+    public org.inferis.worker.StreamWorkers workers() {
+        return workers;
+    }
+
+    /**
+     * Starts the {@code stream-worker} settings' workers, named {@code worker-name} or host name + port, and follows
+     * CONFIG SET of them (off the event loop: a worker that stops first answers the jobs it took).
+     */
+    void startWorkers() {
+        String name = config.getString("worker-name");
+        if (name.isEmpty()) {
+            try {
+                name = java.net.InetAddress.getLocalHost().getHostName() + ":" + port;
+            } catch (java.net.UnknownHostException e) {
+                name = "inferis:" + port;
+            }
+        }
+        org.inferis.worker.StreamWorkers started = new org.inferis.worker.StreamWorkers(name, new ServerJobs(this),
+                () -> config.getLong("worker-claim-idle"));
+        workers = started;
+        config.onChange((option, value) -> {
+            if (option.equals("stream-worker")) {
+                Thread applier = new Thread(() -> started.apply(org.inferis.worker.WorkerSpec.parseAll(value),
+                        config.getLong("shutdown-timeout") * 1000), "inferis-workers-config");
+                applier.setDaemon(true);
+                applier.start();
+            }
+        });
+        started.apply(org.inferis.worker.WorkerSpec.parseAll(config.getString("stream-worker")), 0);
     }
 
     public BlockedPops blockedPops() {
