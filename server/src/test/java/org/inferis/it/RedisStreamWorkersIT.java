@@ -94,6 +94,8 @@ class RedisStreamWorkersIT {
         }
         doomed.signal("KILL");
         assertEquals(137, doomed.exitCode());
+        long answeredBefore = connection.sync().xlen("jobs-kill-results");
+        assertTrue(answeredBefore < JOBS, "killed midway: " + answeredBefore + " jobs answered before");
         Map<Integer, List<byte[]>> results = awaitResults("jobs-kill-results", JOBS);
         for (int job = 0; job < JOBS; job++) {
             assertNotNull(results.get(job), "job " + job + " has a result");
