@@ -62,6 +62,7 @@ final class RedisStreamWorker extends StreamWorker {
             writer.start();
             try {
                 takeJobs(reading.sync());
+                awaitAnswered();
             } finally {
                 writer.interrupt();
                 writer.join();

@@ -37,6 +37,8 @@ public abstract class StreamWorker implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
     private volatile long lag = -1;
+    /** Set by {@link #stop}: until when the jobs taken may still be answered. */
+    private volatile long drainDeadline;
     private final Object answered = new Object();
 
     protected StreamWorker(WorkerSpec spec, String consumerName, JobRunner runner) {
@@ -85,10 +87,11 @@ public abstract class StreamWorker implements AutoCloseable {
 
     /** Stops taking jobs, waits (up to the time given) for those taken to be answered, and disconnects. */
     public void stop(long waitMillis) {
+        drainDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         running = false;
-        awaitAnswered(waitMillis);
-        thread.interrupt();
         try {
+            thread.join(waitMillis + TimeUnit.SECONDS.toMillis(2)); // the engine's blocking read ends meanwhile
+            thread.interrupt();
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -101,6 +104,15 @@ public abstract class StreamWorker implements AutoCloseable {
         stop(0);
     }
 
+    /** Once stopped: waits until the jobs taken are answered, or the stop's time is up. */
+    protected void awaitAnswered() throws InterruptedException {
+        synchronized (answered) {
+            while (inFlight.get() > 0 && System.nanoTime() < drainDeadline) {
+                answered.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(drainDeadline - System.nanoTime())));
+            }
+        }
+    }
+
     /**
      * Starts a job: decodes its inputs and queues the run, waiting while the model's queue is full (MAXQUEUE is
      * backpressure: the worker takes nothing more meanwhile). The outcome's future never fails.
@@ -108,11 +120,6 @@ public abstract class StreamWorker implements AutoCloseable {
     protected CompletableFuture<Outcome> startJob(String model, byte[] inputs) throws InterruptedException {
         awaitRoom();
         inFlight.incrementAndGet();
-        CompletableFuture<Outcome> outcome = run(model, inputs);
-        return outcome;
-    }
-
-    private CompletableFuture<Outcome> run(String model, byte[] inputs) throws InterruptedException {
         if (model == null || inputs == null) {
             return CompletableFuture.completedFuture(Outcome.failed("a job needs a model and its inputs"));
         }
@@ -122,17 +129,30 @@ public abstract class StreamWorker implements AutoCloseable {
         } catch (SafeTensors.MalformedException e) {
             return CompletableFuture.completedFuture(Outcome.failed(e.getMessage()));
         }
-        while (true) {
-            try {
-                return runner.run(model, tensors).handle((outputs, error) -> outcome(outputs, error));
-            } catch (QueueFullException e) {
-                state("paused: queue of '" + model + "' full");
-                synchronized (answered) {
-                    answered.wait(5); // a run of this or another client ends meanwhile: try again
+        boolean paused = false;
+        try {
+            while (true) {
+                try {
+                    return runner.run(model, tensors).handle(StreamWorker::outcome);
+                } catch (QueueFullException e) {
+                    if (!paused) {
+                        state("paused: queue of '" + model + "' full");
+                        paused = true;
+                    }
+                    try {
+                        synchronized (answered) {
+                            answered.wait(5); // a run of this worker or another client ends meanwhile: try again
+                        }
+                    } catch (InterruptedException interrupted) {
+                        inFlight.decrementAndGet(); // not taken after all: the engine gives it again
+                        throw interrupted;
+                    }
+                } catch (JobRunner.JobFailedException e) {
+                    return CompletableFuture.completedFuture(Outcome.failed(e.getMessage()));
                 }
-            } catch (JobRunner.JobFailedException e) {
-                return CompletableFuture.completedFuture(Outcome.failed(e.getMessage()));
-            } finally {
+            }
+        } finally {
+            if (paused) {
                 state("running");
             }
         }
@@ -172,20 +192,6 @@ public abstract class StreamWorker implements AutoCloseable {
         synchronized (answered) {
             while (inFlight.get() >= MAX_IN_FLIGHT) {
                 answered.wait(100);
-            }
-        }
-    }
-
-    private void awaitAnswered(long waitMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-        synchronized (answered) {
-            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-                try {
-                    answered.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
             }
         }
     }

@@ -108,6 +108,42 @@ class RedisStreamWorkersIT {
     }
 
     @Test
+    void sigtermAnswersEveryJobTakenBeforeExiting() throws Exception {
+        ServerProcess node = node("stopping", "jobs-term");
+        addJobs("jobs-term", JOBS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (connection.sync().xlen("jobs-term-results") < 500 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        node.signal("TERM");
+        assertEquals(0, node.exitCode());
+        assertTrue(node.output().contains("Stream worker redis://127.0.0.1:" + redis.port() + "/jobs-term (group inferis)"
+                + " stopped"), node.output());
+        assertEquals(0L, connection.sync().xpending("jobs-term", "inferis").getCount(),
+                "every job taken was answered and acknowledged before the process ended");
+        long taken = ((Number) groupField("jobs-term", "entries-read")).longValue();
+        assertEquals(taken, connection.sync().xlen("jobs-term-results"), "one result per job taken");
+        assertTrue(taken < JOBS, "stopped midway: " + taken + " jobs taken");
+    }
+
+    /** A field of XINFO GROUPS for the group {@code inferis}. */
+    private static Object groupField(String stream, String name) {
+        for (Object group : connection.sync().xinfoGroups(stream)) {
+            List<?> fields = (List<?>) group;
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                if (text(fields.get(i)).equals(name)) {
+                    return fields.get(i + 1);
+                }
+            }
+        }
+        throw new AssertionError("no " + name + " in XINFO GROUPS " + stream);
+    }
+
+    private static String text(Object value) {
+        return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
+    }
+
+    @Test
     void badJobsGetErrorResultsAndTheWorkerGoesOn() throws Exception {
         ServerProcess node = node("node-bad", "jobs-bad");
         RedisAsyncCommands<String, byte[]> redis = connection.async();
