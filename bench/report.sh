@@ -7,7 +7,7 @@ set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$home/docs/benchmarks.md"
 sections_dir="$home/bench/target/report"
-all=(foundation models batching dag compare durability persistence monitor tls)
+all=(foundation models batching dag compare durability persistence monitor tls streams)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 
@@ -39,6 +39,10 @@ throughput under each \`appendfsync\`."
 title[monitor]="What an attached MONITOR costs others"
 about[monitor]="Each server with a \`redis-cli MONITOR\` attached that reads everything, against the same server
 without it."
+title[streams]="Stream workers"
+about[streams]="Jobs in a Redis stream (one 1x1x28x28 image of the reference CNN each, as safetensors) answered by one node
+and by two nodes of one consumer group (\`StreamLoad\` writes them all at once and waits for every result), beside the
+same model over RESP at 32 clients on one node. Every process (redis-server, the nodes, the load) shares the machine."
 title[tls]="TLS"
 about[tls]="The same commands over TLS and plain TCP."
 
