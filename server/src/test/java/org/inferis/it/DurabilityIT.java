@@ -56,6 +56,8 @@ class DurabilityIT {
             }
             writers.forEach(Thread::start);
             assertTrue(writing.await(30, TimeUnit.SECONDS), "writers started");
+            // enough acknowledged writes to check whatever the machine's speed, then the seeded moment
+            Await.until(() -> acknowledged.size() > 100, "100 writes acknowledged");
             Thread.sleep(delay);
             if (stop.equals("SHUTDOWN")) {
                 RedisCli.run(server.port(), "SHUTDOWN");

@@ -22,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.inferis.backend.Fixtures;
 import org.inferis.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -58,12 +57,9 @@ class KafkaStreamWorkersIT {
     }
 
     private ServerProcess node(String name, String topic) throws Exception {
-        ServerProcess node = ServerProcess.start("--dir", dir.toString(), "--save", "", "--worker-name", name,
-                "--load-model", "affine TORCH CPU " + Fixtures.MODELS.resolve(StreamJobs.MODEL_FILE) + " BATCHSIZE 32",
-                "--load-model", "linear TORCH CPU " + Fixtures.MODELS.resolve("linear_relu.pt"),
-                "--stream-worker", "kafka://" + broker.bootstrap() + "/" + topic + " inferis " + topic + "-results");
+        ServerProcess node = StreamJobs.node(dir, name,
+                "kafka://" + broker.bootstrap() + "/" + topic + " inferis " + topic + "-results");
         nodes.add(node);
-        assertTrue(node.output().contains("Ready to serve"), node.output());
         return node;
     }
 

@@ -57,13 +57,10 @@ class RedisStreamWorkersIT {
     }
 
     private ServerProcess node(String name, String stream) throws Exception {
-        ServerProcess node = ServerProcess.start("--dir", dir.toString(), "--save", "", "--worker-name", name,
-                "--worker-claim-idle", "2000",
-                "--load-model", "affine TORCH CPU " + Fixtures.MODELS.resolve(StreamJobs.MODEL_FILE) + " BATCHSIZE 32",
-                "--load-model", "linear TORCH CPU " + Fixtures.MODELS.resolve("linear_relu.pt"),
-                "--stream-worker", "redis://127.0.0.1:" + redis.port() + "/" + stream + " inferis " + stream + "-results");
+        ServerProcess node = StreamJobs.node(dir, name,
+                "redis://127.0.0.1:" + redis.port() + "/" + stream + " inferis " + stream + "-results",
+                "--worker-claim-idle", "2000");
         nodes.add(node);
-        assertTrue(node.output().contains("Ready to serve"), node.output());
         return node;
     }
 
@@ -105,6 +102,24 @@ class RedisStreamWorkersIT {
         }
         assertEquals(0L, connection.sync().xpending("jobs-kill", "inferis").getCount(),
                 "the dead node's pending jobs were taken over and acknowledged");
+    }
+
+    @Test
+    void aFullQueuePausesTheWorkerInsteadOfFailingJobs() throws Exception {
+        // the same key again: the later directive wins, here with a queue of 4 runs for the 256 jobs a worker holds
+        ServerProcess node = StreamJobs.node(dir, "node-small-queue",
+                "redis://127.0.0.1:" + redis.port() + "/jobs-full inferis jobs-full-results",
+                "--load-model", "affine TORCH CPU " + Fixtures.MODELS.resolve(StreamJobs.MODEL_FILE)
+                        + " BATCHSIZE 2 MAXQUEUE 4");
+        nodes.add(node);
+        StatefulRedisConnection<String, String> c = servers.connect(node);
+        assertTrue(Ai.array(c, "AI.MODELGET", "affine", "META").contains("maxqueue"));
+        addJobs("jobs-full", 2000);
+        Map<Integer, List<byte[]>> results = awaitResults("jobs-full-results", 2000);
+        for (int job = 0; job < 2000; job++) {
+            assertTrue(StreamJobs.isAnswerTo(job, results.get(job).get(0)), "job " + job + " ran: no queue-full error");
+        }
+        assertTrue(Ai.string(c, "INFO", "workers").contains("done=2000,failed=0"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.inferis.it;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import org.inferis.backend.Fixtures;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 import org.inferis.worker.SafeTensors;
@@ -38,6 +39,23 @@ final class StreamJobs {
             }
         }
         return true;
+    }
+
+    /**
+     * A node serving the jobs' models ({@code affine}: {@link #MODEL_FILE} with BATCHSIZE 32; {@code linear}:
+     * linear_relu.pt, FLOAT [n, 4]) with one stream worker, started and ready.
+     */
+    static ServerProcess node(java.nio.file.Path dir, String name, String streamWorker, String... options)
+            throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--dir", dir.toString(), "--save", "",
+                "--worker-name", name,
+                "--load-model", "affine TORCH CPU " + Fixtures.MODELS.resolve(MODEL_FILE) + " BATCHSIZE 32",
+                "--load-model", "linear TORCH CPU " + Fixtures.MODELS.resolve("linear_relu.pt"),
+                "--stream-worker", streamWorker));
+        args.addAll(List.of(options));
+        ServerProcess node = ServerProcess.start(args.toArray(String[]::new));
+        org.junit.jupiter.api.Assertions.assertTrue(node.output().contains("Ready to serve"), node.output());
+        return node;
     }
 
     /** A tensor file of one tensor of another dtype or shape than the model takes. */
