@@ -75,6 +75,13 @@ final class AiAdminCommands {
                 BulkReply.of("queue_depth"), IntegerReply.of(value.queue().depth()),
                 BulkReply.of("p50_us"), IntegerReply.of(stats.latencyPercentile(0.50)),
                 BulkReply.of("p99_us"), IntegerReply.of(stats.latencyPercentile(0.99))));
+            if (value instanceof ModelValue model) { // what LATENCY works from: the target and the scheduler's estimates
+                items.addAll(List.of(
+                    BulkReply.of("latency_target_ms"), IntegerReply.of(model.options().latency()),
+                    BulkReply.of("full_batch_forward_us"), IntegerReply.of(value.queue().fullBatchForwardMicros()),
+                    BulkReply.of("arrivals_per_second"), new DoubleReply(model.options().latency() == 0 ? 0
+                            : Math.round(value.queue().arrivalsPerSecond()))));
+            }
         }
         return new ArrayReply(items);
     }

@@ -80,6 +80,10 @@ final class ModelCommands {
             items.add(BulkReply.of("instances"));
             items.add(IntegerReply.of(options.instances()));
         }
+        if (options.latency() > 0) {
+            items.add(BulkReply.of("latency"));
+            items.add(IntegerReply.of(options.latency()));
+        }
         if (blobReply != null) {
             items.add(BulkReply.of("blob"));
             items.add(blobReply);

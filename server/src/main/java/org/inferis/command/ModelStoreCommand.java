@@ -36,7 +36,7 @@ final class ModelStoreCommand {
 
     /**
      * AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]]
-     * [MAXQUEUE q] [INSTANCES k] BLOB chunk...; the deprecated AI.MODELSET skips what comes before BLOB after
+     * [MAXQUEUE q] [INSTANCES k] [LATENCY ms] BLOB chunk...; the deprecated AI.MODELSET skips what comes before BLOB after
      * those (the INPUTS and OUTPUTS its clients send for TF models), as RedisAI's parser does for TORCH and ONNX.
      */
     private static Reply store(ClientSession client, Request request, boolean deprecated) {
@@ -73,8 +73,21 @@ final class ModelStoreCommand {
         }
         long maxQueue = 0;
         long instances = 1;
+        long latency = 0;
         for (boolean more = true; more; ) {
-            if (args.nextIs("MAXQUEUE")) {
+            if (args.nextIs("LATENCY")) {
+                latency = args.nextLong("Invalid argument for LATENCY");
+                if (latency <= 0) {
+                    throw RespException.err("Invalid argument for LATENCY");
+                }
+                if (batchSize == 0) {
+                    throw RespException.err("LATENCY specified without BATCHSIZE");
+                }
+                if (minBatchSize > 0) {
+                    throw RespException.err("LATENCY and MINBATCHSIZE cannot be combined: LATENCY decides when a "
+                            + "batch goes");
+                }
+            } else if (args.nextIs("MAXQUEUE")) {
                 maxQueue = unsigned(args, "Invalid argument for MAXQUEUE");
             } else if (args.nextIs("INSTANCES")) {
                 instances = args.nextLong("Invalid argument for INSTANCES");
@@ -102,7 +115,7 @@ final class ModelStoreCommand {
         }
         byte[] blob = concatenate(request, args.position());
         ModelOptions options = new ModelOptions(backend.name(), device.text(), tag, batchSize, minBatchSize,
-                minBatchTimeout, maxQueue, (int) instances);
+                minBatchTimeout, maxQueue, (int) instances, latency);
         return StoredExecutables.pending(client, key, StoredExecutables.loadModel(client.server(), key, options, blob));
     }
 

@@ -5,7 +5,9 @@ package org.inferis.model;
  *
  * @param maxQueue  (ext) the most runs that may wait for the model; 0 for no limit
  * @param instances (ext) copies of the model that run batches in parallel
+ * @param latency   (ext) ms each run may take from queueing to its outputs, within which the scheduler chooses when
+ *                  to release batches (0: none)
  */
 public record ModelOptions(String backend, String device, String tag, long batchSize, long minBatchSize,
-                           long minBatchTimeout, long maxQueue, int instances) {
+                           long minBatchTimeout, long maxQueue, int instances, long latency) {
 }

@@ -20,7 +20,7 @@ public final class ModelValue extends ExecutableValue {
         this.blob = blob;
         this.instances = List.copyOf(instances);
         this.queue = new ModelQueue(name, device.queueName(), new ModelQueue.Policy(options.batchSize(),
-                options.minBatchSize(), options.minBatchTimeout(), options.maxQueue()),
+                options.minBatchSize(), options.minBatchTimeout(), options.maxQueue(), options.latency()),
                 this.instances.stream().map(ModelValue::runner).toList());
     }
 

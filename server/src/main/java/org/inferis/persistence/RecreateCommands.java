@@ -42,7 +42,11 @@ public final class RecreateCommands {
                     }
                 }
             }
-            args.addAll(List.of("MAXQUEUE", options.maxQueue(), "INSTANCES", options.instances(), "BLOB", model.blob()));
+            args.addAll(List.of("MAXQUEUE", options.maxQueue(), "INSTANCES", options.instances()));
+            if (options.latency() > 0) {
+                args.addAll(List.of("LATENCY", options.latency()));
+            }
+            args.addAll(List.of("BLOB", model.blob()));
         } else if (value instanceof ScriptValue script) {
             args.addAll(List.of("AI.SCRIPTSTORE", key.bytes(), script.deviceText(), "TAG", script.tag(),
                     "ENTRY_POINTS", script.entryPoints().size()));

@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class SnapshotFormat {
     static final byte[] MAGIC = "INFERIS-SNAPSHOT".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    /** 2 added models' LATENCY; version 1 files still load. */
+    static final int VERSION = 2;
 
     static final byte STRING = 1;
     static final byte LIST = 2;

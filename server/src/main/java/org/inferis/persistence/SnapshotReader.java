@@ -39,6 +39,8 @@ final class SnapshotReader {
     private final DataInputStream in;
     private final long end;
     private final Path file;
+    /** The file's format version, from its header. */
+    private int version;
 
     private SnapshotReader(Path file, InputStream source, long start, long end) {
         this.file = file;
@@ -80,9 +82,9 @@ final class SnapshotReader {
             if (!Arrays.equals(magic, SnapshotFormat.MAGIC)) {
                 throw damaged(recordStart, "it is not an Inferis snapshot (no header)");
             }
-            int version = in.readInt();
-            if (version != SnapshotFormat.VERSION) {
-                throw damaged(recordStart, "snapshot version " + version + " is not one this server reads ("
+            version = in.readInt();
+            if (version < 1 || version > SnapshotFormat.VERSION) {
+                throw damaged(recordStart, "snapshot version " + version + " is not one this server reads (1 to "
                         + SnapshotFormat.VERSION + ")");
             }
             in.readLong();
@@ -136,7 +138,7 @@ final class SnapshotReader {
             }
             case SnapshotFormat.MODEL: {
                 ModelOptions options = new ModelOptions(text(), text(), text(), in.readLong(), in.readLong(),
-                        in.readLong(), in.readLong(), in.readInt());
+                        in.readLong(), in.readLong(), in.readInt(), version >= 2 ? in.readLong() : 0);
                 byte[] blob = bytes();
                 return () -> loader.model(key, options, blob);
             }

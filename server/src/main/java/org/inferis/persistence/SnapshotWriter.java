@@ -108,6 +108,7 @@ final class SnapshotWriter {
         out.writeLong(options.minBatchTimeout());
         out.writeLong(options.maxQueue());
         out.writeInt(options.instances());
+        out.writeLong(options.latency());
         bytes(model.blob());
     }
 

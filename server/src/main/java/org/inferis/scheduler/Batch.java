@@ -16,7 +16,7 @@ final class Batch {
     final ModelQueue queue;
     final Runner instance;
     private final List<RunRequest> runs;
-    private final long samples;
+    final long samples;
     /** Set by whoever answers the runs first: the engine's result, or the watchdog giving up on it. */
     private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -52,6 +52,7 @@ final class Batch {
         }
         long nanos = System.nanoTime() - start;
         long micros = nanos / 1000;
+        queue.timing.ran(samples, nanos);
         observer.ran(queue.name, runs.size(), samples, nanos);
         if (queue.policy.batchSize() > 0) {
             for (Tensor output : outputs) {

@@ -23,7 +23,7 @@ final class DeviceWorkers {
     /** Stuck threads per device beyond which the watchdog stops replacing workers. */
     static final int MAX_ABANDONED = 8;
 
-    private final Object lock = new Object();
+    final Object lock = new Object();
     /** Abandoned workers whose engine call has not returned yet; guarded by the lock. */
     private int abandonedAlive;
     private final List<ModelQueue> queues = new ArrayList<>();
@@ -125,6 +125,7 @@ final class DeviceWorkers {
                 }
             }
             queue.waiting.add(run);
+            queue.arrived(run);
             lock.notifyAll();
         }
     }

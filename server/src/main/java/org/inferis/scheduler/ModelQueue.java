@@ -10,14 +10,24 @@ import java.util.List;
  * runs form the next batch. Guarded by its device's lock.
  */
 public final class ModelQueue {
-    /** How a model's runs are grouped: RedisAI's BATCHSIZE / MINBATCHSIZE / MINBATCHTIMEOUT, and MAXQUEUE. */
-    public record Policy(long batchSize, long minBatchSize, long minBatchTimeoutMillis, long maxQueue) {
+    /**
+     * How a model's runs are grouped: RedisAI's BATCHSIZE / MINBATCHSIZE / MINBATCHTIMEOUT, MAXQUEUE, and LATENCY (a
+     * target for each run's queue wait plus forward, in ms; 0 for none) that replaces MINBATCHSIZE's fixed wait.
+     */
+    public record Policy(long batchSize, long minBatchSize, long minBatchTimeoutMillis, long maxQueue,
+                         long latencyMillis) {
+        public Policy(long batchSize, long minBatchSize, long minBatchTimeoutMillis, long maxQueue) {
+            this(batchSize, minBatchSize, minBatchTimeoutMillis, maxQueue, 0);
+        }
     }
 
     final String name;
     final String device;
     final Policy policy;
     final RunStats stats = new RunStats();
+    final BatchTiming timing;
+    /** When the partial batch takeBatch last held goes anyway (Long.MAX_VALUE: only when full), or -1: none held. */
+    private long heldUntil = -1;
     final ArrayDeque<RunRequest> waiting = new ArrayDeque<>();
     private final ArrayDeque<Runner> idleInstances;
     /** How many batches may run at once: the device keeps at least this many workers. */
@@ -37,6 +47,7 @@ public final class ModelQueue {
         this.name = name;
         this.device = device;
         this.policy = policy;
+        this.timing = new BatchTiming(policy.latencyMillis() * 1_000_000);
         this.idleInstances = new ArrayDeque<>(instances);
         this.instances = instances.size();
     }
@@ -57,6 +68,7 @@ public final class ModelQueue {
 
     /** A batch ready to run now, taken off the queue with an idle instance; null when none is. */
     Batch takeBatch(long nowNanos) {
+        heldUntil = -1;
         dropAbandoned();
         RunRequest head = waiting.peekFirst();
         if (head == null || idleInstances.isEmpty()) {
@@ -76,7 +88,9 @@ public final class ModelQueue {
                     samples += next.samples;
                 }
             }
-            if (samples < policy.minBatchSize() && !draining && !minBatchTimedOut(head, nowNanos)) {
+            long until = draining || samples >= batchSize ? -1 : holdUntil(head, samples, nowNanos);
+            if (until > nowNanos) {
+                heldUntil = until;
                 return null;
             }
         }
@@ -84,18 +98,65 @@ public final class ModelQueue {
         return new Batch(this, idleInstances.poll(), runs, samples);
     }
 
-    private boolean minBatchTimedOut(RunRequest head, long nowNanos) {
-        long timeout = policy.minBatchTimeoutMillis();
-        return timeout > 0 && nowNanos - head.enqueuedNanos >= timeout * 1_000_000;
-    }
-
-    /** Nanoseconds until a waiting partial batch is released by MINBATCHTIMEOUT, or -1 when none waits. */
-    long nanosUntilRelease(long nowNanos) {
-        RunRequest head = waiting.peekFirst();
-        if (head == null || policy.minBatchSize() == 0 || policy.minBatchTimeoutMillis() == 0 || idleInstances.isEmpty()) {
+    /**
+     * Until when a partial batch of {@code samples} headed by {@code head} waits for more runs (Long.MAX_VALUE: until
+     * MINBATCHSIZE is reached), or -1 to run it now.
+     */
+    private long holdUntil(RunRequest head, long samples, long nowNanos) {
+        if (policy.latencyMillis() > 0) {
+            return latencyDeadline(head, nowNanos);
+        }
+        if (samples >= policy.minBatchSize()) {
             return -1;
         }
-        return Math.max(0, head.enqueuedNanos + policy.minBatchTimeoutMillis() * 1_000_000 - nowNanos);
+        long timeout = policy.minBatchTimeoutMillis();
+        return timeout > 0 ? head.enqueuedNanos + timeout * 1_000_000 : Long.MAX_VALUE;
+    }
+
+    /**
+     * LATENCY: the head may wait as long as a full batch would still finish within the target (with a tenth of it to
+     * spare), and only while another run is expected before then; so idle periods add no wait and bursts fill batches.
+     * Until the model has run once, nothing waits.
+     */
+    private long latencyDeadline(RunRequest head, long nowNanos) {
+        long fullBatch = timing.forwardNanos(policy.batchSize());
+        if (fullBatch < 0) {
+            return -1;
+        }
+        long target = policy.latencyMillis() * 1_000_000;
+        long deadline = head.enqueuedNanos + target - target / 10 - fullBatch;
+        if (deadline <= nowNanos || timing.rate(nowNanos) * (deadline - nowNanos) < 1) {
+            return -1;
+        }
+        return deadline;
+    }
+
+    /** Nanoseconds until the partial batch held is released anyway, or -1 when none is held or only fullness frees it. */
+    long nanosUntilRelease(long nowNanos) {
+        return heldUntil < 0 || heldUntil == Long.MAX_VALUE ? -1 : Math.max(0, heldUntil - nowNanos);
+    }
+
+    /** A run was queued: counts toward the arrival rate LATENCY looks at. Under the device's lock. */
+    void arrived(RunRequest run) {
+        if (policy.latencyMillis() > 0) {
+            timing.arrived(run.enqueuedNanos, run.samples);
+        }
+    }
+
+    /** LATENCY's estimates, for AI.INFO EXTENDED: runs' samples per second lately, and a full batch's forward in µs. */
+    public double arrivalsPerSecond() {
+        DeviceWorkers device = workers;
+        if (device == null) {
+            return 0;
+        }
+        synchronized (device.lock) {
+            return timing.rate(System.nanoTime()) * 1e9;
+        }
+    }
+
+    public long fullBatchForwardMicros() {
+        long nanos = timing.forwardNanos(Math.max(1, policy.batchSize()));
+        return nanos < 0 ? -1 : nanos / 1000;
     }
 
     /** Runs whose client left before they started are not run. */

@@ -175,6 +175,36 @@ class BatchingIT {
     }
 
     @Test
+    void aLatencyTargetIsAModelOptionWithItsEstimatesInInfo() throws Exception {
+        for (Object[] bad : new Object[][] {{"LATENCY", 10}, {"BATCHSIZE", 8, "MINBATCHSIZE", 2, "LATENCY", 10},
+                {"BATCHSIZE", 8, "LATENCY", 0}, {"BATCHSIZE", 8, "LATENCY", "soon"}}) {
+            RedisCommandExecutionException refused = assertThrows(RedisCommandExecutionException.class,
+                    () -> store("bad", "linear_relu.onnx", bad));
+            assertTrue(refused.getMessage().matches("ERR (LATENCY specified without BATCHSIZE|LATENCY and MINBATCHSIZE "
+                    + "cannot be combined.*|Invalid argument for LATENCY)"), refused.getMessage());
+        }
+        assertEquals(0L, c.sync().exists("bad"));
+        store("timed", "linear_relu.onnx", "BATCHSIZE", 8, "LATENCY", 50);
+        List<Object> meta = Ai.array(c, "AI.MODELGET", "timed", "META");
+        assertEquals(50L, meta.get(meta.indexOf("latency") + 1));
+        row("x", 1);
+        List<RedisFuture<String>> runs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            runs.add(runAsync("timed", "x", "y" + i));
+        }
+        for (RedisFuture<String> run : runs) {
+            assertEquals("OK", run.get(30, TimeUnit.SECONDS));
+        }
+        List<Object> info = Ai.array(c, "AI.INFO", "timed", "EXTENDED");
+        assertEquals(50L, info.get(info.indexOf("latency_target_ms") + 1));
+        assertTrue((Long) info.get(info.indexOf("full_batch_forward_us") + 1) > 0, info.toString());
+        assertTrue(info.contains("arrivals_per_second"), info.toString());
+        store("plain", "linear_relu.onnx", "BATCHSIZE", 8);
+        List<Object> plain = Ai.array(c, "AI.MODELGET", "plain", "META");
+        assertTrue(!plain.contains("latency"), "absent for a model stored without it");
+    }
+
+    @Test
     void aRunWaitingForMinBatchSizeTimesOut() {
         store("b", "linear_relu.onnx", "BATCHSIZE", 8, "MINBATCHSIZE", 4);
         row("x", 1);

@@ -82,7 +82,8 @@ class PersistenceIT {
         Ai.status(c, "AI.TENSORSET", "words", "STRING", 2, "BLOB", "ab\0cde\0".getBytes(StandardCharsets.UTF_8));
         TestModels.store(c, "torch", "linear_relu.pt", "TAG", "v1", "BATCHSIZE", 4, "MINBATCHSIZE", 2,
                 "MINBATCHTIMEOUT", 10);
-        TestModels.store(c, "onnx", "linear_relu.onnx", "TAG", "v2", "MAXQUEUE", 10);
+        TestModels.store(c, "onnx", "linear_relu.onnx", "TAG", "v2", "BATCHSIZE", 4, "MAXQUEUE", 10,
+                "LATENCY", 20);
         assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "script", "CPU", "TAG", "s1", "ENTRY_POINTS", 1, "plus_one",
                 "SOURCE", SCRIPT));
         Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4, "VALUES", 1, -2, 3, 0.5);
