@@ -7,7 +7,7 @@ set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$home/docs/benchmarks.md"
 sections_dir="$home/bench/target/report"
-all=(foundation models batching dag compare durability persistence monitor tls streams)
+all=(foundation models batching latency dag compare durability persistence monitor tls streams)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 
@@ -21,6 +21,12 @@ interface: latency at 1 client (the difference is the server's overhead) and thr
 title[batching]="Batching"
 about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32 clients, one image per request, without and with
 \`BATCHSIZE 32\`, beside the in-process forward of a batch of the size formed; then one connection pipelining its runs."
+title[latency]="A batch delay that tunes itself: LATENCY against fixed MINBATCHTIMEOUTs"
+about[latency]="The reference CNN (TorchScript, \`BATCHSIZE 32\`) under open-loop Poisson arrivals (\`PoissonLoad\`: 16
+pipelining connections, each request's latency counted from its scheduled start, so a server that falls behind
+shows it) at four loads, stored with \`LATENCY 20\`, with \`MINBATCHSIZE 32\` and \`MINBATCHTIMEOUT\` 1, 5 or 10 ms, and
+with \`BATCHSIZE\` alone (greedy: whatever waits goes when the worker is free). Answered/s counts answers that arrived
+within the measured seconds."
 title[dag]="A pipeline in one round trip"
 about[dag]="Script → CNN → script as one \`AI.DAGEXECUTE\` against the same steps as separate round trips."
 title[compare]="Against hand-made Python services"

@@ -79,6 +79,7 @@ final class AiAdminCommands {
                 items.addAll(List.of(
                     BulkReply.of("latency_target_ms"), IntegerReply.of(model.options().latency()),
                     BulkReply.of("full_batch_forward_us"), IntegerReply.of(value.queue().fullBatchForwardMicros()),
+                    BulkReply.of("sample_forward_us"), new DoubleReply(value.queue().sampleForwardMicros()),
                     BulkReply.of("arrivals_per_second"), new DoubleReply(model.options().latency() == 0 ? 0
                             : Math.round(value.queue().arrivalsPerSecond()))));
             }

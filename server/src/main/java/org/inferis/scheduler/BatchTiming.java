@@ -62,17 +62,32 @@ final class BatchTiming {
      * only, time scales with samples from there: an overestimate for larger batches, so holding errs early.
      */
     synchronized long forwardNanos(long samples) {
+        double[] fit = fit();
+        return fit == null ? -1 : Math.round(fit[0] + fit[1] * samples);
+    }
+
+    /**
+     * What one more sample adds to a batch's forward time, in ns; -1 until some ten batches of sizes a sample apart or
+     * more ran (one size cannot tell a batch's fixed cost from its samples', and a few noisy forwards mislead).
+     */
+    synchronized double nanosPerSample() {
+        double[] fit = fit();
+        boolean spread = weight > 0 && sumXX / weight - (sumX / weight) * (sumX / weight) >= 1;
+        return fit == null || fit.length < 3 || weight < 8 || !spread ? -1 : fit[1];
+    }
+
+    /** {intercept, slope, 1} of the fit; {0, time a sample} when all batches had one size; null without data. */
+    private double[] fit() {
         if (weight == 0) {
-            return -1;
+            return null;
         }
         double meanX = sumX / weight;
         double meanY = sumY / weight;
         double varianceX = sumXX / weight - meanX * meanX;
         if (varianceX < 0.25) {
-            return Math.round(meanY * samples / Math.max(meanX, 1));
+            return new double[] {0, meanY / Math.max(meanX, 1)};
         }
         double slope = Math.max(0, (sumXY / weight - meanX * meanY) / varianceX);
-        double intercept = Math.max(0, meanY - slope * meanX);
-        return Math.round(intercept + slope * samples);
+        return new double[] {Math.max(0, meanY - slope * meanX), slope, 1};
     }
 }

@@ -104,7 +104,7 @@ public final class ModelQueue {
      */
     private long holdUntil(RunRequest head, long samples, long nowNanos) {
         if (policy.latencyMillis() > 0) {
-            return latencyDeadline(head, nowNanos);
+            return latencyDeadline(head, samples, nowNanos);
         }
         if (samples >= policy.minBatchSize()) {
             return -1;
@@ -114,18 +114,31 @@ public final class ModelQueue {
     }
 
     /**
-     * LATENCY: the head may wait as long as a full batch would still finish within the target (with a tenth of it to
-     * spare), and only while another run is expected before then; so idle periods add no wait and bursts fill batches.
-     * Until the model has run once, nothing waits.
+     * LATENCY: a partial batch waits only when waiting can help and the target allows it. While the device keeps up
+     * with the arrivals even one sample at a time past the batch's fixed cost (arrival rate x the forward time a sample
+     * adds < 0.9), serving whatever waits is best: the runs arriving during a forward form the next batch, which grows
+     * with the load by itself, and waiting would only add latency. Waiting can help only near saturation, when a full
+     * batch costs at least a fifth less a sample than this one. The target allows it while a full batch would still
+     * finish in time (a tenth of the target kept in hand) and another run is expected before then. So idle periods and
+     * loads the device keeps up with add no wait, and saturating bursts fill batches. Until the model has run once,
+     * nothing waits.
      */
-    private long latencyDeadline(RunRequest head, long nowNanos) {
+    private long latencyDeadline(RunRequest head, long samples, long nowNanos) {
         long fullBatch = timing.forwardNanos(policy.batchSize());
         if (fullBatch < 0) {
             return -1;
         }
+        double rate = timing.rate(nowNanos);
+        double perSample = timing.nanosPerSample();
+        boolean keepsUp = perSample < 0 || rate * perSample < 0.9; // unknown: waiting is the risk, not serving
+        boolean largerIsCheaper = (double) fullBatch / policy.batchSize()
+                <= 0.8 * timing.forwardNanos(samples) / samples;
+        if (keepsUp || !largerIsCheaper) {
+            return -1;
+        }
         long target = policy.latencyMillis() * 1_000_000;
         long deadline = head.enqueuedNanos + target - target / 10 - fullBatch;
-        if (deadline <= nowNanos || timing.rate(nowNanos) * (deadline - nowNanos) < 1) {
+        if (deadline <= nowNanos || rate * (deadline - nowNanos) < 1) {
             return -1;
         }
         return deadline;
@@ -152,6 +165,12 @@ public final class ModelQueue {
         synchronized (device.lock) {
             return timing.rate(System.nanoTime()) * 1e9;
         }
+    }
+
+    /** What a sample adds to a batch's forward, in µs (-1 until batches of different sizes ran). */
+    public double sampleForwardMicros() {
+        double nanos = timing.nanosPerSample();
+        return nanos < 0 ? -1 : Math.round(nanos / 10) / 100.0;
     }
 
     public long fullBatchForwardMicros() {

@@ -38,11 +38,27 @@ class LatencyBatchingTest {
         assertEquals(2, batch.samples);
     }
 
+    /** Forward time 6/7 ms + 1/7 ms a sample: 1 ms for one, 2 ms for eight; larger batches cost less a sample. */
+    private void fixedCostModel() {
+        for (int i = 0; i < 6; i++) {
+            queue.timing.ran(1, MS);
+            queue.timing.ran(8, 2 * MS);
+        }
+    }
+
+    /** Runs that arrived (and were served) over the last 10 ms at this many a millisecond. */
+    private void recentLoad(int perMs, long untilNanos) {
+        for (long t = untilNanos - 10 * MS; t < untilNanos; t += MS / perMs) {
+            queue.timing.arrived(t, 1);
+        }
+    }
+
     @Test
-    void aBurstIsHeldUntilAFullBatchCouldStillFinishInTime() {
-        queue.timing.ran(8, 2 * MS); // a full batch takes 2 ms
+    void nearSaturationABatchWaitsUntilAFullOneCouldStillFinishInTime() {
+        fixedCostModel();
+        recentLoad(10, 0); // 10 a ms, each adding 1/7 ms of forward: more than the device can serve
         for (int i = 0; i < 4; i++) {
-            arrive(i * MS / 10); // 10 runs per ms lately
+            arrive(i * MS / 10);
         }
         long now = MS / 2;
         assertNull(queue.takeBatch(now), "more runs are expected before the deadline: wait for them");
@@ -58,7 +74,8 @@ class LatencyBatchingTest {
 
     @Test
     void aHeldBatchGoesAtItsDeadline() {
-        queue.timing.ran(8, 2 * MS);
+        fixedCostModel();
+        recentLoad(10, 0);
         arrive(0);
         arrive(MS / 10);
         arrive(MS / 5);
@@ -69,9 +86,39 @@ class LatencyBatchingTest {
     }
 
     @Test
+    void aLoadTheDeviceKeepsUpWithAddsNoWait() {
+        fixedCostModel();
+        recentLoad(1, 0); // one a ms, each adding 1/7 ms: the device keeps up serving whatever waits
+        arrive(0);
+        arrive(MS / 10);
+        Batch now = queue.takeBatch(MS / 5);
+        assertNotNull(now);
+        assertEquals(2, now.samples);
+    }
+
+    @Test
+    void whenLargerBatchesCostTheSameASampleNothingWaits() {
+        for (int i = 0; i < 6; i++) { // 1 ms a sample whatever the batch
+            queue.timing.ran(8, 8 * MS);
+            queue.timing.ran(2, 2 * MS);
+        }
+        recentLoad(10, 0);
+        arrive(0);
+        assertNotNull(queue.takeBatch(MS / 2), "waiting would add latency and save nothing");
+    }
+
+    @Test
+    void untilBatchesOfDifferentSizesRanNothingWaits() {
+        queue.timing.ran(1, MS); // only batches of one so far: the fixed cost is unknown
+        recentLoad(10, 0);
+        arrive(0);
+        assertNotNull(queue.takeBatch(MS / 2));
+    }
+
+    @Test
     void whenNoOtherRunIsExpectedInTimeItGoesAtOnce() {
-        queue.timing.ran(8, 2 * MS);
-        arrive(0); // one run in the last 10 ms: 0.1 per ms, under one expected before the 7 ms deadline
+        fixedCostModel();
+        arrive(0); // an idle period: one run in the last 10 ms
         Batch alone = queue.takeBatch(MS / 2);
         assertNotNull(alone, "an idle period adds no wait");
         assertEquals(1, alone.samples);
@@ -83,9 +130,16 @@ class LatencyBatchingTest {
         assertEquals(-1, timing.forwardNanos(4));
         timing.ran(4, 4 * MS);
         assertEquals(8 * MS, timing.forwardNanos(8), "one size seen: proportional to samples");
+        assertEquals(-1, timing.nanosPerSample(), "nor can it tell a batch's fixed cost from its samples'");
         timing.ran(8, 6 * MS);
         timing.ran(2, 3 * MS); // time = 2 ms + 0.5 ms a sample fits all three
         assertEquals(2 * MS + 16 * MS / 2, timing.forwardNanos(16), 1000);
+        assertEquals(-1, timing.nanosPerSample(), "three batches are too few to trust");
+        for (int i = 0; i < 4; i++) {
+            timing.ran(8, 6 * MS);
+            timing.ran(2, 3 * MS);
+        }
+        assertEquals(MS / 2, timing.nanosPerSample(), 1);
         assertEquals(0, timing.rate(0));
         timing.arrived(0, 3);
         timing.arrived(5 * MS, 1);
