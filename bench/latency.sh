@@ -19,7 +19,8 @@ redis-cli -p "$port" AI.TENSORSET image FLOAT 1 1 28 28 >/dev/null
 configs=("LATENCY $target" "MINBATCHSIZE 32 MINBATCHTIMEOUT 1" "MINBATCHSIZE 32 MINBATCHTIMEOUT 5"
          "MINBATCHSIZE 32 MINBATCHTIMEOUT 10" "")
 echo
-echo "Target: p99 <= $target ms. Each cell: answered/s, p50 / p99 ms, average batch."
+echo "Target: p99 <= $target ms. Each cell: answered/s, p50 / p99 ms at the client, p99 ms inside the server (queue"
+echo "wait + forward, AI.INFO's last 1024 runs), average batch."
 echo
 header="| setting |"
 rule="|---|"
@@ -35,9 +36,11 @@ for config in "${configs[@]}"; do
     read -r ops p50 p99 errors < <(java -cp "$home/bench/target/inferis-bench.jar" org.inferis.bench.PoissonLoad \
       "$port" "$rate" "$seconds" 2 -- AI.MODELEXECUTE cnn INPUTS 1 image OUTPUTS 1 'out:__slot__' \
       | awk '/^RESULT/ { print $2, $3, $4, $5 }')
-    avg=$(redis-cli -p "$port" AI.INFO cnn EXTENDED | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
+    info=$(redis-cli -p "$port" AI.INFO cnn EXTENDED)
+    avg=$(awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }' <<<"$info")
+    server_p99=$(awk 'prev == "p99_us" { printf "%.2f", $0 / 1000; exit } { prev = $0 }' <<<"$info")
     [ "$errors" = 0 ] || ops="$ops ($errors errors)"
-    row+=" $ops, $p50 / $p99, $avg |"
+    row+=" $ops, $p50 / $p99 ($server_p99), $avg |"
   done
   echo "$row"
 done

@@ -115,10 +115,11 @@ public final class ModelQueue {
 
     /**
      * LATENCY: a partial batch waits only when waiting can help and the target allows it. While the device keeps up
-     * with the arrivals even one sample at a time past the batch's fixed cost (arrival rate x the forward time a sample
-     * adds < 0.9), serving whatever waits is best: the runs arriving during a forward form the next batch, which grows
-     * with the load by itself, and waiting would only add latency. Waiting can help only near saturation, when a full
-     * batch costs at least a fifth less a sample than this one. The target allows it while a full batch would still
+     * with the arrivals past each batch's fixed cost (arrival rate x the forward time a sample adds < 1.25), serving
+     * whatever waits is best: the runs arriving during a forward form the next batch, which grows with the load by
+     * itself (to rate x fixed cost / (1 - rate x per-sample cost)), and waiting would only add latency; with a forward
+     * time linear in the batch, holding never lowers the runs' total wait. Waiting can help only at saturation, to
+     * make every forward a full one, when a full batch costs at least a fifth less a sample than this one. The target allows it while a full batch would still
      * finish in time (a tenth of the target kept in hand) and another run is expected before then. So idle periods and
      * loads the device keeps up with add no wait, and saturating bursts fill batches. Until the model has run once,
      * nothing waits.
@@ -130,7 +131,8 @@ public final class ModelQueue {
         }
         double rate = timing.rate(nowNanos);
         double perSample = timing.nanosPerSample();
-        boolean keepsUp = perSample < 0 || rate * perSample < 0.9; // unknown: waiting is the risk, not serving
+        // unknown: waiting is the risk, not serving; a quarter in hand, as the fit of noisy forwards wavers
+        boolean keepsUp = perSample < 0 || rate * perSample < 1.25;
         boolean largerIsCheaper = (double) fullBatch / policy.batchSize()
                 <= 0.8 * timing.forwardNanos(samples) / samples;
         if (keepsUp || !largerIsCheaper) {
