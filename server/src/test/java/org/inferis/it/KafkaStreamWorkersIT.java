@@ -36,7 +36,6 @@ class KafkaStreamWorkersIT {
     static Path dir;
     private static KafkaBroker broker;
     private final ProcessServers servers = new ProcessServers();
-    private final List<ServerProcess> nodes = new ArrayList<>();
 
     @BeforeAll
     static void startBroker() throws Exception {
@@ -51,16 +50,12 @@ class KafkaStreamWorkersIT {
     @AfterEach
     void stopNodes() throws Exception {
         servers.close();
-        for (ServerProcess node : nodes) {
-            node.close();
-        }
     }
 
     private ServerProcess node(String name, String topic) throws Exception {
         ServerProcess node = StreamJobs.node(dir, name,
                 "kafka://" + broker.bootstrap() + "/" + topic + " inferis " + topic + "-results");
-        nodes.add(node);
-        return node;
+        return servers.track(node);
     }
 
     @Test

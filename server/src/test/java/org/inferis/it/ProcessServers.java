@@ -11,6 +11,13 @@ import java.util.List;
 /** Server processes that keep their files in one directory, and the Lettuce clients made for them. */
 final class ProcessServers implements AutoCloseable {
     private final List<RedisClient> clients = new ArrayList<>();
+    private final List<ServerProcess> tracked = new ArrayList<>();
+
+    /** Stops the server (SIGTERM) when this closes. */
+    ServerProcess track(ServerProcess server) {
+        tracked.add(server);
+        return server;
+    }
 
     static ServerProcess start(Path dir, String... options) throws Exception {
         List<String> all = new ArrayList<>(List.of("--dir", dir.toString()));
@@ -37,5 +44,15 @@ final class ProcessServers implements AutoCloseable {
     @Override
     public void close() {
         clients.forEach(RedisClient::shutdown);
+        try {
+            for (ServerProcess server : tracked) {
+                server.close();
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted stopping servers", e);
+        }
     }
 }

@@ -34,7 +34,6 @@ class RedisStreamWorkersIT {
     private static RedisServerProcess redis;
     private static StatefulRedisConnection<String, byte[]> connection;
     private final ProcessServers servers = new ProcessServers();
-    private final List<ServerProcess> nodes = new ArrayList<>();
 
     @BeforeAll
     static void startRedis() throws Exception {
@@ -51,17 +50,13 @@ class RedisStreamWorkersIT {
     @AfterEach
     void stopNodes() throws Exception {
         servers.close();
-        for (ServerProcess node : nodes) {
-            node.close();
-        }
     }
 
     private ServerProcess node(String name, String stream) throws Exception {
         ServerProcess node = StreamJobs.node(dir, name,
                 "redis://127.0.0.1:" + redis.port() + "/" + stream + " inferis " + stream + "-results",
                 "--worker-claim-idle", "2000");
-        nodes.add(node);
-        return node;
+        return servers.track(node);
     }
 
     @Test
@@ -111,7 +106,7 @@ class RedisStreamWorkersIT {
                 "redis://127.0.0.1:" + redis.port() + "/jobs-full inferis jobs-full-results",
                 "--load-model", "affine TORCH CPU " + Fixtures.MODELS.resolve(StreamJobs.MODEL_FILE)
                         + " BATCHSIZE 2 MAXQUEUE 4");
-        nodes.add(node);
+        servers.track(node);
         StatefulRedisConnection<String, String> c = servers.connect(node);
         assertTrue(Ai.array(c, "AI.MODELGET", "affine", "META").contains("maxqueue"));
         addJobs("jobs-full", 2000);
@@ -191,7 +186,7 @@ class RedisStreamWorkersIT {
     void workersAreSetAtRunTimeAndListedInInfo() throws Exception {
         ServerProcess node = ServerProcess.start("--dir", dir.toString(), "--save", "", "--worker-name", "late",
                 "--load-model", "affine TORCH CPU " + Fixtures.MODELS.resolve(StreamJobs.MODEL_FILE));
-        nodes.add(node);
+        servers.track(node);
         StatefulRedisConnection<String, String> c = servers.connect(node);
         assertTrue(Ai.string(c, "INFO", "workers").contains("stream_workers:0"));
         String spec = "redis://127.0.0.1:" + redis.port() + "/jobs-late inferis jobs-late-results";
