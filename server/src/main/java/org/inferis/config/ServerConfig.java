@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import org.inferis.keyspace.GlobPattern;
 import org.inferis.resp.ArgumentSplitter;
+import org.inferis.worker.WorkerSpec;
 
 /**
  * The server's options, set redis-server style: an optional config file, then {@code --name value}
@@ -79,7 +80,7 @@ public final class ServerConfig {
         // every *.pt and *.onnx file in this directory loads at start under its name (docs/deployment.md)
         register(ConfigOption.string("model-repository", "", false));
         // "<uri> <group> <results>" per worker: redis://host:port/<stream> or kafka://host:port[,...]/<topic>
-        register(ConfigOption.wordGroups("stream-worker", org.inferis.worker.WorkerSpec::parseAll));
+        register(ConfigOption.wordGroups("stream-worker", WorkerSpec::parseAll));
         // the consumer name of this node's stream workers; "" means host name + ":" + port
         register(ConfigOption.string("worker-name", "", false));
         // ms a Redis Streams job may stay pending with a consumer before another node takes it over

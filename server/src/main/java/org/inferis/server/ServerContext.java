@@ -19,6 +19,8 @@ import org.inferis.observability.Metrics;
 import org.inferis.observability.Monitors;
 import org.inferis.observability.SlowLog;
 import org.inferis.scheduler.RunScheduler;
+import org.inferis.worker.StreamWorkers;
+import org.inferis.worker.WorkerSpec;
 
 /** What every command can reach: configuration, the keyspace, the clients and the server's controls. */
 public final class ServerContext implements CommandContext {
@@ -47,7 +49,7 @@ public final class ServerContext implements CommandContext {
     private volatile boolean stopping;
     private volatile int port;
     private final Persistence persistence;
-    private volatile org.inferis.worker.StreamWorkers workers;
+    private volatile StreamWorkers workers;
 
     ServerContext(ServerConfig config, Clock clock,
                   java.util.function.Function<Boolean, java.util.concurrent.CompletableFuture<Boolean>> shutdown) {
@@ -152,7 +154,7 @@ public final class ServerContext implements CommandContext {
     }
 
     /** The stream workers, or null before the server is ready. */
-    public org.inferis.worker.StreamWorkers workers() {
+    public StreamWorkers workers() {
         return workers;
     }
 
@@ -169,18 +171,18 @@ public final class ServerContext implements CommandContext {
                 name = "inferis:" + port;
             }
         }
-        org.inferis.worker.StreamWorkers started = new org.inferis.worker.StreamWorkers(name, new ServerJobs(this),
+        StreamWorkers started = new StreamWorkers(name, new ServerJobs(this),
                 () -> config.getLong("worker-claim-idle"));
         workers = started;
         config.onChange((option, value) -> {
             if (option.equals("stream-worker")) {
-                Thread applier = new Thread(() -> started.apply(org.inferis.worker.WorkerSpec.parseAll(value),
+                Thread applier = new Thread(() -> started.apply(WorkerSpec.parseAll(value),
                         config.getLong("shutdown-timeout") * 1000), "inferis-workers-config");
                 applier.setDaemon(true);
                 applier.start();
             }
         });
-        started.apply(org.inferis.worker.WorkerSpec.parseAll(config.getString("stream-worker")), 0);
+        started.apply(WorkerSpec.parseAll(config.getString("stream-worker")), 0);
     }
 
     public BlockedPops blockedPops() {

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.inferis.backend.BackendException;
 import org.inferis.scheduler.QueueFullException;
 import org.inferis.tensor.Tensor;
 import org.slf4j.Logger;
@@ -161,8 +162,11 @@ public abstract class StreamWorker implements AutoCloseable {
     private static Outcome outcome(List<Tensor> outputs, Throwable error) {
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            return Outcome.failed(cause instanceof JobRunner.JobFailedException || cause.getMessage() != null
-                    ? cause.getMessage() : cause.toString());
+            if (cause instanceof BackendException) {
+                return Outcome.failed(cause.getMessage()); // the engine's words, as a client's run gets them
+            }
+            LOG.warn("A stream job failed", cause);
+            return Outcome.failed("internal error while running (the server log has the details)");
         }
         try {
             return new Outcome(SafeTensors.encode(outputs), null);
