@@ -1,5 +1,6 @@
 package org.inferis.worker;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisClient;
@@ -54,7 +55,12 @@ final class RedisStreamWorker extends StreamWorker {
 
     @Override
     protected void consume() throws InterruptedException {
-        RedisClient client = RedisClient.create(RedisURI.create("redis://" + spec.servers()));
+        RedisURI uri = RedisURI.create("redis://" + spec.servers());
+        uri.setTimeout(Duration.ofSeconds(30));
+        RedisClient client = RedisClient.create(uri);
+        // a lost connection fails the worker's commands at once and this loop connects again (making the group again
+        // if the server lost it), rather than Lettuce queueing them until it is back
+        client.setOptions(ClientOptions.builder().autoReconnect(false).build());
         try (StatefulRedisConnection<String, byte[]> reading = client.connect(CODEC);
              StatefulRedisConnection<String, byte[]> writing = client.connect(CODEC)) {
             Thread writer = new Thread(() -> writeAnswers(writing), "inferis-worker-results-" + spec.source());

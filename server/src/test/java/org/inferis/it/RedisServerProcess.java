@@ -17,7 +17,12 @@ final class RedisServerProcess implements AutoCloseable {
     private final RedisClient client;
 
     RedisServerProcess(Path dir) throws IOException, InterruptedException {
-        port = FreePorts.next();
+        this(dir, FreePorts.next());
+    }
+
+    /** On a given port: a restart of one that was stopped. */
+    RedisServerProcess(Path dir, int port) throws IOException, InterruptedException {
+        this.port = port;
         process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString())
                 .redirectOutput(dir.resolve("redis.log").toFile()).redirectErrorStream(true).start();

@@ -11,6 +11,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -151,6 +152,41 @@ class RedisStreamWorkersIT {
 
     private static String text(Object value) {
         return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
+    }
+
+    @Test
+    void aWorkerWhoseRedisGoesAwayReconnectsAndGoesOn() throws Exception {
+        Path own = Files.createDirectories(dir.resolve("restarted-redis"));
+        RedisServerProcess first = new RedisServerProcess(own);
+        ServerProcess node = servers.track(StreamJobs.node(dir, "node-reconnect",
+                "redis://127.0.0.1:" + first.port() + "/jobs-again inferis jobs-again-results"));
+        StatefulRedisConnection<String, String> c = servers.connect(node);
+        assertTrue(answered(first, 1), "answered before the restart");
+        first.close();
+        Await.until(() -> Ai.string(c, "INFO", "workers").contains("state=disconnected"), "the worker sees it go");
+        try (RedisServerProcess second = new RedisServerProcess(own, first.port())) {
+            assertTrue(answered(second, 2), "answered after the restart: the group was made again");
+            Await.until(() -> Ai.string(c, "INFO", "workers").contains("state=running,done=2,failed=0"),
+                    "INFO workers after the reconnect");
+        }
+    }
+
+    /** Adds job {@code job} to jobs-again on that server and waits for its result there. */
+    private static boolean answered(RedisServerProcess server, int job) throws Exception {
+        try (StatefulRedisConnection<String, byte[]> redis = server.connect()) {
+            redis.sync().xadd("jobs-again", fields("model", "affine", "inputs", StreamJobs.inputs(job), "id", job));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                for (StreamMessage<String, byte[]> result : redis.sync().xrange("jobs-again-results",
+                        Range.create("-", "+"))) {
+                    if (new String(result.getBody().get("id"), StandardCharsets.UTF_8).equals(Integer.toString(job))) {
+                        return StreamJobs.isAnswerTo(job, result.getBody().get("outputs"));
+                    }
+                }
+                Thread.sleep(20);
+            }
+            return false;
+        }
     }
 
     @Test
