@@ -119,10 +119,10 @@ public final class ModelQueue {
      * whatever waits is best: the runs arriving during a forward form the next batch, which grows with the load by
      * itself (to rate x fixed cost / (1 - rate x per-sample cost)), and waiting would only add latency; with a forward
      * time linear in the batch, holding never lowers the runs' total wait. Waiting can help only at saturation, to
-     * make every forward a full one, when a full batch costs at least a fifth less a sample than this one. The target allows it while a full batch would still
-     * finish in time (a tenth of the target kept in hand) and another run is expected before then. So idle periods and
-     * loads the device keeps up with add no wait, and saturating bursts fill batches. Until the model has run once,
-     * nothing waits.
+     * make every forward a full one, when a full batch costs at least a fifth less a sample than this one. The target
+     * allows it while a full batch would still finish in time (a tenth of the target kept in hand) and another run is
+     * expected before then. So idle periods and loads the device keeps up with add no wait, and saturating bursts fill
+     * batches. Until the fit is trusted (some ten batches of different sizes), nothing waits.
      */
     private long latencyDeadline(RunRequest head, long samples, long nowNanos) {
         long fullBatch = timing.forwardNanos(policy.batchSize());
@@ -158,7 +158,7 @@ public final class ModelQueue {
         }
     }
 
-    /** LATENCY's estimates, for AI.INFO EXTENDED: runs' samples per second lately, and a full batch's forward in µs. */
+    /** LATENCY's estimates, for AI.INFO EXTENDED: samples arriving a second lately (LATENCY models only). */
     public double arrivalsPerSecond() {
         DeviceWorkers device = workers;
         if (device == null) {
@@ -175,6 +175,7 @@ public final class ModelQueue {
         return nanos < 0 ? -1 : Math.round(nanos / 10) / 100.0;
     }
 
+    /** The fitted forward time of a BATCHSIZE batch, in µs (-1 before any batch ran). */
     public long fullBatchForwardMicros() {
         long nanos = timing.forwardNanos(Math.max(1, policy.batchSize()));
         return nanos < 0 ? -1 : nanos / 1000;
