@@ -28,7 +28,7 @@ class BackendsTest {
     @CsvSource({"TORCH,pt", "ONNX,onnx"})
     void everyFixtureMatchesItsRecordedOutputs(String backendName, String extension) throws Exception {
         for (String model : List.of("add_mul", "linear_relu", "multi_output", "mnist_cnn", "int64_affine")) {
-            try (LoadedModel loaded = backend(backendName).load(Fixtures.model(model + "." + extension), CPU)) {
+            try (LoadedModel loaded = backend(backendName).load(Fixtures.model(model + "." + extension), CPU, IoNames.NONE)) {
                 List<Tensor> expected = Fixtures.outputs(model);
                 List<Tensor> actual = loaded.run(Fixtures.inputs(model));
                 assertEquals(expected.size(), actual.size(), model);
@@ -43,9 +43,9 @@ class BackendsTest {
 
     @Test
     void signaturesComeFromTheModels() throws Exception {
-        try (LoadedModel torch = TORCH.load(Fixtures.model("add_mul.pt"), CPU);
-             LoadedModel onnx = ONNX.load(Fixtures.model("add_mul.onnx"), CPU);
-             LoadedModel multi = TORCH.load(Fixtures.model("multi_output.pt"), CPU)) {
+        try (LoadedModel torch = TORCH.load(Fixtures.model("add_mul.pt"), CPU, IoNames.NONE);
+             LoadedModel onnx = ONNX.load(Fixtures.model("add_mul.onnx"), CPU, IoNames.NONE);
+             LoadedModel multi = TORCH.load(Fixtures.model("multi_output.pt"), CPU, IoNames.NONE)) {
             assertEquals(List.of("a", "b"), torch.inputNames());
             assertEquals(List.of("", ""), torch.outputNames());
             assertEquals(List.of("a", "b"), onnx.inputNames());
@@ -57,15 +57,15 @@ class BackendsTest {
     @Test
     void badBlobsAndMissingGpusAreErrorsWithTheirReason() {
         BackendException future = assertThrows(BackendException.class,
-                () -> TORCH.load(Fixtures.model("future_version.pt"), CPU));
+                () -> TORCH.load(Fixtures.model("future_version.pt"), CPU, IoNames.NONE));
         assertTrue(future.getMessage().contains("version"), future.getMessage());
-        BackendException garbage = assertThrows(BackendException.class, () -> ONNX.load(new byte[] {1, 2, 3}, CPU));
+        BackendException garbage = assertThrows(BackendException.class, () -> ONNX.load(new byte[] {1, 2, 3}, CPU, IoNames.NONE));
         assertEquals("Failed to load model because protobuf parsing failed.", garbage.getMessage());
         BackendException gpu = assertThrows(BackendException.class,
-                () -> TORCH.load(Fixtures.model("add_mul.pt"), Device.parse("GPU:0")));
+                () -> TORCH.load(Fixtures.model("add_mul.pt"), Device.parse("GPU:0"), IoNames.NONE));
         assertTrue(gpu.getMessage().contains("GPU requested"), gpu.getMessage());
         BackendException onnxGpu = assertThrows(BackendException.class,
-                () -> ONNX.load(Fixtures.model("add_mul.onnx"), Device.parse("GPU")));
+                () -> ONNX.load(Fixtures.model("add_mul.onnx"), Device.parse("GPU"), IoNames.NONE));
         assertTrue(onnxGpu.getMessage().contains("GPU requested"), onnxGpu.getMessage());
     }
 }

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.Device;
 import org.inferis.backend.EngineOptions;
+import org.inferis.backend.IoNames;
 import org.inferis.backend.LoadedModel;
 import org.inferis.backend.ModelBackend;
 
@@ -32,7 +33,7 @@ public final class OnnxBackend implements ModelBackend {
     }
 
     @Override
-    public LoadedModel load(byte[] blob, Device device) throws BackendException {
+    public LoadedModel load(byte[] blob, Device device, IoNames names) throws BackendException {
         if (blob.length == 0) {
             // ONNX Runtime's own answer to an empty model, which its Java API refuses before asking it
             throw BackendException.enginesWords("No graph was found in the protobuf.", null);

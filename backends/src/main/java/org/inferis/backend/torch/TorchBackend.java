@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.Device;
 import org.inferis.backend.EngineOptions;
+import org.inferis.backend.IoNames;
 import org.inferis.backend.LoadedModel;
 import org.inferis.backend.LoadedScript;
 import org.inferis.backend.ModelBackend;
@@ -146,7 +147,7 @@ public final class TorchBackend implements ModelBackend {
     }
 
     @Override
-    public LoadedModel load(byte[] blob, Device device) throws BackendException {
+    public LoadedModel load(byte[] blob, Device device, IoNames names) throws BackendException {
         SourceNesting.checkArchive(blob);
         PtNDManager manager = newManager(device);
         try {

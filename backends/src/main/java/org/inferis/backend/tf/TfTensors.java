@@ -1,0 +1,98 @@
+package org.inferis.backend.tf;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import org.inferis.backend.BackendException;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
+import org.tensorflow.ndarray.NdArray;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TBfloat16;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat16;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint16;
+import org.tensorflow.types.TUint8;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Our tensors to TF's and back, one copy each way (TF's memory is its own). STRING elements are NUL-terminated
+ * here and byte strings in TF. TF for Java has no 8- and 16-bit signed types, so INT8 and INT16 are refused.
+ */
+final class TfTensors {
+    private TfTensors() {
+    }
+
+    static org.tensorflow.Tensor toTf(Tensor tensor) throws BackendException {
+        Shape shape = Shape.of(tensor.shape());
+        if (tensor.dtype() == DType.STRING) {
+            NdArray<byte[]> elements = NdArrays.ofObjects(byte[].class, shape);
+            ByteBuffer data = tensor.data();
+            elements.scalars().forEach(element -> element.setObject(Tensor.nextString(data)));
+            return TString.tensorOfBytes(elements);
+        }
+        return org.tensorflow.Tensor.of(typeOf(tensor.dtype()), shape, DataBuffers.of(tensor.data()));
+    }
+
+    static Tensor fromTf(org.tensorflow.Tensor output) throws BackendException {
+        long[] shape = output.shape().asArray();
+        if (output instanceof TString strings) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            for (var element : strings.asBytes().scalars()) {
+                byte[] value = element.getObject();
+                for (byte b : value) {
+                    if (b == 0) {
+                        throw new BackendException("the model returned a string with a NUL byte, which a STRING "
+                                + "tensor cannot hold");
+                    }
+                }
+                bytes.writeBytes(value);
+                bytes.write(0);
+            }
+            return new Tensor(DType.STRING, shape, ByteBuffer.wrap(bytes.toByteArray()));
+        }
+        byte[] data = new byte[Math.toIntExact(output.numBytes())];
+        output.asRawTensor().data().read(data);
+        return new Tensor(dtypeOf(output.dataType()), shape, ByteBuffer.wrap(data));
+    }
+
+    private static Class<? extends TType> typeOf(DType dtype) throws BackendException {
+        return switch (dtype) {
+            case FLOAT -> TFloat32.class;
+            case DOUBLE -> TFloat64.class;
+            case FLOAT16 -> TFloat16.class;
+            case BFLOAT16 -> TBfloat16.class;
+            case INT32 -> TInt32.class;
+            case INT64 -> TInt64.class;
+            case UINT8 -> TUint8.class;
+            case UINT16 -> TUint16.class;
+            case BOOL -> TBool.class;
+            case INT8, INT16 -> throw new BackendException("TF models here do not take " + dtype
+                    + " tensors (TensorFlow for Java has no such type); cast them in the graph from INT32");
+            case STRING -> throw new IllegalArgumentException("STRING tensors are fed as byte strings");
+        };
+    }
+
+    private static DType dtypeOf(DataType type) throws BackendException {
+        return switch (type) {
+            case DT_FLOAT -> DType.FLOAT;
+            case DT_DOUBLE -> DType.DOUBLE;
+            case DT_HALF -> DType.FLOAT16;
+            case DT_BFLOAT16 -> DType.BFLOAT16;
+            case DT_INT32 -> DType.INT32;
+            case DT_INT64 -> DType.INT64;
+            case DT_UINT8 -> DType.UINT8;
+            case DT_UINT16 -> DType.UINT16;
+            case DT_BOOL -> DType.BOOL;
+            default -> throw new BackendException("the model returned a " + type + " tensor, which has no tensor type "
+                    + "here");
+        };
+    }
+}
