@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Locale;
 import org.inferis.backend.Device;
 import org.inferis.backend.EngineOptions;
+import org.inferis.backend.IoNames;
 import org.inferis.backend.LoadedModel;
 import org.inferis.backend.ModelBackend;
 import org.inferis.backend.onnx.OnnxBackend;
+import org.inferis.backend.tf.TfBackend;
 import org.inferis.backend.torch.TorchBackend;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
@@ -22,6 +24,7 @@ import org.inferis.tensor.Tensor;
  *
  * <pre>java -cp ... org.inferis.bench.InProcessForward TORCH model.pt 20000 1 1 28 28</pre>
  *
+ * A TF graph names its input and output nodes: {@code -Dinputs=x -Doutputs=logits ... TF model.pb ...}.
  * Prints {@code RESULT <p50 µs> <p99 µs>} for a zero-filled FLOAT input of the given shape. {@code -Dthreads=n} sets
  * the threads of a forward (default: the engine's own choice).
  */
@@ -33,13 +36,21 @@ public final class InProcessForward {
         // -Dthreads=n: the intra-op threads of a forward (the server's choice); 0, the default: the engine's own
         int threads = Integer.getInteger("threads", 0);
         EngineOptions options = new EngineOptions(threads, threads == 0 ? 0 : 1);
-        ModelBackend backend = args[0].equalsIgnoreCase("TORCH") ? new TorchBackend(options) : new OnnxBackend(options);
+        IoNames names = IoNames.NONE;
+        ModelBackend backend;
+        if (args[0].equalsIgnoreCase("TF")) {
+            backend = new TfBackend(options, () -> 0, () -> Path.of(System.getProperty("natives", "natives")));
+            names = new IoNames(List.of(System.getProperty("inputs").split(",")),
+                    List.of(System.getProperty("outputs").split(",")));
+        } else {
+            backend = args[0].equalsIgnoreCase("TORCH") ? new TorchBackend(options) : new OnnxBackend(options);
+        }
         int iterations = Integer.parseInt(args[2]);
         long[] shape = Arrays.stream(args, 3, args.length).mapToLong(Long::parseLong).toArray();
         long elements = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         Tensor input = new Tensor(DType.FLOAT, shape,
                 ByteBuffer.allocate((int) elements * 4).order(ByteOrder.LITTLE_ENDIAN));
-        try (LoadedModel model = backend.load(Files.readAllBytes(Path.of(args[1])), Device.parse("CPU"))) {
+        try (LoadedModel model = backend.load(Files.readAllBytes(Path.of(args[1])), Device.parse("CPU"), names)) {
             for (int i = 0; i < iterations / 2; i++) {
                 model.run(List.of(input)); // warm-up
             }

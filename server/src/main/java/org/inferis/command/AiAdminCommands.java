@@ -3,8 +3,10 @@ package org.inferis.command;
 import static org.inferis.command.CommandFlag.ADMIN;
 import static org.inferis.command.CommandFlag.READONLY;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.inferis.backend.ModelBackend;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.model.ExecutableValue;
@@ -87,6 +89,51 @@ final class AiAdminCommands {
         return new ArrayReply(items);
     }
 
+    /**
+     * AI.CONFIG LOADBACKEND: TORCH and ONNX are built in and started with the server (OK); TF is built in and starts
+     * now when the path is where RedisAI's own default load looks ({@code redisai_tensorflow/redisai_tensorflow.so}
+     * under BACKENDSPATH), answering OK only once the engine runs. Anything else gets RedisAI's exact words (its
+     * clients compare them); the reason goes to the log.
+     */
+    private static Reply loadBackend(ClientSession client, String name, String path) {
+        ModelBackend backend = client.server().backend(name);
+        if (backend == null && !name.equalsIgnoreCase("TFLITE")) {
+            throw RespException.err("unsupported backend");
+        }
+        String refusal = backend == null ? "this server has no TFLite engine (TensorFlow for Java has no TFLite "
+                + "interpreter)" : backend.unavailableReason();
+        if (refusal == null && backend.name().equals("TF")
+                && !atDefaultLocation(client.server().config().getString("backends-path"), path)) {
+            refusal = "Inferis runs TF on its built-in engine; LOADBACKEND TF takes the path of RedisAI's default "
+                    + "TF backend, redisai_tensorflow/redisai_tensorflow.so, not " + path;
+        }
+        if (refusal != null) {
+            LOG.warn("AI.CONFIG LOADBACKEND {} {}: {}", name, path, refusal);
+            throw RespException.err("error loading backend");
+        }
+        if (backend.isStarted()) {
+            return SimpleStringReply.OK;
+        }
+        return new PendingReply(client.server().scheduler().load(backend::engineVersion).handleAsync(
+                (version, error) -> {
+                    if (error != null) {
+                        LOG.warn("AI.CONFIG LOADBACKEND {}: {}", name, PendingReply.causeOf(error).getMessage());
+                        return ErrorReply.err("error loading backend");
+                    }
+                    return SimpleStringReply.OK;
+                }, client.executor()));
+    }
+
+    private static boolean atDefaultLocation(String backendsPath, String path) {
+        try {
+            Path base = Path.of(backendsPath);
+            return base.resolve(path).normalize()
+                    .equals(base.resolve(Path.of("redisai_tensorflow", "redisai_tensorflow.so")).normalize());
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
     /** AI.CONFIG MODEL_CHUNK_SIZE n | BACKENDSPATH path | LOADBACKEND backend path | GET name. */
     private static Reply config(ClientSession client, Request request) {
         ServerConfig config = client.server().config();
@@ -95,17 +142,7 @@ final class AiAdminCommands {
             if (request.size() != 4) {
                 throw Args.wrongArity("AI.CONFIG");
             }
-            String backend = request.string(2);
-            if (client.server().backend(backend) != null) {
-                return SimpleStringReply.OK; // TORCH and ONNX are built in, loaded at start: nothing to load
-            }
-            if (backend.equalsIgnoreCase("TF") || backend.equalsIgnoreCase("TFLITE")) {
-                // RedisAI's exact words, which its clients compare; the reason goes to the log
-                LOG.warn("AI.CONFIG LOADBACKEND {}: this server has no {} engine (it runs TORCH and ONNX models)",
-                        backend, backend.toUpperCase(java.util.Locale.ROOT));
-                throw RespException.err("error loading backend");
-            }
-            throw RespException.err("unsupported backend");
+            return loadBackend(client, request.string(2), request.string(3));
         }
         if (sub.equalsIgnoreCase("BACKENDSPATH")) {
             if (request.size() < 3) {

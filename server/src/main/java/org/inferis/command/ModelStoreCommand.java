@@ -4,7 +4,10 @@ import static org.inferis.command.CommandFlag.DENYOOM;
 import static org.inferis.command.CommandFlag.WRITE;
 
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
 import org.inferis.backend.Device;
+import org.inferis.backend.IoNames;
 import org.inferis.backend.ModelBackend;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Value;
@@ -36,8 +39,8 @@ final class ModelStoreCommand {
 
     /**
      * AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]]
-     * [MAXQUEUE q] [INSTANCES k] [LATENCY ms] BLOB chunk...; the deprecated AI.MODELSET skips what comes before BLOB after
-     * those (the INPUTS and OUTPUTS its clients send for TF models), as RedisAI's parser does for TORCH and ONNX.
+     * [MAXQUEUE q] [INSTANCES k] [LATENCY ms] [INPUTS n name... OUTPUTS n name...] BLOB chunk...; INPUTS and OUTPUTS
+     * for TF only. The deprecated AI.MODELSET takes {@code INPUTS a b OUTPUTS c} (no counts) before BLOB.
      */
     private static Reply store(ClientSession client, Request request, boolean deprecated) {
         Key key = Args.key(request, 1);
@@ -49,7 +52,12 @@ final class ModelStoreCommand {
         String backendName = args.next();
         ModelBackend backend = client.server().backend(backendName);
         if (backend == null) {
-            throw RespException.err("unsupported backend");
+            throw RespException.err(backendName.equalsIgnoreCase("TFLITE") ? "unsupported backend: TFLite models "
+                    + "cannot run here (TensorFlow for Java has no TFLite interpreter); store the model as a TF frozen "
+                    + "graph, ONNX or TorchScript" : "unsupported backend");
+        }
+        if (backend.unavailableReason() != null) {
+            throw RespException.err("unsupported backend: " + backend.unavailableReason());
         }
         Device device = Device.parse(args.next());
         if (device == null) {
@@ -98,15 +106,7 @@ final class ModelStoreCommand {
                 more = false;
             }
         }
-        while (deprecated && !args.atEnd() && !request.is(args.position(), "BLOB")) {
-            args.next();
-        }
-        if (args.atEnd()) {
-            throw RespException.err("Insufficient arguments, missing model BLOB");
-        }
-        if (args.nextIs("INPUTS")) {
-            throw RespException.err("INPUTS argument should not be specified for this backend");
-        }
+        IoNames io = deprecated ? deprecatedIoNames(args, request, backend) : ioNames(args, backend);
         if (!args.nextIs("BLOB")) {
             throw RespException.err("Invalid argument, expected BLOB");
         }
@@ -115,8 +115,80 @@ final class ModelStoreCommand {
         }
         byte[] blob = concatenate(request, args.position());
         ModelOptions options = new ModelOptions(backend.name(), device.text(), tag, batchSize, minBatchSize,
-                minBatchTimeout, maxQueue, (int) instances, latency);
+                minBatchTimeout, maxQueue, (int) instances, latency, io);
         return StoredExecutables.pending(client, key, StoredExecutables.loadModel(client.server(), key, options, blob));
+    }
+
+    /** {@code INPUTS n name... OUTPUTS n name...}: required for TF, refused for engines whose models name them. */
+    private static IoNames ioNames(ArgCursor args, ModelBackend backend) {
+        if (args.atEnd()) {
+            throw RespException.err("Insufficient arguments, missing model BLOB");
+        }
+        if (!backend.needsIoNames()) {
+            if (args.nextIs("INPUTS")) {
+                throw RespException.err("INPUTS argument should not be specified for this backend");
+            }
+            return IoNames.NONE;
+        }
+        if (!args.nextIs("INPUTS")) {
+            throw RespException.err("INPUTS not specified for TF");
+        }
+        List<String> inputs = names(args, "input");
+        if (!args.nextIs("OUTPUTS")) {
+            throw RespException.err("OUTPUTS not specified for TF");
+        }
+        return new IoNames(inputs, names(args, "output"));
+    }
+
+    private static List<String> names(ArgCursor args, String kind) {
+        long count;
+        try {
+            count = args.atEnd() ? 0 : Long.parseLong(args.next());
+        } catch (NumberFormatException e) {
+            count = 0;
+        }
+        if (count <= 0) {
+            throw RespException.err("Invalid argument for " + kind + "_count");
+        }
+        if (args.remaining() < count) {
+            throw RespException.err("number of model " + kind + "s does not match the number of given arguments");
+        }
+        List<String> names = new ArrayList<>((int) count);
+        for (long i = 0; i < count; i++) {
+            names.add(args.next());
+        }
+        return names;
+    }
+
+    /**
+     * AI.MODELSET's {@code INPUTS a b OUTPUTS c} before BLOB, without counts: TF models need both, and the other
+     * engines skip whatever stands there, as RedisAI's parser does.
+     */
+    private static IoNames deprecatedIoNames(ArgCursor args, Request request, ModelBackend backend) {
+        List<String> before = new ArrayList<>();
+        while (!args.atEnd() && !request.is(args.position(), "BLOB")) {
+            before.add(args.next());
+        }
+        if (args.atEnd()) {
+            throw RespException.err("Insufficient arguments, missing model BLOB");
+        }
+        if (!backend.needsIoNames()) {
+            return IoNames.NONE;
+        }
+        if (before.isEmpty()) {
+            throw RespException.err("Insufficient arguments, INPUTS and OUTPUTS not specified");
+        }
+        if (!before.get(0).equalsIgnoreCase("INPUTS")) {
+            throw RespException.err("INPUTS not specified");
+        }
+        int outputs = 1;
+        while (outputs < before.size() && !before.get(outputs).equalsIgnoreCase("OUTPUTS")) {
+            outputs++;
+        }
+        if (outputs == before.size()) {
+            throw RespException.err("OUTPUTS not specified");
+        }
+        return new IoNames(before.subList(1, outputs), before.subList(outputs + 1, before.size()));
     }
 
     private static long unsigned(ArgCursor args, String error) {

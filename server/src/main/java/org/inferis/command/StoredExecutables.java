@@ -59,7 +59,7 @@ public final class StoredExecutables {
             }
             try {
                 for (int i = 0; i < options.instances(); i++) {
-                    loaded.add(backend.load(blob, device));
+                    loaded.add(backend.load(blob, device, options.io()));
                 }
                 long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
                 LOG.info("Loaded {} model '{}' on {}: {} bytes, {} instance(s) in {} ms ({} MB/s)", backend.name(), key,

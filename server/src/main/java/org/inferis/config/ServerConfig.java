@@ -70,6 +70,8 @@ public final class ServerConfig {
         // RedisAI's defaults: AI.CONFIG MODEL_CHUNK_SIZE and BACKENDSPATH change them
         register(ConfigOption.bytes("model-chunk-size", 511L << 20, 1, Integer.MAX_VALUE, true));
         register(ConfigOption.string("backends-path", defaultBackendsPath(), true));
+        // where engines that unpack their natives on first use (TF: ~650 MB) put them; "" means <dir>/natives
+        register(ConfigOption.string("natives-dir", "", false));
         register(ConfigOption.integer("slowlog-log-slower-than", 10_000, -1, Long.MAX_VALUE, true));
         register(ConfigOption.integer("slowlog-max-len", 128, 0, Integer.MAX_VALUE, true));
         // Prometheus metrics over HTTP on the first bind address; 0 leaves them off

@@ -46,6 +46,12 @@ public final class RecreateCommands {
             if (options.latency() > 0) {
                 args.addAll(List.of("LATENCY", options.latency()));
             }
+            if (!options.io().isEmpty()) {
+                args.addAll(List.of("INPUTS", options.io().inputs().size()));
+                args.addAll(options.io().inputs());
+                args.addAll(List.of("OUTPUTS", options.io().outputs().size()));
+                args.addAll(options.io().outputs());
+            }
             args.addAll(List.of("BLOB", model.blob()));
         } else if (value instanceof ScriptValue script) {
             args.addAll(List.of("AI.SCRIPTSTORE", key.bytes(), script.deviceText(), "TAG", script.tag(),

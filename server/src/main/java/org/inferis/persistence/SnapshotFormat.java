@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class SnapshotFormat {
     static final byte[] MAGIC = "INFERIS-SNAPSHOT".getBytes(StandardCharsets.US_ASCII);
-    /** 2 added models' LATENCY; version 1 files still load. */
-    static final int VERSION = 2;
+    /** 2 added models' LATENCY, 3 their INPUTS and OUTPUTS (TF); older files still load. */
+    static final int VERSION = 3;
 
     static final byte STRING = 1;
     static final byte LIST = 2;

@@ -25,6 +25,7 @@ import org.inferis.keyspace.StoredEntry;
 import org.inferis.keyspace.StringValue;
 import org.inferis.keyspace.TensorValue;
 import org.inferis.keyspace.Value;
+import org.inferis.backend.IoNames;
 import org.inferis.model.ModelOptions;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
@@ -138,18 +139,15 @@ final class SnapshotReader {
             }
             case SnapshotFormat.MODEL: {
                 ModelOptions options = new ModelOptions(text(), text(), text(), in.readLong(), in.readLong(),
-                        in.readLong(), in.readLong(), in.readInt(), version >= 2 ? in.readLong() : 0);
+                        in.readLong(), in.readLong(), in.readInt(), version >= 2 ? in.readLong() : 0,
+                        version >= 3 ? new IoNames(names(), names()) : IoNames.NONE);
                 byte[] blob = bytes();
                 return () -> loader.model(key, options, blob);
             }
             case SnapshotFormat.SCRIPT: {
                 String device = text();
                 String tag = text();
-                int count = length(in.readInt(), 4);
-                List<String> entryPoints = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    entryPoints.add(text());
-                }
+                List<String> entryPoints = names();
                 String source = text();
                 return () -> loader.script(key, device, tag, entryPoints, source);
             }
@@ -203,6 +201,16 @@ final class SnapshotReader {
         byte[] bytes = new byte[length(in.readInt(), 1)];
         in.readFully(bytes);
         return bytes;
+    }
+
+    /** A count, then that many texts. */
+    private List<String> names() throws IOException, PersistenceException {
+        int count = length(in.readInt(), 4);
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            names.add(text());
+        }
+        return names;
     }
 
     private String text() throws IOException, PersistenceException {

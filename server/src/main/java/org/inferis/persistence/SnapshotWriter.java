@@ -109,17 +109,24 @@ final class SnapshotWriter {
         out.writeLong(options.maxQueue());
         out.writeInt(options.instances());
         out.writeLong(options.latency());
+        names(options.io().inputs());
+        names(options.io().outputs());
         bytes(model.blob());
     }
 
     private void script(ScriptValue script) throws IOException {
         text(script.deviceText());
         text(script.tag());
-        out.writeInt(script.entryPoints().size());
-        for (String entryPoint : script.entryPoints()) {
-            text(entryPoint);
-        }
+        names(script.entryPoints());
         text(script.source());
+    }
+
+    /** A count, then that many texts. */
+    private void names(List<String> names) throws IOException {
+        out.writeInt(names.size());
+        for (String name : names) {
+            text(name);
+        }
     }
 
     private void end(long records) throws IOException {

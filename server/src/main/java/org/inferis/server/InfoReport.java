@@ -165,6 +165,12 @@ public final class InfoReport {
         field(text, "ai_queue_depth", queued);
         queuedByDevice.forEach((device, depth) ->
                 field(text, "ai_queue_depth_" + device.toLowerCase(Locale.ROOT).replace(':', '_'), depth));
+        // the engines running in this process: TF appears once its first model or LOADBACKEND loaded it
+        server.backends().forEach((name, backend) -> {
+            if (backend.isStarted()) {
+                field(text, "ai_" + name.toLowerCase(Locale.ROOT) + "_version", backend.engineVersion());
+            }
+        });
     }
 
     private static long residentSetBytes() {

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import org.inferis.backend.EngineOptions;
 import org.inferis.backend.ModelBackend;
 import org.inferis.backend.onnx.OnnxBackend;
+import org.inferis.backend.tf.TfBackend;
 import org.inferis.backend.torch.TorchBackend;
 import org.inferis.command.BlockedPops;
 import org.inferis.command.CommandContext;
@@ -63,7 +64,8 @@ public final class ServerContext implements CommandContext {
         LoggerFactory.getLogger(ServerContext.class).info("Engine threads: {} per forward (intra-op), {} inter-op", engineOptions.intraOpThreads(),
                 engineOptions.interOpThreads());
         this.torch = new TorchBackend(engineOptions);
-        this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions));
+        this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions), "TF",
+                new TfBackend(engineOptions, () -> config.getLong("model-execution-timeout"), this::nativesDir));
         this.shutdown = shutdown;
         this.persistence = new Persistence(config, keyspace, StoredExecutables.loader(this), this::isReady, this::fatal);
     }
@@ -80,6 +82,18 @@ public final class ServerContext implements CommandContext {
             intra = Math.max(1, (cores - config.getInt("io-threads")) / config.getInt("threads-per-queue"));
         }
         return new EngineOptions(intra, inter == 0 ? 1 : inter);
+    }
+
+    /** {@code natives-dir}, or {@code natives} under {@code dir}: never a home directory a service may lack. */
+    private java.nio.file.Path nativesDir() {
+        String configured = config.getString("natives-dir");
+        return configured.isEmpty() ? java.nio.file.Path.of(config.getString("dir"), "natives")
+                : java.nio.file.Path.of(configured);
+    }
+
+    /** The backends, by name, in a stable order. */
+    public java.util.SortedMap<String, ModelBackend> backends() {
+        return new java.util.TreeMap<>(backends);
     }
 
     public Persistence persistence() {

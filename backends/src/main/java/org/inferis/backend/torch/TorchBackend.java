@@ -40,6 +40,11 @@ public final class TorchBackend implements ModelBackend {
         return engine().getVersion();
     }
 
+    @Override
+    public boolean isStarted() {
+        return engine != null;
+    }
+
     /** Starts libtorch now rather than at the first model (about two seconds). */
     public void start() {
         engine();
