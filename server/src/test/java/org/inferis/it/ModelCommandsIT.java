@@ -208,7 +208,7 @@ class ModelCommandsIT {
         assertTrue(error("AI.MODELSTORE", "g", "ONNX", "GPU:1", "BLOB", Fixtures.model("add_mul.onnx"))
                 .startsWith("ERR GPU requested but ONNX Runtime has no CUDA provider"));
         assertEquals(0L, c.sync().exists("g"));
-        assertEquals("ERR unsupported backend", error("AI.MODELSTORE", "x", "TF", "CPU", "BLOB", "b"));
+        assertEquals("ERR unsupported backend", error("AI.MODELSTORE", "x", "CAFFE2", "CPU", "BLOB", "b"));
         assertEquals("ERR Invalid DEVICE", error("AI.MODELSTORE", "x", "ONNX", "TPU", "BLOB", "b"));
         assertEquals("ERR MINBATCHSIZE specified without BATCHSIZE",
                 error("AI.MODELSTORE", "x", "ONNX", "CPU", "MINBATCHSIZE", 2, "BLOB", "b"));

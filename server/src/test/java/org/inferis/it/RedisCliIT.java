@@ -70,6 +70,19 @@ class RedisCliIT {
     }
 
     @Test
+    void tfGraphFromStdinRunsByItsNodeNames() throws Exception {
+        byte[] graph = java.nio.file.Files.readAllBytes(Fixtures.MODELS.resolve("tf_mul.pb"));
+        assertEquals("OK\n", RedisCli.run(server.port(), graph, "-x", "AI.MODELSTORE", "tf", "TF", "CPU",
+                "INPUTS", "2", "a", "b", "OUTPUTS", "1", "mul", "BLOB"));
+        assertEquals("OK\n", cli("AI.TENSORSET", "ta", "FLOAT", "2", "VALUES", "2", "3"));
+        assertEquals("OK\n", cli("AI.TENSORSET", "tb", "FLOAT", "2", "VALUES", "3", "5"));
+        assertEquals("OK\n", cli("AI.MODELEXECUTE", "tf", "INPUTS", "2", "ta", "tb", "OUTPUTS", "1", "tc"));
+        assertEquals("6\n15\n", cli("AI.TENSORGET", "tc", "VALUES"));
+        assertEquals("ERR Input node named \"x\" not found in TF graph.", RedisCli.run(server.port(), graph, "-x",
+                "AI.MODELSTORE", "tf", "TF", "CPU", "INPUTS", "1", "x", "OUTPUTS", "1", "mul", "BLOB").trim());
+    }
+
+    @Test
     void inlineCommandsThroughPipeMode() throws Exception {
         byte[] inline = "SET inline-key \"two words\"\r\nLPUSH inline-list a b c\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
         String summary = RedisCli.run(server.port(), inline, "--pipe");

@@ -94,14 +94,14 @@ class TensorFlowIT {
                 "ONNX", "CPU", "INPUTS", 1, "a", "OUTPUTS", 1, "b", "BLOB", Fixtures.model("add_mul.onnx")));
         assertTrue(error("AI.MODELSTORE", "m", "TFLITE", "CPU", "BLOB", graph)
                 .contains("TensorFlow for Java has no TFLite interpreter"));
-        assertTrue(error("AI.MODELSTORE", "m", "TF", "CPU", "INPUTS", 1, "a", "OUTPUTS", 1, "mul", "BLOB",
-                "not a graph").startsWith("Invalid GraphDef: "), "TF's reason, no ERR code, as RedisAI answers");
+        assertEquals("Invalid GraphDef", error("AI.MODELSTORE", "m", "TF", "CPU", "INPUTS", 1, "a", "OUTPUTS", 1,
+                "mul", "BLOB", "not a graph"), "TF's words, no ERR code, as RedisAI answers");
         assertTrue(error("AI.MODELSTORE", store("m", "tf_unknown_op.pb", List.of("a"), List.of("out")))
                 .contains("Op type not registered 'NoSuchOpInTensorFlow'"));
         assertTrue(error("AI.MODELSTORE", store("m", "tf_recursive.pb", List.of("a"), List.of("out")))
                 .contains("calls itself"));
-        assertTrue(error("AI.MODELSTORE", store("m", "tf_nested.pb", List.of("a"), List.of("out")))
-                .contains("too many levels of nesting"));
+        assertEquals("Invalid GraphDef", error("AI.MODELSTORE", store("m", "tf_nested.pb", List.of("a"),
+                List.of("out"))));
         List<Object> meta = Ai.array(c, "AI.MODELGET", "m", "META");
         assertEquals("kept", meta.get(meta.indexOf("tag") + 1), "every refused store left the model as it was");
         assertEquals("PONG", c.sync().ping());

@@ -115,7 +115,9 @@ public final class TfBackend implements ModelBackend {
         try {
             definition = GraphDef.parseFrom(blob);
         } catch (InvalidProtocolBufferException e) {
-            throw BackendException.enginesWords("Invalid GraphDef: " + BackendException.whole(e), e);
+            // TF's own answer, which RedisAI's clients compare whole; the parser's detail goes to the log
+            LOG.warn("Invalid GraphDef ({} bytes): {}", blob.length, BackendException.whole(e));
+            throw BackendException.enginesWords("Invalid GraphDef", e);
         }
         FunctionCalls.check(definition);
         Graph graph = new Graph();
