@@ -31,6 +31,8 @@ final class Preloads {
     /** Options of a repository model's sidecar file, in AI.MODELSTORE's words. */
     private static final List<String> SIDECAR_OPTIONS = List.of("tag", "batchsize", "minbatchsize", "minbatchtimeout",
             "maxqueue", "instances");
+    /** A TF graph's node names, as AI.MODELSTORE's INPUTS and OUTPUTS. */
+    private static final List<String> IO_OPTIONS = List.of("inputs", "outputs");
 
     /** One store to make: what the log and errors call it, the file it reads and the command. */
     record Preload(String directive, String key, Path file, List<byte[]> command) {
@@ -84,7 +86,10 @@ final class Preloads {
         }
     }
 
-    /** {@code <key> <TORCH|ONNX> <device> <file> [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]] ...}. */
+    /**
+     * {@code <key> <TORCH|ONNX|TF> <device> <file> [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT ms]]] ...
+     * [INPUTS n name... OUTPUTS n name...]}.
+     */
     private static Preload model(String directive, List<String> words) {
         if (words.size() < 4) {
             throw new PreloadException(directive + ": expected <key> <backend> <device> <file> [options]");
@@ -118,9 +123,10 @@ final class Preloads {
     }
 
     /**
-     * Every {@code *.pt} (TORCH) and {@code *.onnx} (ONNX) file, by name, under its name without the extension; a
-     * sidecar {@code <name>.conf} may hold {@code device}, {@code tag}, {@code batchsize}, {@code minbatchsize},
-     * {@code minbatchtimeout}, {@code maxqueue} and {@code instances} lines.
+     * Every {@code *.pt} (TORCH), {@code *.onnx} (ONNX) and {@code *.pb} (TF) file, by name, under its name without
+     * the extension; a sidecar {@code <name>.conf} may hold {@code device}, {@code tag}, {@code batchsize},
+     * {@code minbatchsize}, {@code minbatchtimeout}, {@code maxqueue} and {@code instances} lines, and for a TF graph
+     * {@code inputs <name>...} and {@code outputs <name>...}.
      */
     private static List<Preload> repository(Path dir) {
         List<Path> files;
@@ -145,7 +151,7 @@ final class Preloads {
 
     private static String backendOf(Path file) {
         String name = file.getFileName().toString();
-        return name.endsWith(".pt") ? "TORCH" : name.endsWith(".onnx") ? "ONNX" : null;
+        return name.endsWith(".pt") ? "TORCH" : name.endsWith(".onnx") ? "ONNX" : name.endsWith(".pb") ? "TF" : null;
     }
 
     /** Applies a sidecar's lines to a load-model directive's words (the device replaces CPU). */
@@ -156,7 +162,7 @@ final class Preloads {
         } catch (IOException e) {
             throw new PreloadException(sidecar + ": cannot read it: " + e.getMessage());
         }
-        java.util.Map<String, String> values = new java.util.HashMap<>();
+        java.util.Map<String, List<String>> values = new java.util.HashMap<>();
         int number = 0;
         for (String line : lines) {
             number++;
@@ -164,20 +170,28 @@ final class Preloads {
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
                 continue;
             }
-            String[] pair = trimmed.split("\\s+");
-            String name = pair[0].toLowerCase(Locale.ROOT);
-            if (pair.length != 2 || !(name.equals("device") || SIDECAR_OPTIONS.contains(name))) {
+            List<String> pair = List.of(trimmed.split("\\s+"));
+            String name = pair.get(0).toLowerCase(Locale.ROOT);
+            boolean names = IO_OPTIONS.contains(name) && pair.size() >= 2;
+            if (!names && (pair.size() != 2 || !(name.equals("device") || SIDECAR_OPTIONS.contains(name)))) {
                 throw new PreloadException(sidecar + ":" + number + ": expected 'device <CPU|GPU[:n]>' or one of "
-                        + String.join(", ", SIDECAR_OPTIONS) + " with a value");
+                        + String.join(", ", SIDECAR_OPTIONS) + " with a value, or 'inputs'/'outputs' with names");
             }
-            values.put(name, pair[1]);
+            values.put(name, pair.subList(1, pair.size()));
         }
         if (values.containsKey("device")) {
-            words.set(2, values.get("device"));
+            words.set(2, values.get("device").get(0));
         }
         for (String option : SIDECAR_OPTIONS) { // AI.MODELSTORE's order, whatever the file's
             if (values.containsKey(option)) {
-                words.addAll(List.of(option.toUpperCase(Locale.ROOT), values.get(option)));
+                words.addAll(List.of(option.toUpperCase(Locale.ROOT), values.get(option).get(0)));
+            }
+        }
+        for (String option : IO_OPTIONS) { // last: they stand right before BLOB
+            if (values.containsKey(option)) {
+                words.add(option.toUpperCase(Locale.ROOT));
+                words.add(Integer.toString(values.get(option).size()));
+                words.addAll(values.get(option));
             }
         }
     }

@@ -30,14 +30,18 @@ class PreloadIT {
         Files.copy(Fixtures.MODELS.resolve("linear_relu.pt"), repository.resolve("linear.pt"));
         Files.writeString(repository.resolve("linear.conf"), "# sidecar\nbatchsize 8\ntag v7\nminbatchsize 2\n");
         Files.writeString(repository.resolve("README.txt"), "not a model");
+        Files.copy(Fixtures.MODELS.resolve("tf_mul.pb"), repository.resolve("mul.pb"));
+        Files.writeString(repository.resolve("mul.conf"), "inputs a b\noutputs mul\nbatchsize 4\n");
         Path config = dir.resolve("inferis.conf");
         Files.writeString(config, String.join("\n",
                 "model-repository " + repository,
                 "load-model addmul TORCH CPU " + Fixtures.MODELS.resolve("add_mul.pt") + " MAXQUEUE 100 TAG from-file",
                 "load-model cnn ONNX CPU " + Fixtures.MODELS.resolve("mnist_cnn.onnx") + " BATCHSIZE 4",
+                "load-model conv TF CPU " + Fixtures.MODELS.resolve("tf_conv.pb") + " INPUTS 1 x OUTPUTS 1 logits",
                 "load-script pipeline CPU " + Fixtures.MODELS.resolve("pipeline_script.py") + " pre post", ""));
         try (ServerProcess server = ServerProcess.start(config.toString(), "--dir", dir.toString(),
-                "--load-model", "second TORCH CPU " + Fixtures.MODELS.resolve("add_mul.pt"))) {
+                "--load-model", "second TORCH CPU " + Fixtures.MODELS.resolve("add_mul.pt"),
+                "--natives-dir", System.getProperty("org.bytedeco.javacpp.cachedir"))) {
             StatefulRedisConnection<String, String> c = servers.connect(server);
             List<Object> addMul = Ai.array(c, "AI.MODELGET", "addmul", "META");
             assertEquals("from-file", addMul.get(5));
@@ -61,6 +65,13 @@ class PreloadIT {
             assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "addmul", "INPUTS", 2, "a", "b",
                     "OUTPUTS", 2, "sum", "product"));
             assertEquals(List.of(3.0, 8.0), Ai.array(c, "AI.TENSORGET", "product", "VALUES"));
+            List<Object> mul = Ai.array(c, "AI.MODELGET", "mul", "META");
+            assertEquals(List.of("a", "b"), mul.get(mul.indexOf("inputs") + 1));
+            assertEquals(4L, mul.get(mul.indexOf("batchsize") + 1));
+            assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "mul", "INPUTS", 2, "a", "b", "OUTPUTS", 1, "ab"));
+            assertEquals(List.of(3.0, 8.0), Ai.array(c, "AI.TENSORGET", "ab", "VALUES"));
+            List<Object> conv = Ai.array(c, "AI.MODELGET", "conv", "META");
+            assertEquals(List.of("logits"), conv.get(conv.indexOf("outputs") + 1));
         }
     }
 
