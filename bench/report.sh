@@ -7,7 +7,7 @@ set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$home/docs/benchmarks.md"
 sections_dir="$home/bench/target/report"
-all=(foundation models batching latency dag compare durability persistence monitor tls streams)
+all=(foundation models batching latency tf dag compare durability persistence monitor tls streams)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 
@@ -27,6 +27,10 @@ pipelining connections, each request's latency counted from its scheduled start,
 shows it) at four loads, stored with \`LATENCY 20\`, with \`MINBATCHSIZE 32\` and \`MINBATCHTIMEOUT\` 1, 5 or 10 ms, and
 with \`BATCHSIZE\` alone (greedy: whatever waits goes when the worker is free). Answered/s counts answers that arrived
 within the measured seconds."
+title[tf]="TensorFlow beside TorchScript and ONNX"
+about[tf]="The reference CNN as TorchScript, ONNX and a TF frozen graph with the same weights (\`bench/models/mk_tf_cnn.py\`):
+the in-process forward of each engine, \`AI.MODELEXECUTE\` at 1 client, and at 32 clients without and with
+\`BATCHSIZE 32\`."
 title[dag]="A pipeline in one round trip"
 about[dag]="Script → CNN → script as one \`AI.DAGEXECUTE\` against the same steps as separate round trips."
 title[compare]="Against hand-made Python services"
