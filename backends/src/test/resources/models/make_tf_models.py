@@ -7,7 +7,7 @@ Run from this folder with tensorflow-cpu and numpy installed (the local package 
 Writes:
   tf_mul.pb       a, b: FLOAT [None, 2] -> mul = a * b (the graph the official RedisAI clients test with)
   tf_conv.pb      x: FLOAT [None, 6, 6, 1] -> Conv2D 3x3x2 + ReLU -> MatMul to 3 -> logits (seeded weights)
-  tf_dtypes.pb    one Placeholder per dtype TF for Java has (in_<dtype>) and its Identity (out_<dtype>)
+  tf_dtypes.pb    one Placeholder per dtype (in_<dtype>) and its Identity (out_<dtype>)
   tf_count.pb     n: INT64 [] -> count: a while loop counting to n (n large: a run that takes long)
   tf_unknown_op.pb    a graph with a node of an op TensorFlow does not have
   tf_recursive.pb     a function that calls itself, called by the graph
@@ -74,10 +74,10 @@ expected["tf_conv"] = {"inputs": [spec("x", feeds["x"])], "outputs": [spec("logi
 with open("expected.json", "w") as f:
     json.dump(expected, f, indent=1)
 
-# every dtype TensorFlow for Java has a tensor type for
+# every dtype of Inferis's tensors
 DTYPES = {"float": tf.float32, "double": tf.float64, "float16": tf.float16, "bfloat16": tf.bfloat16,
-          "int32": tf.int32, "int64": tf.int64, "uint8": tf.uint8, "uint16": tf.uint16, "bool": tf.bool,
-          "string": tf.string}
+          "int8": tf.int8, "int16": tf.int16, "int32": tf.int32, "int64": tf.int64, "uint8": tf.uint8,
+          "uint16": tf.uint16, "bool": tf.bool, "string": tf.string}
 g = tf1.Graph()
 with g.as_default():
     for name, dtype in DTYPES.items():

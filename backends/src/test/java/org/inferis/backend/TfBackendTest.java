@@ -50,8 +50,8 @@ class TfBackendTest {
 
     @Test
     void everyDtypeGoesInAndComesBackAsItWas() throws Exception {
-        List<DType> dtypes = List.of(DType.FLOAT, DType.DOUBLE, DType.FLOAT16, DType.BFLOAT16, DType.INT32,
-                DType.INT64, DType.UINT8, DType.UINT16, DType.BOOL, DType.STRING);
+        List<DType> dtypes = List.of(DType.FLOAT, DType.DOUBLE, DType.FLOAT16, DType.BFLOAT16, DType.INT8,
+                DType.INT16, DType.INT32, DType.INT64, DType.UINT8, DType.UINT16, DType.BOOL, DType.STRING);
         List<String> suffixes = dtypes.stream().map(d -> d.name().toLowerCase()).toList();
         IoNames names = new IoNames(suffixes.stream().map(s -> "in_" + s).toList(),
                 suffixes.stream().map(s -> "out_" + s).toList());
@@ -81,14 +81,20 @@ class TfBackendTest {
     }
 
     @Test
-    void typesTensorFlowForJavaLacksAreRefusedByName() throws Exception {
+    void tensorsOfTheWrongTypeAreRefusedByName() throws Exception {
         try (LoadedModel loaded = TF.load(Fixtures.model("tf_mul.pb"), CPU, MUL)) {
             Tensor int8 = new Tensor(DType.INT8, new long[] {1, 2}, ByteBuffer.wrap(new byte[2]));
             BackendException refused = assertThrows(BackendException.class, () -> loaded.run(List.of(int8, int8)));
-            assertTrue(refused.getMessage().contains("INT8"), refused.getMessage());
+            assertEquals("INT8 tensors feed only INT8 placeholders", refused.getMessage());
             Tensor ints = new Tensor(DType.INT32, new long[] {1, 2}, ByteBuffer.wrap(new byte[8]));
             BackendException wrongType = assertThrows(BackendException.class, () -> loaded.run(List.of(ints, ints)));
             assertTrue(wrongType.getMessage().contains("to be float but int32 is provided"), wrongType.getMessage());
+        }
+        IoNames int16 = new IoNames(List.of("in_int16"), List.of("out_int16"));
+        try (LoadedModel loaded = TF.load(Fixtures.model("tf_dtypes.pb"), CPU, int16)) {
+            Tensor ints = new Tensor(DType.INT32, new long[] {1}, ByteBuffer.wrap(new byte[4]));
+            assertEquals("input in_int16 takes INT16 tensors, not INT32", assertThrows(BackendException.class,
+                    () -> loaded.run(List.of(ints))).getMessage());
         }
     }
 

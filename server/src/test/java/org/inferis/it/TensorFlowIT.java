@@ -126,6 +126,16 @@ class TensorFlowIT {
         Ai.status(c, "AI.TENSORSET", "words", "STRING", 2, "VALUES", "inferis", "tf");
         assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "s", "INPUTS", 1, "words", "OUTPUTS", 1, "back"));
         assertEquals(List.of("inferis", "tf"), values("back"));
+        // INT8 and INT16, which TensorFlow for Java lacks, go through the INT32 casts the graph gains at load
+        assertEquals("OK", Ai.status(c, "AI.MODELSTORE", store("narrow", "tf_dtypes.pb", List.of("in_int8", "in_int16"),
+                List.of("out_int8", "out_int16"))));
+        Ai.status(c, "AI.TENSORSET", "i8", "INT8", 3, "VALUES", -128, 5, 127);
+        Ai.status(c, "AI.TENSORSET", "i16", "INT16", 2, "VALUES", -32768, 32767);
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "narrow", "INPUTS", 2, "i8", "i16", "OUTPUTS", 2,
+                "o8", "o16"));
+        assertEquals(List.of(-128L, 5L, 127L), Ai.array(c, "AI.TENSORGET", "o8", "VALUES"));
+        assertEquals(List.of("dtype", "INT16", "shape", List.of(2L)), Ai.array(c, "AI.TENSORGET", "o16", "META"));
+        assertEquals(List.of(-32768L, 32767L), Ai.array(c, "AI.TENSORGET", "o16", "VALUES"));
     }
 
     @Test

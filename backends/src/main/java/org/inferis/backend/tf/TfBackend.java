@@ -2,6 +2,8 @@ package org.inferis.backend.tf;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -11,6 +13,7 @@ import org.inferis.backend.EngineOptions;
 import org.inferis.backend.IoNames;
 import org.inferis.backend.LoadedModel;
 import org.inferis.backend.ModelBackend;
+import org.inferis.tensor.DType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -120,11 +123,23 @@ public final class TfBackend implements ModelBackend {
             throw BackendException.enginesWords("Invalid GraphDef", e);
         }
         FunctionCalls.check(definition);
+        DType[] narrowInputs = new DType[names.inputs().size()];
+        definition = NarrowTypes.widenInputs(definition, names.inputs(), narrowInputs);
         Graph graph = new Graph();
         try {
             graph.importGraphDef(definition);
-            checkNames(graph, names);
-            return new TfModel(graph, new Session(graph, sessionConfig()), names, runTimeoutMillis);
+            checkNames(graph, names, narrowInputs);
+            List<String> feeds = new ArrayList<>();
+            for (int i = 0; i < narrowInputs.length; i++) {
+                feeds.add(names.inputs().get(i) + (narrowInputs[i] == null ? "" : NarrowTypes.WIDE));
+            }
+            DType[] narrowOutputs = new DType[names.outputs().size()];
+            List<String> fetches = new ArrayList<>();
+            for (int i = 0; i < narrowOutputs.length; i++) {
+                fetches.add(NarrowTypes.fetchName(graph, names.outputs().get(i), narrowOutputs, i));
+            }
+            return new TfModel(graph, new Session(graph, sessionConfig()), names,
+                    new TfModel.Io(feeds, narrowInputs, fetches, narrowOutputs), runTimeoutMillis);
         } catch (BackendException e) {
             graph.close();
             throw e;
@@ -134,11 +149,15 @@ public final class TfBackend implements ModelBackend {
         }
     }
 
-    /** RedisAI's rule: each input is a Placeholder of the graph, each output an operation of it. */
-    private static void checkNames(Graph graph, IoNames names) throws BackendException {
-        for (String input : names.inputs()) {
+    /**
+     * RedisAI's rule: each input is a Placeholder of the graph (the widened ones were, before their Cast took their
+     * name), each output an operation of it.
+     */
+    private static void checkNames(Graph graph, IoNames names, DType[] narrowInputs) throws BackendException {
+        for (int i = 0; i < narrowInputs.length; i++) {
+            String input = names.inputs().get(i);
             GraphOperation operation = graph.operation(input);
-            if (operation == null || !operation.type().equals("Placeholder")) {
+            if (narrowInputs[i] == null && (operation == null || !operation.type().equals("Placeholder"))) {
                 throw new BackendException("Input node named \"" + input + "\" not found in TF graph.");
             }
         }

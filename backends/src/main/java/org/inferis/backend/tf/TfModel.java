@@ -8,6 +8,7 @@ import java.util.function.LongSupplier;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.IoNames;
 import org.inferis.backend.LoadedModel;
+import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
@@ -19,14 +20,23 @@ final class TfModel implements LoadedModel {
     private final Graph graph;
     private final Session session;
     private final IoNames names;
+    private final Io io;
     private final LongSupplier runTimeoutMillis;
     /** Threads in a run: each run carries TF's own deadline, so TF ends it without our help. */
     private final Set<Thread> running = ConcurrentHashMap.newKeySet();
 
-    TfModel(Graph graph, Session session, IoNames names, LongSupplier runTimeoutMillis) {
+    /**
+     * What a run feeds and fetches: the endpoints' names, and for INT8/INT16 ones (see {@link NarrowTypes}) the
+     * narrow type, else null.
+     */
+    record Io(List<String> feeds, DType[] narrowInputs, List<String> fetches, DType[] narrowOutputs) {
+    }
+
+    TfModel(Graph graph, Session session, IoNames names, Io io, LongSupplier runTimeoutMillis) {
         this.graph = graph;
         this.session = session;
         this.names = names;
+        this.io = io;
         this.runTimeoutMillis = runTimeoutMillis;
     }
 
@@ -50,18 +60,26 @@ final class TfModel implements LoadedModel {
         try {
             Session.Runner runner = session.runner();
             for (int i = 0; i < inputs.size(); i++) {
-                org.tensorflow.Tensor tensor = TfTensors.toTf(inputs.get(i));
+                Tensor input = inputs.get(i);
+                DType narrow = io.narrowInputs()[i];
+                if (narrow != null && input.dtype() != narrow) {
+                    throw new BackendException("input " + names.inputs().get(i) + " takes " + narrow + " tensors, not "
+                            + input.dtype());
+                }
+                org.tensorflow.Tensor tensor = TfTensors.toTf(narrow == null ? input : TfTensors.widened(input));
                 fed.add(tensor);
-                runner.feed(names.inputs().get(i), tensor);
+                runner.feed(io.feeds().get(i), tensor);
             }
-            names.outputs().forEach(runner::fetch);
+            io.fetches().forEach(runner::fetch);
             if (timeout > 0) {
                 runner.setOptions(RunOptions.newBuilder().setTimeoutInMs(timeout).build());
             }
             try (Result result = runner.run()) {
                 List<Tensor> outputs = new ArrayList<>(result.size());
                 for (int i = 0; i < result.size(); i++) {
-                    outputs.add(TfTensors.fromTf(result.get(i)));
+                    Tensor output = TfTensors.fromTf(result.get(i));
+                    DType narrow = io.narrowOutputs()[i];
+                    outputs.add(narrow == null ? output : TfTensors.narrowed(output, narrow));
                 }
                 return outputs;
             }

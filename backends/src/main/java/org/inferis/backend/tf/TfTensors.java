@@ -2,6 +2,7 @@ package org.inferis.backend.tf;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.inferis.backend.BackendException;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
@@ -24,7 +25,8 @@ import org.tensorflow.types.family.TType;
 
 /**
  * Our tensors to TF's and back, one copy each way (TF's memory is its own). STRING elements are NUL-terminated
- * here and byte strings in TF. TF for Java has no 8- and 16-bit signed types, so INT8 and INT16 are refused.
+ * here and byte strings in TF. TF for Java has no 8- and 16-bit signed types: INT8 and INT16 go through INT32
+ * (see {@link NarrowTypes}).
  */
 final class TfTensors {
     private TfTensors() {
@@ -63,6 +65,32 @@ final class TfTensors {
         return new Tensor(dtypeOf(output.dataType()), shape, ByteBuffer.wrap(data));
     }
 
+    /** An INT8 or INT16 tensor as INT32, for the INT32 placeholder that stands in for its narrow one. */
+    static Tensor widened(Tensor narrow) {
+        ByteBuffer from = narrow.data();
+        ByteBuffer to = ByteBuffer.allocate(Math.toIntExact(narrow.elementCount() * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < narrow.elementCount(); i++) {
+            to.putInt(narrow.dtype() == DType.INT8 ? from.get() : from.getShort());
+        }
+        return new Tensor(DType.INT32, narrow.shape(), to.flip());
+    }
+
+    /** An INT32 output of a Cast from INT8 or INT16 back to that type (its values fit: they came from it). */
+    static Tensor narrowed(Tensor wide, DType narrow) {
+        ByteBuffer from = wide.data();
+        ByteBuffer to = ByteBuffer.allocate(Math.toIntExact(wide.elementCount() * narrow.byteSize()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < wide.elementCount(); i++) {
+            int value = from.getInt();
+            if (narrow == DType.INT8) {
+                to.put((byte) value);
+            } else {
+                to.putShort((short) value);
+            }
+        }
+        return new Tensor(narrow, wide.shape(), to.flip());
+    }
+
     private static Class<? extends TType> typeOf(DType dtype) throws BackendException {
         return switch (dtype) {
             case FLOAT -> TFloat32.class;
@@ -74,8 +102,7 @@ final class TfTensors {
             case UINT8 -> TUint8.class;
             case UINT16 -> TUint16.class;
             case BOOL -> TBool.class;
-            case INT8, INT16 -> throw new BackendException("TF models here do not take " + dtype
-                    + " tensors (TensorFlow for Java has no such type); cast them in the graph from INT32");
+            case INT8, INT16 -> throw new BackendException(dtype + " tensors feed only " + dtype + " placeholders");
             case STRING -> throw new IllegalArgumentException("STRING tensors are fed as byte strings");
         };
     }
