@@ -76,7 +76,7 @@ public final class ServerConfig {
         register(ConfigOption.integer("slowlog-max-len", 128, 0, Integer.MAX_VALUE, true));
         // Prometheus metrics over HTTP on the first bind address; 0 leaves them off
         register(ConfigOption.integer("metrics-port", 0, 0, 65535, false));
-        // load-model <key> <TORCH|ONNX> <CPU|GPU[:n]> <file> [model options]; load-script <key> <device> <file> <fn...>
+        // load-model <key> <TORCH|ONNX|TF> <CPU|GPU[:n]> <file> [model options]; load-script <key> <device> <file> <fn...>
         register(ConfigOption.directive("load-model"));
         register(ConfigOption.directive("load-script"));
         // every *.pt and *.onnx file in this directory loads at start under its name (docs/deployment.md)
