@@ -64,9 +64,6 @@ public final class ServerConfig {
         // ms one batch or script call may run before it is answered with an error and its worker replaced
         // (RedisAI's MODEL_EXECUTION_TIMEOUT, here for every engine); 0: no limit
         register(ConfigOption.integer("model-execution-timeout", 5000, 0, Long.MAX_VALUE, true));
-        // µs a device worker that finished a batch watches for the next run before sleeping: waking costs tens of µs
-        // on each request of a client that sends one after another. One core: 0 (the spin would hold the only core)
-        register(ConfigOption.integer("worker-idle-spin", cores > 1 ? 100 : 0, 0, 100_000, false));
         // 0 leaves the engines' own defaults (one thread per core)
         register(ConfigOption.integer("intra-op-parallelism", 0, 0, 1024, false));
         register(ConfigOption.integer("inter-op-parallelism", 0, 0, 1024, false));

@@ -35,14 +35,10 @@ final class DeviceWorkers {
     /** The watchdog's nanoseconds. */
     private final java.util.function.LongSupplier clock;
     private volatile boolean stopped;
-    /** Runs queued so far: a worker watching for the next one (see {@link #spinForNext}) reads it without the lock. */
-    private volatile int arrivals;
-    private final long idleSpinNanos;
 
-    DeviceWorkers(String device, int threadCount, long idleSpinNanos,
-                  java.util.function.Supplier<RunObserver> observer, java.util.function.LongSupplier clock) {
+    DeviceWorkers(String device, int threadCount, java.util.function.Supplier<RunObserver> observer,
+                  java.util.function.LongSupplier clock) {
         this.device = device;
-        this.idleSpinNanos = idleSpinNanos;
         this.observer = observer;
         this.clock = clock;
         for (int i = 0; i < threadCount; i++) {
@@ -130,7 +126,6 @@ final class DeviceWorkers {
             }
             queue.waiting.add(run);
             queue.arrived(run);
-            arrivals++; // under the lock: one writer at a time
             lock.notifyAll();
         }
     }
@@ -144,7 +139,6 @@ final class DeviceWorkers {
 
     private void work(Worker worker) {
         while (!stopped && !worker.abandoned) {
-            spinForNext();
             Batch batch;
             try {
                 batch = awaitBatch(worker);
@@ -165,19 +159,6 @@ final class DeviceWorkers {
                 }
                 batch.release();
             }
-        }
-    }
-
-    /**
-     * Watches for a new run for a little while before {@link #awaitBatch} may sleep: a sleeping worker takes tens of
-     * microseconds to wake, about what one client's next request takes to arrive, so a client sending requests one
-     * after another would pay it on each. Bounded, and only after a batch: an idle server burns nothing.
-     */
-    private void spinForNext() {
-        int seen = arrivals;
-        long until = System.nanoTime() + idleSpinNanos;
-        while (idleSpinNanos > 0 && arrivals == seen && !stopped && System.nanoTime() < until) {
-            Thread.onSpinWait();
         }
     }
 

@@ -28,7 +28,6 @@ public final class RunScheduler implements AutoCloseable {
     }
 
     private final int threadsPerQueue;
-    private final long idleSpinNanos;
     private final java.util.function.LongSupplier executionTimeout;
     /** Nanoseconds, for the watchdog: how long a batch has been running. */
     private final java.util.function.LongSupplier clock;
@@ -50,18 +49,16 @@ public final class RunScheduler implements AutoCloseable {
     /**
      * @param executionTimeout how long one batch may run before its runs are answered with an error and its
      *                         worker replaced (0: never), read at each watchdog tick
-     * @param idleSpinMicros   how long a worker that finished a batch watches for the next run before it sleeps
      */
-    public RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout, long idleSpinMicros) {
-        this(threadsPerQueue, executionTimeout, idleSpinMicros, System::nanoTime);
+    public RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout) {
+        this(threadsPerQueue, executionTimeout, System::nanoTime);
         timer.scheduleAtFixedRate(this::checkOverdue, 100, 100, TimeUnit.MILLISECONDS);
     }
 
     /** With the watchdog's clock given, and no watchdog tick: the caller calls {@link #checkOverdue} (tests). */
-    RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout, long idleSpinMicros,
+    RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout,
                  java.util.function.LongSupplier clock) {
         this.threadsPerQueue = threadsPerQueue;
-        this.idleSpinNanos = idleSpinMicros * 1000;
         this.executionTimeout = executionTimeout;
         this.clock = clock;
     }
@@ -99,7 +96,7 @@ public final class RunScheduler implements AutoCloseable {
     private CompletableFuture<List<Tensor>> submit(ModelQueue queue, RunRequest run, long timeoutMillis)
             throws QueueFullException {
         DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue,
-                idleSpinNanos, () -> observer, clock));
+                () -> observer, clock));
         workers.enqueue(queue, run);
         run.result.whenComplete((outputs, error) -> {
             if (run.result.isCancelled()) {

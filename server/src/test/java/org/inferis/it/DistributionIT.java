@@ -44,7 +44,6 @@ class DistributionIT {
             String value = option.getValue().isEmpty() ? "\"\"" : option.getValue();
             String line = "\n# " + option.getKey() + " " + switch (option.getKey()) {
                 case "io-threads" -> "<half the cores>";
-                case "worker-idle-spin" -> "<100 on 2 cores or more, else 0>";
                 case "backends-path" -> "<the directory of lib/inferis-server.jar>/backends";
                 default -> value;
             } + "\n";

@@ -60,7 +60,7 @@ class RunSchedulerTest {
         }
     }
 
-    private final RunScheduler scheduler = new RunScheduler(1, () -> 0, 0);
+    private final RunScheduler scheduler = new RunScheduler(1, () -> 0);
 
     @AfterEach
     void close() {
@@ -128,7 +128,7 @@ class RunSchedulerTest {
 
     /** A scheduler whose watchdog reads this clock and checks only when told: 1 s limit. */
     private final AtomicLong nanos = new AtomicLong();
-    private final RunScheduler watched = new RunScheduler(1, () -> 1000, 0, nanos::get);
+    private final RunScheduler watched = new RunScheduler(1, () -> 1000, nanos::get);
 
     /** One second and a bit pass, and the watchdog looks. */
     private void pastTheLimit() {
