@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,12 +28,8 @@ class FileDamageIT {
 
     @TempDir
     Path dir;
-    private final ProcessServers servers = new ProcessServers();
-
-    @org.junit.jupiter.api.AfterEach
-    void closeClients() {
-        servers.close();
-    }
+    @RegisterExtension
+    final ProcessServers servers = new ProcessServers();
 
     /** Many keys, then one tensor in the middle, then many more: each write its own checksummed group. */
     private Path appendOnlyFile() throws Exception {
@@ -114,7 +111,6 @@ class FileDamageIT {
         }
         assertFalse(Files.exists(dir.resolveSibling("escaped")));
     }
-
 
     private ServerProcess start(String... options) throws Exception {
         return ProcessServers.start(dir, options);

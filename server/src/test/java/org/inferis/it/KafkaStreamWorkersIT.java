@@ -24,9 +24,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.inferis.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Inferis nodes as a consumer group of a real Kafka topic: each job's result exactly once, across a node's death. */
@@ -35,7 +35,8 @@ class KafkaStreamWorkersIT {
     @TempDir
     static Path dir;
     private static KafkaBroker broker;
-    private final ProcessServers servers = new ProcessServers();
+    @RegisterExtension
+    final ProcessServers servers = new ProcessServers();
 
     @BeforeAll
     static void startBroker() throws Exception {
@@ -45,11 +46,6 @@ class KafkaStreamWorkersIT {
     @AfterAll
     static void stopBroker() throws Exception {
         broker.close();
-    }
-
-    @AfterEach
-    void stopNodes() throws Exception {
-        servers.close();
     }
 
     private ServerProcess node(String name, String topic) throws Exception {

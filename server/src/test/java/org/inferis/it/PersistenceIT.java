@@ -20,8 +20,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,12 +36,8 @@ class PersistenceIT {
 
     @TempDir
     Path dir;
-    private final ProcessServers servers = new ProcessServers();
-
-    @AfterEach
-    void closeClients() {
-        servers.close();
-    }
+    @RegisterExtension
+    final ProcessServers servers = new ProcessServers();
 
     enum Durability { SNAPSHOT, APPEND_ONLY_FILE }
 
@@ -346,7 +342,6 @@ class PersistenceIT {
     }
 
 
-
     private ServerProcess start(String... options) throws Exception {
         return ProcessServers.start(dir, options);
     }
@@ -363,7 +358,6 @@ class PersistenceIT {
         }
         return data.array();
     }
-
 
     /** Every float of the blob equals the first: no tensor was half overwritten in the snapshot. */
     private static void assertUniform(byte[] blob, int floats) {

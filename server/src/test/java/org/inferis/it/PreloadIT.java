@@ -8,20 +8,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.inferis.backend.Fixtures;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Models and scripts loaded at start from load-model, load-script and model-repository. */
 class PreloadIT {
     @TempDir
     Path dir;
-    private final ProcessServers servers = new ProcessServers();
-
-    @AfterEach
-    void closeClients() {
-        servers.close();
-    }
+    @RegisterExtension
+    final ProcessServers servers = new ProcessServers();
 
     @Test
     void loadsEveryDirectiveBeforeServingAndRunsThem() throws Exception {

@@ -7,9 +7,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Server processes that keep their files in one directory, and the Lettuce clients made for them. */
-final class ProcessServers implements AutoCloseable {
+/**
+ * Server processes that keep their files in one directory, and the Lettuce clients made for them; as a test
+ * class's {@code @RegisterExtension} field it closes them after each test.
+ */
+final class ProcessServers implements AutoCloseable, AfterEachCallback {
     private final List<RedisClient> clients = new ArrayList<>();
     private final List<ServerProcess> tracked = new ArrayList<>();
 
@@ -39,6 +44,11 @@ final class ProcessServers implements AutoCloseable {
             writes.accept(connect(server));
         }
         return dir.resolve("appendonly.aof");
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 import org.inferis.backend.Fixtures;
 import org.inferis.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Inferis nodes as a consumer group of a real Redis stream: jobs in, one result per job out, failover. */
@@ -34,7 +34,8 @@ class RedisStreamWorkersIT {
     static Path dir;
     private static RedisServerProcess redis;
     private static StatefulRedisConnection<String, byte[]> connection;
-    private final ProcessServers servers = new ProcessServers();
+    @RegisterExtension
+    final ProcessServers servers = new ProcessServers();
 
     @BeforeAll
     static void startRedis() throws Exception {
@@ -46,11 +47,6 @@ class RedisStreamWorkersIT {
     static void stopRedis() throws Exception {
         connection.close();
         redis.close();
-    }
-
-    @AfterEach
-    void stopNodes() throws Exception {
-        servers.close();
     }
 
     private ServerProcess node(String name, String stream) throws Exception {

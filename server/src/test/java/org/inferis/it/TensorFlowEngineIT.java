@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.inferis.backend.Fixtures;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The TF engine in servers of their own: loaded only on demand, kept across restarts, absent from a no-TF build. */
@@ -23,12 +23,8 @@ class TensorFlowEngineIT {
 
     @TempDir
     Path dir;
-    private final ProcessServers servers = new ProcessServers();
-
-    @AfterEach
-    void closeClients() {
-        servers.close();
-    }
+    @RegisterExtension
+    final ProcessServers servers = new ProcessServers();
 
     private static Object[] storeMul(String key) {
         return new Object[] {key, "TF", "CPU", "TAG", "t", "BATCHSIZE", 4, "INPUTS", 2, "a", "b", "OUTPUTS", 1, "mul",

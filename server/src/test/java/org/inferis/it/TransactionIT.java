@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.inferis.backend.Fixtures;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,7 +29,8 @@ class TransactionIT {
 
     @TempDir
     Path dir;
-    private final ProcessServers processes = new ProcessServers();
+    @RegisterExtension
+    final ProcessServers processes = new ProcessServers();
     private StatefulRedisConnection<String, String> c;
     private StatefulRedisConnection<String, String> other;
 
@@ -39,11 +39,6 @@ class TransactionIT {
         c = server.connect(ProtocolVersion.RESP2);
         other = server.connect(ProtocolVersion.RESP3);
         c.sync().flushall();
-    }
-
-    @AfterEach
-    void closeProcesses() {
-        processes.close();
     }
 
     @Test
