@@ -141,14 +141,10 @@ final class ModelStoreCommand {
     }
 
     private static List<String> names(ArgCursor args, String kind) {
-        long count;
-        try {
-            count = args.atEnd() ? 0 : Long.parseLong(args.next());
-        } catch (NumberFormatException e) {
-            count = 0;
-        }
+        String invalid = "Invalid argument for " + kind + "_count";
+        long count = args.nextLong(invalid);
         if (count <= 0) {
-            throw RespException.err("Invalid argument for " + kind + "_count");
+            throw RespException.err(invalid);
         }
         if (args.remaining() < count) {
             throw RespException.err("number of model " + kind + "s does not match the number of given arguments");
