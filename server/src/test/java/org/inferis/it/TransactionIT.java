@@ -50,7 +50,8 @@ class TransactionIT {
         tx.rpush("list", "x", "y");
         tx.get("a");
         assertEquals(0L, other.sync().exists("a"), "nothing runs before EXEC");
-        assertTrue(other.sync().clientList().contains(" multi=4 "), other.sync().clientList());
+        // Lettuce's sync API returns inside MULTI without waiting for QUEUED: wait until all four reached the server
+        Await.until(() -> other.sync().clientList().contains(" multi=4 "), "four commands queued");
         TransactionResult result = tx.exec();
         assertFalse(result.wasDiscarded());
         assertEquals(List.of("OK", 2L, 2L, "2"), result.stream().toList());
