@@ -64,6 +64,8 @@ public final class ServerConfig {
         // ms one batch or script call may run before it is answered with an error and its worker replaced
         // (RedisAI's MODEL_EXECUTION_TIMEOUT, here for every engine); 0: no limit
         register(ConfigOption.integer("model-execution-timeout", 5000, 0, Long.MAX_VALUE, true));
+        // µs a worker that answered a batch stays awake for the next run while the machine has a core to spare; 0: never
+        register(ConfigOption.integer("run-spin", 100, 0, 10_000, true));
         // 0 leaves the engines' own defaults (one thread per core)
         register(ConfigOption.integer("intra-op-parallelism", 0, 0, 1024, false));
         register(ConfigOption.integer("inter-op-parallelism", 0, 0, 1024, false));

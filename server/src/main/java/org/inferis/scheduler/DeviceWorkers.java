@@ -35,12 +35,27 @@ final class DeviceWorkers {
     /** The watchdog's nanoseconds. */
     private final java.util.function.LongSupplier clock;
     private volatile boolean stopped;
+    private final WorkerSpin spin;
+    /** Runs queued since start; a spinning worker watches it change. */
+    private final java.util.concurrent.atomic.AtomicLong arrivals = new java.util.concurrent.atomic.AtomicLong();
+    /** Batches running; guarded by the lock. */
+    private int runningBatches;
+    /**
+     * Runs in a row that found the device idle (nothing queued or running): a client that waits for each reply before
+     * its next run, the case spinning serves. Written under the lock.
+     */
+    private volatile int loneArrivals;
+    /** Lone arrivals in a row after which a worker spins. */
+    static final int LONE_ARRIVALS_TO_SPIN = 8;
+    /** One worker of the device spins at a time. */
+    private final java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean();
 
     DeviceWorkers(String device, int threadCount, java.util.function.Supplier<RunObserver> observer,
-                  java.util.function.LongSupplier clock) {
+                  java.util.function.LongSupplier clock, WorkerSpin spin) {
         this.device = device;
         this.observer = observer;
         this.clock = clock;
+        this.spin = spin;
         for (int i = 0; i < threadCount; i++) {
             startWorker();
         }
@@ -124,10 +139,25 @@ final class DeviceWorkers {
                     startWorker();
                 }
             }
+            loneArrivals = isIdle() ? loneArrivals + 1 : 0;
             queue.waiting.add(run);
             queue.arrived(run);
             lock.notifyAll();
         }
+        arrivals.incrementAndGet(); // after the lock, so that a spinning worker finds it free
+    }
+
+    /** Nothing queued or running; under the lock. */
+    private boolean isIdle() {
+        if (runningBatches > 0) {
+            return false;
+        }
+        for (ModelQueue queue : queues) {
+            if (!queue.isIdle()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Takes a run off its queue if it has not started; false when it already has. */
@@ -149,6 +179,7 @@ final class DeviceWorkers {
                 batch.execute(observer.get());
             } finally {
                 synchronized (lock) {
+                    runningBatches--;
                     worker.running = null;
                     if (worker.abandoned) { // the watchdog handed its instance back already
                         abandonedAlive--;
@@ -159,7 +190,29 @@ final class DeviceWorkers {
                 }
                 batch.release();
             }
+            spinForNextRun();
         }
+    }
+
+    /**
+     * Right after a batch, when runs come one at a time and the machine has cores to spare, waits for the next run
+     * awake ({@link WorkerSpin}). Runs that overlap (several clients keeping the device busy) never spin: there the
+     * spinning core is one the event loops and the other forwards need.
+     */
+    private void spinForNextRun() {
+        long budget = spin.budgetNanos();
+        if (budget == 0 || loneArrivals < LONE_ARRIVALS_TO_SPIN || !spinning.compareAndSet(false, true)) {
+            return;
+        }
+        long seen = arrivals.get();
+        long start = System.nanoTime();
+        long now = start;
+        while (arrivals.get() == seen && now - start < budget && !stopped) {
+            Thread.onSpinWait();
+            now = System.nanoTime();
+        }
+        spinning.set(false);
+        spin.spun(now - start);
     }
 
     /** The next batch, set as the worker's running one under the lock, so the watchdog never sees it half-taken. */
@@ -176,6 +229,7 @@ final class DeviceWorkers {
                         next = index + 1;
                         worker.startedNanos = clock.getAsLong();
                         worker.running = batch;
+                        runningBatches++;
                         return batch;
                     }
                     long release = queue.nanosUntilRelease(now);

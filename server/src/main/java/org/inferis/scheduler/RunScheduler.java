@@ -35,6 +35,7 @@ public final class RunScheduler implements AutoCloseable {
     private final InFlight inFlight = new InFlight();
     private volatile RunObserver observer = RunObserver.NONE;
     private final Map<String, DeviceWorkers> devices = new ConcurrentHashMap<>();
+    private final WorkerSpin spin;
     /**
      * Stack of the loader threads. libtorch's TorchScript parser and ONNX's protobuf parser recurse on the calling
      * thread; a 1 MB stack dies (SIGSEGV, no Java exception) on a few hundred nesting levels. Reserved, not committed.
@@ -49,18 +50,28 @@ public final class RunScheduler implements AutoCloseable {
     /**
      * @param executionTimeout how long one batch may run before its runs are answered with an error and its
      *                         worker replaced (0: never), read at each watchdog tick
+     * @param spinMicros       the longest a worker spins for the next run when a core is spare ({@link WorkerSpin})
      */
-    public RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout) {
-        this(threadsPerQueue, executionTimeout, System::nanoTime);
-        timer.scheduleAtFixedRate(this::checkOverdue, 100, 100, TimeUnit.MILLISECONDS);
+    public RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout,
+                        java.util.function.LongSupplier spinMicros) {
+        this(threadsPerQueue, executionTimeout, System::nanoTime, new WorkerSpin(
+                Runtime.getRuntime().availableProcessors(), spinMicros, WorkerSpin::systemCpuLoad));
+        timer.scheduleAtFixedRate(() -> {
+            checkOverdue();
+            spin.tick();
+        }, 100, 100, TimeUnit.MILLISECONDS);
     }
 
-    /** With the watchdog's clock given, and no watchdog tick: the caller calls {@link #checkOverdue} (tests). */
+    /**
+     * With the watchdog's clock and the spin given, and no watchdog tick: the caller calls {@link #checkOverdue}
+     * (tests).
+     */
     RunScheduler(int threadsPerQueue, java.util.function.LongSupplier executionTimeout,
-                 java.util.function.LongSupplier clock) {
+                 java.util.function.LongSupplier clock, WorkerSpin spin) {
         this.threadsPerQueue = threadsPerQueue;
         this.executionTimeout = executionTimeout;
         this.clock = clock;
+        this.spin = spin;
     }
 
     /** The watchdog's check: gives up on batches running longer than {@code model-execution-timeout}. */
@@ -96,7 +107,7 @@ public final class RunScheduler implements AutoCloseable {
     private CompletableFuture<List<Tensor>> submit(ModelQueue queue, RunRequest run, long timeoutMillis)
             throws QueueFullException {
         DeviceWorkers workers = devices.computeIfAbsent(queue.device, device -> new DeviceWorkers(device, threadsPerQueue,
-                () -> observer, clock));
+                () -> observer, clock, spin));
         workers.enqueue(queue, run);
         run.result.whenComplete((outputs, error) -> {
             if (run.result.isCancelled()) {
@@ -145,6 +156,11 @@ public final class RunScheduler implements AutoCloseable {
     /** Threads stuck in engine calls the watchdog gave up on, over all devices. */
     public int abandonedThreads() {
         return devices.values().stream().mapToInt(DeviceWorkers::abandonedThreads).sum();
+    }
+
+    /** Microseconds workers spent spinning for their next run ({@link WorkerSpin}). */
+    public long spinMicros() {
+        return spin.spunMicros();
     }
 
     /** @param stackBytes 0 for the JVM's default */

@@ -162,6 +162,8 @@ public final class InfoReport {
         field(text, "ai_runs_dropped", dropped);
         // threads still inside engine calls that model-execution-timeout gave up on
         field(text, "ai_abandoned_threads", server.scheduler().abandonedThreads());
+        // CPU time workers spent awake waiting for the next run (run-spin), microseconds
+        field(text, "ai_worker_spin_us", server.scheduler().spinMicros());
         field(text, "ai_queue_depth", queued);
         queuedByDevice.forEach((device, depth) ->
                 field(text, "ai_queue_depth_" + device.toLowerCase(Locale.ROOT).replace(':', '_'), depth));

@@ -59,7 +59,7 @@ public final class ServerContext implements CommandContext {
         this.startedAt = clock.millis();
         this.coarseMillis = startedAt;
         this.scheduler = new RunScheduler(config.getInt("threads-per-queue"),
-                () -> config.getLong("model-execution-timeout"));
+                () -> config.getLong("model-execution-timeout"), () -> config.getLong("run-spin"));
         EngineOptions engineOptions = engineThreads(config, Runtime.getRuntime().availableProcessors());
         LoggerFactory.getLogger(ServerContext.class).info("Engine threads: {} per forward (intra-op), {} inter-op", engineOptions.intraOpThreads(),
                 engineOptions.interOpThreads());

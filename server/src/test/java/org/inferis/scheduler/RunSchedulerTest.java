@@ -60,7 +60,7 @@ class RunSchedulerTest {
         }
     }
 
-    private final RunScheduler scheduler = new RunScheduler(1, () -> 0);
+    private final RunScheduler scheduler = new RunScheduler(1, () -> 0, () -> 0);
 
     @AfterEach
     void close() {
@@ -128,7 +128,8 @@ class RunSchedulerTest {
 
     /** A scheduler whose watchdog reads this clock and checks only when told: 1 s limit. */
     private final AtomicLong nanos = new AtomicLong();
-    private final RunScheduler watched = new RunScheduler(1, () -> 1000, nanos::get);
+    private final RunScheduler watched = new RunScheduler(1, () -> 1000, nanos::get,
+            new WorkerSpin(1, () -> 0, () -> -1));
 
     /** One second and a bit pass, and the watchdog looks. */
     private void pastTheLimit() {
@@ -184,5 +185,42 @@ class RunSchedulerTest {
         ModelQueue storedAgain = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(fresh));
         watched.submit(storedAgain, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
         runner.release.countDown();
+    }
+
+    @Test
+    void aWorkerSpinsForRunsThatComeOneAtATimeAndNotForOverlappingOnes() throws Exception {
+        WorkerSpin spin = new WorkerSpin(2, () -> 100, () -> 0.0); // an idle machine
+        spin.tick();
+        spin.tick();
+        RunScheduler spinning = new RunScheduler(1, () -> 0, System::nanoTime, spin);
+        try {
+            GatedRunner overlapping = new GatedRunner();
+            ModelQueue busy = new ModelQueue("busy", "CPU", NO_BATCHING, List.of(overlapping));
+            List<CompletableFuture<List<Tensor>>> runs = new ArrayList<>();
+            runs.add(spinning.submit(busy, List.of(rows(1)), null, 0, () -> { }));
+            overlapping.awaitInside(1);
+            for (int i = 0; i < 2 * DeviceWorkers.LONE_ARRIVALS_TO_SPIN; i++) { // each finds the device busy
+                runs.add(spinning.submit(busy, List.of(rows(1)), null, 0, () -> { }));
+            }
+            overlapping.release.countDown();
+            for (CompletableFuture<List<Tensor>> run : runs) {
+                run.get(30, TimeUnit.SECONDS);
+            }
+            GatedRunner lone = new GatedRunner();
+            lone.release.countDown();
+            ModelQueue oneClient = new ModelQueue("one", "CPU", NO_BATCHING, List.of(lone));
+            // the first lone runs: not yet enough in a row; the worker went past its spin check to take each
+            for (int i = 0; i < DeviceWorkers.LONE_ARRIVALS_TO_SPIN - 1; i++) {
+                spinning.submit(oneClient, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(0, spinning.spinMicros(), "no spinning while runs overlapped");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (spinning.spinMicros() == 0) { // a client that sends its next run when answered
+                assertTrue(System.nanoTime() < deadline, "the worker spun for lone runs");
+                spinning.submit(oneClient, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            spinning.close();
+        }
     }
 }

@@ -1,0 +1,72 @@
+package org.inferis.scheduler;
+
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * How long a worker that just answered a batch spins for the next run before it sleeps. A client that got its reply
+ * often sends its next run within some 50 µs; a sleeping worker takes 10-15 µs to wake, and its core's caches have
+ * cooled meanwhile (a forward after a 100 µs pause measured 10-15% slower than back to back). Spinning takes a core,
+ * though, and under load it starves the event loops (16 clients of a small model: 2.4x fewer runs a second), so
+ * the device spins only when its runs come one at a time ({@link DeviceWorkers}), and only while the machine leaves
+ * {@link #SPARE_CORES} idle without any spinning: one tick in
+ * {@link #TICKS_PER_CYCLE} (100 ms a tick) nothing spins, and the machine's CPU use over that tick decides for the
+ * cycle. Measured with spinning on, the load would include the very work the spinning displaced. Never on one core.
+ */
+final class WorkerSpin {
+    /**
+     * Idle cores, on average, below which no worker spins. Half a core: at one client on 2 cores, with the load
+     * generator on the same machine, some 0.8 cores measured idle.
+     */
+    static final double SPARE_CORES = 0.5;
+    static final int TICKS_PER_CYCLE = 10;
+
+    private final int cores;
+    private final LongSupplier limitMicros;
+    /** The machine's CPU use since the previous call, 0 to 1 of all cores; negative when unknown. */
+    private final DoubleSupplier machineLoad;
+    private final LongAdder spunNanos = new LongAdder();
+    private volatile boolean coreToSpare;
+    private long ticks;
+
+    /** @param limitMicros the {@code run-spin} option: the longest spin, 0 for none */
+    WorkerSpin(int cores, LongSupplier limitMicros, DoubleSupplier machineLoad) {
+        this.cores = cores;
+        this.limitMicros = limitMicros;
+        this.machineLoad = machineLoad;
+    }
+
+    /** The machine's CPU use since the previous call, as the JDK reports it (containers: the container's). */
+    static double systemCpuLoad() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean bean ? bean.getCpuLoad() : -1;
+    }
+
+    /** How long a worker may spin now, in nanoseconds; 0: sleep at once. */
+    long budgetNanos() {
+        return coreToSpare ? limitMicros.getAsLong() * 1000 : 0;
+    }
+
+    /** A worker spun this long. */
+    void spun(long nanos) {
+        spunNanos.add(nanos);
+    }
+
+    /** Microseconds workers spent spinning, for INFO. */
+    long spunMicros() {
+        return spunNanos.sum() / 1000;
+    }
+
+    /** Called every 100 ms from one thread: opens the cycle's tick without spinning, or decides after it. */
+    void tick() {
+        long phase = ticks++ % TICKS_PER_CYCLE;
+        if (phase == 0) {
+            coreToSpare = false;
+            machineLoad.getAsDouble(); // the measured tick starts here
+        } else if (phase == 1) {
+            double load = machineLoad.getAsDouble();
+            coreToSpare = cores > 1 && load >= 0 && cores * (1 - load) >= SPARE_CORES;
+        }
+    }
+}
