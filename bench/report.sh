@@ -18,7 +18,8 @@ about[foundation]="Inferis beside \`redis-server\` in one run: \`redis-benchmark
 tensor against a string of the same size; each figure the median of three rounds, the two servers alternating."
 title[models]="Model runs over RESP against the in-process forward"
 about[models]="\`AI.MODELEXECUTE\` over RESP beside the same model's forward called in-process through the backend
-interface: latency at 1 client (the difference is the server's overhead) and throughput at 16 clients."
+interface: latency at 1 client (the difference is the server's overhead), also with \`run-spin 0\` (workers sleep at once
+after each run), and throughput at 16 clients."
 title[batching]="Batching"
 about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32 clients, one image per request, without and with
 \`BATCHSIZE 32\`, beside the in-process forward of a batch of the size formed; then one connection pipelining its runs."

@@ -47,6 +47,14 @@ final class DeviceWorkers {
     private volatile int loneArrivals;
     /** Lone arrivals in a row after which a worker spins. */
     static final int LONE_ARRIVALS_TO_SPIN = 8;
+    /** When the last batch ended; guarded by the lock. */
+    private long lastBatchEndNanos;
+    /**
+     * Of the recent lone arrivals, the share (a moving average) that came within the spin's budget after the batch
+     * before them ended: those a spinning worker would catch. Below a half, spinning would mostly burn its budget for
+     * nothing. Written under the lock.
+     */
+    private volatile double catchRate;
     /** One worker of the device spins at a time. */
     private final java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -139,7 +147,13 @@ final class DeviceWorkers {
                     startWorker();
                 }
             }
-            loneArrivals = isIdle() ? loneArrivals + 1 : 0;
+            if (isIdle()) {
+                loneArrivals++;
+                boolean caught = run.enqueuedNanos - lastBatchEndNanos <= spin.limitNanos();
+                catchRate += ((caught ? 1 : 0) - catchRate) / LONE_ARRIVALS_TO_SPIN;
+            } else {
+                loneArrivals = 0;
+            }
             queue.waiting.add(run);
             queue.arrived(run);
             lock.notifyAll();
@@ -180,6 +194,7 @@ final class DeviceWorkers {
             } finally {
                 synchronized (lock) {
                     runningBatches--;
+                    lastBatchEndNanos = System.nanoTime();
                     worker.running = null;
                     if (worker.abandoned) { // the watchdog handed its instance back already
                         abandonedAlive--;
@@ -195,13 +210,14 @@ final class DeviceWorkers {
     }
 
     /**
-     * Right after a batch, when runs come one at a time and the machine has cores to spare, waits for the next run
-     * awake ({@link WorkerSpin}). Runs that overlap (several clients keeping the device busy) never spin: there the
-     * spinning core is one the event loops and the other forwards need.
+     * Right after a batch, when runs come one at a time, mostly within the budget, and the machine has cores to spare,
+     * waits for the next run awake ({@link WorkerSpin}). Runs that overlap (several clients keeping the device busy)
+     * never spin: there the spinning core is one the event loops and the other forwards need.
      */
     private void spinForNextRun() {
         long budget = spin.budgetNanos();
-        if (budget == 0 || loneArrivals < LONE_ARRIVALS_TO_SPIN || !spinning.compareAndSet(false, true)) {
+        if (budget == 0 || loneArrivals < LONE_ARRIVALS_TO_SPIN || catchRate < 0.5
+                || !spinning.compareAndSet(false, true)) {
             return;
         }
         long seen = arrivals.get();

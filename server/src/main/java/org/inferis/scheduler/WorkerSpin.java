@@ -45,7 +45,12 @@ final class WorkerSpin {
 
     /** How long a worker may spin now, in nanoseconds; 0: sleep at once. */
     long budgetNanos() {
-        return coreToSpare ? limitMicros.getAsLong() * 1000 : 0;
+        return coreToSpare ? limitNanos() : 0;
+    }
+
+    /** The longest spin the option allows, whatever the machine's load, in nanoseconds. */
+    long limitNanos() {
+        return limitMicros.getAsLong() * 1000;
     }
 
     /** A worker spun this long. */

@@ -223,4 +223,24 @@ class RunSchedulerTest {
             spinning.close();
         }
     }
+
+    @Test
+    void noWorkerSpinsForRunsThatComeLaterThanItsSpinWouldLast() throws Exception {
+        WorkerSpin spin = new WorkerSpin(2, () -> 100, () -> 0.0); // an idle machine; 100 µs spins
+        spin.tick();
+        spin.tick();
+        RunScheduler spinning = new RunScheduler(1, () -> 0, System::nanoTime, spin);
+        try {
+            GatedRunner runner = new GatedRunner();
+            runner.release.countDown();
+            ModelQueue queue = new ModelQueue("slow-client", "CPU", NO_BATCHING, List.of(runner));
+            for (int i = 0; i < 4 * DeviceWorkers.LONE_ARRIVALS_TO_SPIN; i++) {
+                spinning.submit(queue, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2)); // the client's pause
+            }
+            assertEquals(0, spinning.spinMicros(), "lone runs, but each came 2 ms after the last: a spin catches none");
+        } finally {
+            spinning.close();
+        }
+    }
 }
