@@ -40,6 +40,10 @@ public final class Numbers {
 
     /** A finite or infinite decimal double ({@code inf}, {@code -inf} accepted; NaN and hex refused). */
     public static double parseDouble(ByteBuf arg) {
+        double plain = plainDecimal(arg);
+        if (!Double.isNaN(plain)) {
+            return plain;
+        }
         String text = arg.toString(StandardCharsets.US_ASCII);
         String lower = text.toLowerCase(java.util.Locale.ROOT);
         switch (lower) {
@@ -60,5 +64,50 @@ public final class Numbers {
             }
         }
         return Double.parseDouble(text);
+    }
+
+    private static final double[] POWERS_OF_TEN = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+        1e13, 1e14, 1e15};
+
+    /**
+     * A plain decimal ({@code [-+]digits[.digits]}, at most 15 digits) read without making a String; NaN for anything
+     * else, left to the general parser. Below 2^53 the digits and the power of ten are exact doubles, so the one
+     * division is correctly rounded, the same double as {@link Double#parseDouble} (Clinger's fast path).
+     */
+    private static double plainDecimal(ByteBuf arg) {
+        int i = arg.readerIndex();
+        int end = arg.writerIndex();
+        if (i == end) {
+            return Double.NaN;
+        }
+        byte sign = arg.getByte(i);
+        boolean negative = sign == '-';
+        if (negative || sign == '+') {
+            i++;
+        }
+        long digits = 0;
+        int count = 0;
+        int fraction = -1; // digits after the point; -1: no point
+        for (; i < end; i++) {
+            byte c = arg.getByte(i);
+            if (c >= '0' && c <= '9') {
+                if (++count > 15) {
+                    return Double.NaN;
+                }
+                digits = digits * 10 + (c - '0');
+                if (fraction >= 0) {
+                    fraction++;
+                }
+            } else if (c == '.' && fraction < 0) {
+                fraction = 0;
+            } else {
+                return Double.NaN;
+            }
+        }
+        if (count == 0) {
+            return Double.NaN;
+        }
+        double value = fraction > 0 ? digits / POWERS_OF_TEN[fraction] : digits;
+        return negative ? -value : value;
     }
 }

@@ -36,4 +36,21 @@ class NumbersTest {
             assertThrows(NumberFormatException.class, () -> parseDouble(bad), bad);
         }
     }
+
+    @Test
+    void plainDecimalsParseToTheSameDoubleAsTheJdk() {
+        java.util.Random random = new java.util.Random(42);
+        java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of("0", "-0", "+7", "1.", ".5", "-.25",
+                "0.1", "0.3", "123456789012345", "-999999999999999", "1234567.89012345", "0.000000000000001",
+                "3.141592653589793", "1e3", "1.5E-7", "0.30000000000000004", "1234567890123456789"));
+        for (int i = 0; i < 100_000; i++) {
+            String digits = Long.toString(Math.abs(random.nextLong()) % 1_000_000_000_000_000L);
+            int point = random.nextInt(digits.length() + 1);
+            texts.add((random.nextBoolean() ? "-" : "") + digits.substring(0, point) + "." + digits.substring(point));
+        }
+        for (String text : texts) {
+            double expected = Double.parseDouble(text);
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(parseDouble(text)), text);
+        }
+    }
 }

@@ -57,7 +57,7 @@ final class TensorCommands {
         if (dtype == null) {
             throw RespException.err("invalid data type");
         }
-        List<Long> dims = new ArrayList<>();
+        long[] dims = new long[request.size() - 3];
         int i = 3;
         for (; i < request.size() && !request.is(i, "BLOB") && !request.is(i, "VALUES"); i++) {
             long dim;
@@ -69,9 +69,9 @@ final class TensorCommands {
             if (dim <= 0) {
                 throw RespException.err("invalid or negative value found in tensor shape");
             }
-            dims.add(dim);
+            dims[i - 3] = dim;
         }
-        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        long[] shape = java.util.Arrays.copyOf(dims, i - 3);
         TensorFactory factory = new TensorFactory(client.server().config().getLong("proto-max-bulk-len"));
         if (i == request.size()) {
             return factory.zeros(dtype, shape);
