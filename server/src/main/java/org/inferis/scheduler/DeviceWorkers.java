@@ -148,7 +148,7 @@ final class DeviceWorkers {
                 }
             }
             if (isIdle()) {
-                loneArrivals++;
+                loneArrivals = Math.min(loneArrivals + 1, LONE_ARRIVALS_TO_SPIN); // counts to the threshold, no further
                 boolean caught = run.enqueuedNanos - lastBatchEndNanos <= spin.limitNanos();
                 catchRate += ((caught ? 1 : 0) - catchRate) / LONE_ARRIVALS_TO_SPIN;
             } else {
