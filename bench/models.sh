@@ -25,6 +25,7 @@ load() { # load CLIENTS COMMAND... -> "ops p50_ms p99_ms"
 }
 
 rows=()
+mean() { printf '%s\n' "$@" | awk '{ sum += $1 } END { print sum / NR }'; }
 # the test fixtures, then the reference CNN (bench/models/mkmodels.py), where overhead cannot hide
 fixtures=backends/src/test/resources/models
 for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mnist_cnn.pt 1 1 28 28" \
@@ -45,9 +46,7 @@ for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mni
     read -r _ p50 p99 < <(load 1 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
     if [ "$setting" = 0 ]; then nospins+=("$p50"); else p50s+=("$p50"); p99s+=("$p99"); fi
   done
-  p50=$(awk -v a="${p50s[0]}" -v b="${p50s[1]}" 'BEGIN { print (a + b) / 2 }')
-  p99=$(awk -v a="${p99s[0]}" -v b="${p99s[1]}" 'BEGIN { print (a + b) / 2 }')
-  p50_nospin=$(awk -v a="${nospins[0]}" -v b="${nospins[1]}" 'BEGIN { print (a + b) / 2 }')
+  p50=$(mean "${p50s[@]}") p99=$(mean "${p99s[@]}") p50_nospin=$(mean "${nospins[@]}")
   read -r ops16 _ _ < <(load 16 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
   rows+=("$(awk -v n="$name ($backend, input $shape)" -v ip="$inproc_p50" -v p50="$p50" -v p99="$p99" -v ops="$ops16" \
     -v nospin="$p50_nospin" 'BEGIN { printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |", n, ip, p50 * 1000, p99 * 1000,
