@@ -4,11 +4,15 @@
 #   latency: p50 / p99 at 1 client, with workers spinning for the next run (run-spin's default) and without, two
 #   runs each (means);
 #   throughput: 16 clients, no batching.
+# Each model's first load warms the server up for WARMUP_SECONDS (12) first: at one client the JIT takes some 40,000
+# runs to settle (TorchScript linear, redis-benchmark -c 1, 10,000 runs at a time: 2.3k, 3.5k, 4.8k, 6.4k, 7.0k runs/s),
+# and the in-process forward it is compared with is measured after 10,000 warm-up calls too.
 # Target: RESP p50 minus in-process p50 <= 30 us (a PING's round trip alone measures ~24 us on 2 cores).
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port=${INFERIS_PORT:-7411}
 seconds=${SECONDS_PER_ROW:-8}
+warmup_seconds=${WARMUP_SECONDS:-12}
 classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
 
 # shellcheck source=lib.sh
@@ -18,10 +22,10 @@ start_inferis "$port" /tmp/bench-models-inferis.log ${SERVER_OPTIONS:-}
 threads=$(engine_threads /tmp/bench-models-inferis.log) # in-process forwards get the server's threads
 spin=$(redis-cli -p "$port" CONFIG GET run-spin | tail -1)
 
-load() { # load CLIENTS COMMAND... -> "ops p50_ms p99_ms"
-  local clients=$1; shift
+load() { # load CLIENTS WARMUP_SECONDS COMMAND... -> "ops p50_ms p99_ms"
+  local clients=$1 warmup=$2; shift 2
   java -jar "$home/bench/target/inferis-bench.jar" --port "$port" --clients "$clients" --seconds "$seconds" \
-    --warmup 3 -- "$@" | awk '/^RESULT/ { print $2, $3, $4 }'
+    --warmup "$warmup" -- "$@" | awk '/^RESULT/ { print $2, $3, $4 }'
 }
 
 rows=()
@@ -40,14 +44,15 @@ for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mni
     "$backend" "$home/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3 }')
   # at 1 client, with workers spinning for the next run (run-spin's default) and without (run-spin 0), in the order
   # spin, none, none, spin so that neither gains from warming up: the means of the two
-  p50s=() nospins=() p99s=()
+  p50s=() nospins=() p99s=() warmup=$warmup_seconds
   for setting in "$spin" 0 0 "$spin"; do
     redis-cli -p "$port" CONFIG SET run-spin "$setting" >/dev/null
-    read -r _ p50 p99 < <(load 1 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
+    read -r _ p50 p99 < <(load 1 "$warmup" AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
+    warmup=3
     if [ "$setting" = 0 ]; then nospins+=("$p50"); else p50s+=("$p50"); p99s+=("$p99"); fi
   done
   p50=$(mean "${p50s[@]}") p99=$(mean "${p99s[@]}") p50_nospin=$(mean "${nospins[@]}")
-  read -r ops16 _ _ < <(load 16 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
+  read -r ops16 _ _ < <(load 16 3 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
   rows+=("$(awk -v n="$name ($backend, input $shape)" -v ip="$inproc_p50" -v p50="$p50" -v p99="$p99" -v ops="$ops16" \
     -v nospin="$p50_nospin" 'BEGIN { printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |", n, ip, p50 * 1000, p99 * 1000,
     p50 * 1000 - ip, nospin * 1000, ops }')")
