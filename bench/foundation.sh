@@ -5,7 +5,7 @@
 #   payload (redis-benchmark, 50 clients);
 #   AI.TENSORSET / AI.TENSORGET of a FLOAT 1x3x224x224 BLOB (588 KiB) against SET / GET of the
 #   same size, with bench's RespLoad (redis-benchmark cannot carry a blob that large on its command line).
-# Each row is the median of ROUNDS (3) rounds, Redis and Inferis alternating, so that a noisy moment on a shared
+# Each row is the median of ROUNDS (5) rounds, Redis and Inferis alternating, so that a noisy moment on a shared
 # machine hits neither side alone. Prints a markdown table; targets: RESP core rows >= 0.9x Redis, the small tensor
 # rows >= 1.0x.
 # Needs redis-server and redis-benchmark (Debian: redis-server, redis-tools).
@@ -16,7 +16,7 @@ inferis_port=${INFERIS_PORT:-7401}
 requests=${REQUESTS:-300000}
 pipelined_requests=${PIPELINED_REQUESTS:-3000000}
 blob_seconds=${BLOB_SECONDS:-5}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 clients=50
 blob_bytes=$((3 * 224 * 224 * 4))
 
@@ -81,6 +81,7 @@ done
 redis-cli -p "$redis_port" SET small3k "$(head -c 3136 /dev/zero | tr '\0' x)" >/dev/null
 redis-cli -p "$inferis_port" AI.TENSORSET small3k FLOAT 1 1 28 28 >/dev/null
 command_rps "$inferis_port" AI.TENSORSET t FLOAT 2 2 VALUES 1 2 3 4 >/dev/null # warm-up
+command_rps "$inferis_port" AI.TENSORGET small3k BLOB >/dev/null # warm-up
 side_by_side "AI.TENSORSET FLOAT 2x2 VALUES vs SET 16 B" "command_rps $redis_port SET s 0123456789abcdef" \
     "command_rps $inferis_port AI.TENSORSET t FLOAT 2 2 VALUES 1 2 3 4"
 side_by_side "AI.TENSORGET BLOB vs GET 3 KiB" "command_rps $redis_port GET small3k" \

@@ -15,7 +15,7 @@ declare -A title about
 title[foundation]="RESP core and tensors against redis-server"
 about[foundation]="Inferis beside \`redis-server\` in one run: \`redis-benchmark\` at 50 clients for PING, SET and GET of
 1 KiB (unpipelined and \`-P 16\`) and for small tensors against strings of their size, and \`RespLoad\` for a 588 KiB
-tensor against a string of the same size; each figure the median of three rounds, the two servers alternating."
+tensor against a string of the same size; each figure the median of five rounds, the two servers alternating."
 title[models]="Model runs over RESP against the in-process forward"
 about[models]="\`AI.MODELEXECUTE\` over RESP beside the same model's forward called in-process through the backend
 interface: latency at 1 client (the difference is the server's overhead), also with \`run-spin 0\` (workers sleep at once
