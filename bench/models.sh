@@ -4,7 +4,7 @@
 #   latency: p50 / p99 at 1 client, with workers spinning for the next run (run-spin's default) and without, two
 #   runs each (means);
 #   throughput: 16 clients, no batching.
-# Each model's first load warms the server up for WARMUP_SECONDS (12) first: at one client the JIT takes some 40,000
+# Each model's first load warms the server up for WARMUP_SECONDS (12) before it measures: at one client the JIT takes some 40,000
 # runs to settle (TorchScript linear, redis-benchmark -c 1, 10,000 runs at a time: 2.3k, 3.5k, 4.8k, 6.4k, 7.0k runs/s),
 # and the in-process forward it is compared with is measured after 10,000 warm-up calls too.
 # Target: RESP p50 minus in-process p50 <= 30 us (a PING's round trip alone measures ~24 us on 2 cores).
