@@ -4,18 +4,19 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Writes one reply as RESP bytes. Payloads of at least {@link #ZERO_COPY_THRESHOLD} bytes are
- * appended as their own buffer component instead of being copied, so a large tensor goes to the
- * socket straight from its storage.
+ * Writes one reply as RESP bytes. A payload of at least {@link #OWN_BUFFER_THRESHOLD} bytes is copied once into a
+ * direct buffer of its own size, appended as a component: the socket write gathers the components as they are.
+ * (Appended as the heap buffer it is stored in, Netty would merge the whole composite into a zeroed heap array and
+ * copy that to direct memory: a 588 KiB AI.TENSORGET measured 0.76x redis-server's GET, and 1.2x this way. Copied
+ * into the reply's shared buffer, it would grow that to the next power of two.)
  */
 public final class RespWriter {
-    static final int ZERO_COPY_THRESHOLD = 16 * 1024;
+    static final int OWN_BUFFER_THRESHOLD = 16 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final ByteBufAllocator alloc;
@@ -55,8 +56,8 @@ public final class RespWriter {
     public void writeBulk(ByteBuffer data) {
         int length = data.remaining();
         writeNumberLine('$', length);
-        if (length >= ZERO_COPY_THRESHOLD) {
-            appendComponent(Unpooled.wrappedBuffer(data.duplicate()));
+        if (length >= OWN_BUFFER_THRESHOLD) {
+            appendComponent(alloc.directBuffer(length, length).writeBytes(data.duplicate()));
         } else if (data.hasArray()) {
             current.writeBytes(data.array(), data.arrayOffset() + data.position(), length);
         } else {
