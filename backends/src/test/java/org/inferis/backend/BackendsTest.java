@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.inferis.backend.onnx.OnnxBackend;
 import org.inferis.backend.torch.TorchBackend;
+import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -67,5 +72,61 @@ class BackendsTest {
         BackendException onnxGpu = assertThrows(BackendException.class,
                 () -> ONNX.load(Fixtures.model("add_mul.onnx"), Device.parse("GPU"), IoNames.NONE));
         assertTrue(onnxGpu.getMessage().contains("GPU requested"), onnxGpu.getMessage());
+    }
+
+    /** ONNX runs of one shape reuse their input and output tensors (OnnxBinding): each run still gets its own outputs. */
+    @Test
+    void repeatedOnnxRunsEachGetTheirOwnOutputs() throws Exception {
+        byte[] blob = Fixtures.model("linear_relu.onnx");
+        List<Tensor> inputs = new ArrayList<>();
+        for (int run = 0; run < 10; run++) { // six of one shape, three of another, then the first again
+            int rows = run >= 6 && run < 9 ? 2 : 1;
+            float[] values = new float[rows * 4];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (run + 1) * (i - 1.5f);
+            }
+            inputs.add(floats(new long[] {rows, 4}, values));
+        }
+        List<Tensor> outputs = new ArrayList<>();
+        try (LoadedModel model = ONNX.load(blob, CPU, IoNames.NONE)) {
+            for (Tensor input : inputs) {
+                outputs.add(model.run(List.of(input)).get(0));
+            }
+        }
+        for (int run = 0; run < inputs.size(); run++) {
+            try (LoadedModel fresh = ONNX.load(blob, CPU, IoNames.NONE)) { // its first run is never a bound one
+                Tensor expected = fresh.run(List.of(inputs.get(run))).get(0);
+                assertArrayEquals(expected.shape(), outputs.get(run).shape(), "run " + run);
+                assertArrayEquals(Fixtures.values(expected), Fixtures.values(outputs.get(run)), 0, "run " + run);
+            }
+        }
+    }
+
+    /** A model whose output shape depends on the input's values: bound runs give way to unbound ones. */
+    @Test
+    void onnxOutputsShapedByTheDataComeOutRight() throws Exception {
+        float[][] runs = {{1, 0, 2}, {1, 0, 2}, {3, 0, 4}, {1, 1, 1}, {0, 0, 5}, {1, 1, 1}};
+        try (LoadedModel model = ONNX.load(Fixtures.model("nonzero.onnx"), CPU, IoNames.NONE)) {
+            for (float[] values : runs) {
+                List<Double> nonZero = new ArrayList<>();
+                for (int i = 0; i < values.length; i++) {
+                    if (values[i] != 0) {
+                        nonZero.add((double) i);
+                    }
+                }
+                Tensor indices = model.run(List.of(floats(new long[] {3}, values))).get(0);
+                assertArrayEquals(new long[] {1, nonZero.size()}, indices.shape(), Arrays.toString(values));
+                assertArrayEquals(nonZero.stream().mapToDouble(Double::doubleValue).toArray(), Fixtures.values(indices),
+                        0, Arrays.toString(values));
+            }
+        }
+    }
+
+    private static Tensor floats(long[] shape, float... values) {
+        ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float value : values) {
+            data.putFloat(value);
+        }
+        return new Tensor(DType.FLOAT, shape, data.flip());
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.DirectStaging;
 import org.inferis.backend.LoadedModel;
@@ -25,6 +26,16 @@ final class OnnxModel implements LoadedModel {
     private final OrtSession session;
     private final List<String> inputNames;
     private final List<String> outputNames;
+    /** A thread's binding, and the inputs of its last unbound run. */
+    private static final class ThreadBinding {
+        OnnxBinding binding;
+        OnnxBinding.Signature lastUnbound;
+    }
+
+    /** Each thread's; a thread's own runs alone use it, {@link #close()} (with no run left) closes them all. */
+    private final Map<Thread, ThreadBinding> bindings = new java.util.concurrent.ConcurrentHashMap<>();
+    /** False once a bound run failed where an unbound one did not: the outputs' shapes depend on the data. */
+    private volatile boolean bindable = true;
     /** The run options of the call running on each thread, so the watchdog can terminate it. */
     private final Map<Thread, OrtSession.RunOptions> running = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -47,6 +58,60 @@ final class OnnxModel implements LoadedModel {
 
     @Override
     public List<Tensor> run(List<Tensor> inputs) throws BackendException {
+        Thread self = Thread.currentThread();
+        try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
+            running.put(self, options);
+            try {
+                return bindable ? runBound(self, inputs, options) : runUnbound(inputs, options);
+            } finally {
+                running.remove(self);
+            }
+        } catch (OrtException | RuntimeException e) {
+            throw new BackendException(BackendException.whole(e), e);
+        }
+    }
+
+    /**
+     * Runs on this thread's {@link OnnxBinding} when the inputs fit it; otherwise unbound, and binds once two unbound
+     * runs in a row had the same inputs' shapes (a batching model's changing batch sizes would only churn bindings).
+     * A model whose output shapes depend on the data fails a bound run with other data: the run is repeated unbound
+     * (with the same options, so a terminated run stays terminated), and the model binds no more.
+     */
+    private List<Tensor> runBound(Thread self, List<Tensor> inputs, OrtSession.RunOptions options)
+            throws OrtException, BackendException {
+        ThreadBinding state = bindings.computeIfAbsent(self, thread -> new ThreadBinding());
+        if (state.binding != null && state.binding.fits(inputs)) {
+            try (OrtSession.Result ignored = session.run(state.binding.feed(inputs), Set.of(), state.binding.pinned(),
+                    options)) {
+                return state.binding.results();
+            } catch (OrtException boundFailed) {
+                List<Tensor> outputs = runUnbound(inputs, options); // the model's own error, if it fails again
+                bindable = false;
+                state.binding.close();
+                state.binding = null;
+                return outputs;
+            }
+        }
+        List<Tensor> outputs = runUnbound(inputs, options);
+        if (state.lastUnbound == null || !state.lastUnbound.fits(inputs)) {
+            state.lastUnbound = new OnnxBinding.Signature(inputs);
+            return outputs;
+        }
+        state.lastUnbound = null;
+        if (state.binding != null) {
+            state.binding.close();
+        }
+        try {
+            state.binding = OnnxBinding.of(environment, inputNames, inputs, outputNames, outputs);
+        } catch (OrtException e) {
+            bindable = false; // runs go on unbound, as before bindings
+            state.binding = null;
+        }
+        return outputs;
+    }
+
+    private List<Tensor> runUnbound(List<Tensor> inputs, OrtSession.RunOptions options)
+            throws OrtException, BackendException {
         List<ByteBuffer> staged = DirectStaging.stage(inputs);
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
@@ -56,8 +121,7 @@ final class OnnxModel implements LoadedModel {
                         ? OnnxTensor.createTensor(environment, OnnxStrings.decode(tensor), tensor.shape())
                         : OnnxTensor.createTensor(environment, staged.get(i), tensor.shape(), toOnnx(tensor.dtype())));
             }
-            try (OrtSession.RunOptions options = new OrtSession.RunOptions();
-                 OrtSession.Result result = runWith(options, feed)) {
+            try (OrtSession.Result result = session.run(feed, options)) {
                 List<Tensor> outputs = new ArrayList<>(outputNames.size());
                 for (Map.Entry<String, OnnxValue> entry : result) {
                     if (!(entry.getValue() instanceof OnnxTensor output)) {
@@ -70,21 +134,8 @@ final class OnnxModel implements LoadedModel {
                 }
                 return outputs;
             }
-        } catch (OrtException | RuntimeException e) {
-            throw new BackendException(BackendException.whole(e), e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
-        }
-    }
-
-    private OrtSession.Result runWith(OrtSession.RunOptions options, Map<String, OnnxTensor> feed)
-            throws OrtException {
-        Thread self = Thread.currentThread();
-        running.put(self, options);
-        try {
-            return session.run(feed, options);
-        } finally {
-            running.remove(self);
         }
     }
 
@@ -102,7 +153,7 @@ final class OnnxModel implements LoadedModel {
         return true;
     }
 
-    private static OnnxJavaType toOnnx(DType dtype) throws BackendException {
+    static OnnxJavaType toOnnx(DType dtype) throws BackendException {
         return switch (dtype) {
             case FLOAT -> OnnxJavaType.FLOAT;
             case DOUBLE -> OnnxJavaType.DOUBLE;
@@ -137,6 +188,12 @@ final class OnnxModel implements LoadedModel {
 
     @Override
     public void close() {
+        bindings.values().forEach(state -> {
+            if (state.binding != null) {
+                state.binding.close();
+            }
+        });
+        bindings.clear();
         try {
             session.close();
         } catch (OrtException e) {
