@@ -26,14 +26,8 @@ final class OnnxModel implements LoadedModel {
     private final OrtSession session;
     private final List<String> inputNames;
     private final List<String> outputNames;
-    /** A thread's binding, and the inputs of its last unbound run. */
-    private static final class ThreadBinding {
-        OnnxBinding binding;
-        OnnxBinding.Signature lastUnbound;
-    }
-
     /** Each thread's; a thread's own runs alone use it, {@link #close()} (with no run left) closes them all. */
-    private final Map<Thread, ThreadBinding> bindings = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Thread, ThreadBindings> bindings = new java.util.concurrent.ConcurrentHashMap<>();
     /** False once a bound run failed where an unbound one did not: the outputs' shapes depend on the data. */
     private volatile boolean bindable = true;
     /** The run options of the call running on each thread, so the watchdog can terminate it. */
@@ -72,40 +66,35 @@ final class OnnxModel implements LoadedModel {
     }
 
     /**
-     * Runs on this thread's {@link OnnxBinding} when the inputs fit it; otherwise unbound, and binds once two unbound
-     * runs in a row had the same inputs' shapes (a batching model's changing batch sizes would only churn bindings).
-     * A model whose output shapes depend on the data fails a bound run with other data: the run is repeated unbound
-     * (with the same options, so a terminated run stays terminated), and the model binds no more.
+     * Runs on one of this thread's {@link OnnxBinding}s when the inputs fit it, otherwise unbound, binding the inputs'
+     * shapes once they come often ({@link ThreadBindings}). A model whose output shapes depend on the data fails a
+     * bound run with other data: the run is repeated unbound (with the same options, so a terminated run stays
+     * terminated), and the model binds no more.
      */
     private List<Tensor> runBound(Thread self, List<Tensor> inputs, OrtSession.RunOptions options)
             throws OrtException, BackendException {
-        ThreadBinding state = bindings.computeIfAbsent(self, thread -> new ThreadBinding());
-        if (state.binding != null && state.binding.fits(inputs)) {
-            try (OrtSession.Result ignored = session.run(state.binding.feed(inputs), Set.of(), state.binding.pinned(),
-                    options)) {
-                return state.binding.results();
+        ThreadBindings mine = bindings.computeIfAbsent(self, thread -> new ThreadBindings());
+        OnnxBinding binding = mine.find(inputs);
+        if (binding != null) {
+            try (OrtSession.Result ignored = session.run(binding.feed(inputs), Set.of(), binding.pinned(), options)) {
+                return binding.results();
             } catch (OrtException boundFailed) {
                 List<Tensor> outputs = runUnbound(inputs, options); // the model's own error, if it fails again
                 bindable = false;
-                state.binding.close();
-                state.binding = null;
+                mine.close();
                 return outputs;
             }
         }
         List<Tensor> outputs = runUnbound(inputs, options);
-        if (state.lastUnbound == null || !state.lastUnbound.fits(inputs)) {
-            state.lastUnbound = new OnnxBinding.Signature(inputs);
-            return outputs;
-        }
-        state.lastUnbound = null;
-        if (state.binding != null) {
-            state.binding.close();
-        }
-        try {
-            state.binding = OnnxBinding.of(environment, inputNames, inputs, outputNames, outputs);
-        } catch (OrtException e) {
-            bindable = false; // runs go on unbound, as before bindings
-            state.binding = null;
+        if (mine.countUnbound(inputs)) {
+            try {
+                OnnxBinding made = OnnxBinding.of(environment, inputNames, inputs, outputNames, outputs);
+                if (made != null) {
+                    mine.add(made);
+                }
+            } catch (OrtException e) {
+                bindable = false; // runs go on unbound, as before bindings
+            }
         }
         return outputs;
     }
@@ -188,11 +177,7 @@ final class OnnxModel implements LoadedModel {
 
     @Override
     public void close() {
-        bindings.values().forEach(state -> {
-            if (state.binding != null) {
-                state.binding.close();
-            }
-        });
+        bindings.values().forEach(ThreadBindings::close);
         bindings.clear();
         try {
             session.close();
