@@ -74,10 +74,15 @@ class BackendsTest {
         assertTrue(onnxGpu.getMessage().contains("GPU requested"), onnxGpu.getMessage());
     }
 
-    /** ONNX runs of one shape reuse their input and output tensors (OnnxBinding): each run still gets its own outputs. */
-    @Test
-    void repeatedOnnxRunsEachGetTheirOwnOutputs() throws Exception {
-        byte[] blob = Fixtures.model("linear_relu.onnx");
+    /**
+     * Runs of one shape reuse their tensors (ONNX: inputs and outputs, OnnxBinding; TorchScript: inputs, TorchBinding):
+     * each run still gets its own outputs.
+     */
+    @ParameterizedTest
+    @CsvSource({"TORCH,pt", "ONNX,onnx"})
+    void repeatedRunsEachGetTheirOwnOutputs(String backendName, String extension) throws Exception {
+        ModelBackend engine = backend(backendName);
+        byte[] blob = Fixtures.model("linear_relu." + extension);
         List<Tensor> inputs = new ArrayList<>();
         // twelve of one shape, ten of another, then the first again: runs bind after eight unbound ones of a shape
         for (int run = 0; run < 24; run++) {
@@ -89,16 +94,40 @@ class BackendsTest {
             inputs.add(floats(new long[] {rows, 4}, values));
         }
         List<Tensor> outputs = new ArrayList<>();
-        try (LoadedModel model = ONNX.load(blob, CPU, IoNames.NONE)) {
+        try (LoadedModel model = engine.load(blob, CPU, IoNames.NONE)) {
             for (Tensor input : inputs) {
                 outputs.add(model.run(List.of(input)).get(0));
             }
         }
         for (int run = 0; run < inputs.size(); run++) {
-            try (LoadedModel fresh = ONNX.load(blob, CPU, IoNames.NONE)) { // its first run is never a bound one
+            try (LoadedModel fresh = engine.load(blob, CPU, IoNames.NONE)) { // its first run is never a bound one
                 Tensor expected = fresh.run(List.of(inputs.get(run))).get(0);
                 assertArrayEquals(expected.shape(), outputs.get(run).shape(), "run " + run);
                 assertArrayEquals(Fixtures.values(expected), Fixtures.values(outputs.get(run)), 0, "run " + run);
+            }
+        }
+    }
+
+    /**
+     * A TorchScript model that adds to its input and unsqueezes it in place: once its runs are bound, each still starts
+     * from its own input's data and shape, and the caller's tensor is left as it was.
+     */
+    @Test
+    void torchRunsThatChangeTheirInputInPlaceStartAfresh() throws Exception {
+        try (LoadedModel model = TORCH.load(Fixtures.model("inplace_input.pt"), CPU, IoNames.NONE)) {
+            for (int run = 0; run < 3 * ThreadBindings.BIND_AFTER; run++) {
+                float[] values = {run, -run, 0.5f * run, 1, 2, 3};
+                Tensor input = floats(new long[] {2, 3}, values);
+                Tensor output = model.run(List.of(input)).get(0);
+                double[] given = new double[values.length];
+                double[] expected = new double[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    given[i] = values[i];
+                    expected[i] = (values[i] + 1) * 2;
+                }
+                assertArrayEquals(new long[] {1, 2, 3}, output.shape(), "run " + run);
+                assertArrayEquals(expected, Fixtures.values(output), 1e-6, "run " + run);
+                assertArrayEquals(given, Fixtures.values(input), 0, "run " + run);
             }
         }
     }

@@ -17,6 +17,7 @@ import java.util.Set;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.DirectStaging;
 import org.inferis.backend.LoadedModel;
+import org.inferis.backend.ThreadBindings;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 
@@ -27,7 +28,7 @@ final class OnnxModel implements LoadedModel {
     private final List<String> inputNames;
     private final List<String> outputNames;
     /** Each thread's; a thread's own runs alone use it, {@link #close()} (with no run left) closes them all. */
-    private final Map<Thread, ThreadBindings> bindings = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Thread, ThreadBindings<OnnxBinding>> bindings = new java.util.concurrent.ConcurrentHashMap<>();
     /** False once a bound run failed where an unbound one did not: the outputs' shapes depend on the data. */
     private volatile boolean bindable = true;
     /** The run options of the call running on each thread, so the watchdog can terminate it. */
@@ -73,7 +74,7 @@ final class OnnxModel implements LoadedModel {
      */
     private List<Tensor> runBound(Thread self, List<Tensor> inputs, OrtSession.RunOptions options)
             throws OrtException, BackendException {
-        ThreadBindings mine = bindings.computeIfAbsent(self, thread -> new ThreadBindings());
+        ThreadBindings<OnnxBinding> mine = bindings.computeIfAbsent(self, thread -> new ThreadBindings<>());
         OnnxBinding binding = mine.find(inputs);
         if (binding != null) {
             try (OrtSession.Result ignored = session.run(binding.feed(inputs), Set.of(), binding.pinned(), options)) {

@@ -1,4 +1,4 @@
-package org.inferis.backend.onnx;
+package org.inferis.backend;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -6,35 +6,45 @@ import java.util.List;
 import org.inferis.tensor.Tensor;
 
 /**
- * One thread's {@link OnnxBinding}s of one session, most recently used first, the least recently used closed when they
- * would take more than {@link #MAX_BYTES}. Inputs' shapes get a binding once {@link #BIND_AFTER} unbound runs among
- * the recent ones had them, so shapes that come now and then (a batching model's rarer batch sizes) do not churn
- * direct buffers, which the JVM frees only when the GC notices them. Only its own thread uses it.
+ * One thread's bindings of one model (engine tensors kept from run to run for inputs of one signature), most recently
+ * used first, the least recently used closed when they would take more than {@link #MAX_BYTES}. Inputs' shapes get a
+ * binding once {@link #BIND_AFTER} unbound runs among the recent ones had them, so shapes that come now and then (a
+ * batching model's rarer batch sizes) do not churn native memory. Only its own thread uses it.
  */
-final class ThreadBindings implements AutoCloseable {
-    /** Direct memory a thread's bindings of one session may take: one batch of 32 of the reference CNN is 100 KiB. */
-    static final long MAX_BYTES = 512 * 1024;
-    static final int BIND_AFTER = 8;
+public final class ThreadBindings<B extends ThreadBindings.Binding> implements AutoCloseable {
+    /** Tensors an engine keeps for runs whose inputs fit a signature, and the direct memory they take. */
+    public interface Binding extends AutoCloseable {
+        boolean fits(List<Tensor> inputs);
+
+        long bytes();
+
+        @Override
+        void close();
+    }
+
+    /** Memory a thread's bindings of one model may take: one batch of 32 of the reference CNN is 100 KiB. */
+    public static final long MAX_BYTES = 512 * 1024;
+    public static final int BIND_AFTER = 8;
     /** Shapes counted toward a binding: the most recently new ones. */
     private static final int MAX_CANDIDATES = 32;
 
     private static final class Candidate {
-        final OnnxBinding.Signature signature;
+        final InputSignature signature;
         int runs = 1;
 
-        Candidate(OnnxBinding.Signature signature) {
+        Candidate(InputSignature signature) {
             this.signature = signature;
         }
     }
 
-    private final ArrayDeque<OnnxBinding> bindings = new ArrayDeque<>();
+    private final ArrayDeque<B> bindings = new ArrayDeque<>();
     private final ArrayDeque<Candidate> candidates = new ArrayDeque<>();
     private long bytes;
 
     /** The binding the inputs fit, now the most recently used; null when none does. */
-    OnnxBinding find(List<Tensor> inputs) {
-        for (Iterator<OnnxBinding> it = bindings.iterator(); it.hasNext(); ) {
-            OnnxBinding binding = it.next();
+    public B find(List<Tensor> inputs) {
+        for (Iterator<B> it = bindings.iterator(); it.hasNext(); ) {
+            B binding = it.next();
             if (binding.fits(inputs)) {
                 it.remove();
                 bindings.addFirst(binding);
@@ -45,7 +55,7 @@ final class ThreadBindings implements AutoCloseable {
     }
 
     /** Counts an unbound run; true when its inputs' shapes have now come often enough to bind. */
-    boolean countUnbound(List<Tensor> inputs) {
+    public boolean countUnbound(List<Tensor> inputs) {
         for (Iterator<Candidate> it = candidates.iterator(); it.hasNext(); ) {
             Candidate candidate = it.next();
             if (candidate.signature.fits(inputs)) {
@@ -56,7 +66,7 @@ final class ThreadBindings implements AutoCloseable {
                 return true;
             }
         }
-        candidates.addFirst(new Candidate(new OnnxBinding.Signature(inputs)));
+        candidates.addFirst(new Candidate(new InputSignature(inputs)));
         if (candidates.size() > MAX_CANDIDATES) {
             candidates.removeLast();
         }
@@ -64,11 +74,11 @@ final class ThreadBindings implements AutoCloseable {
     }
 
     /** Keeps a new binding, closing the least recently used ones that no longer fit in {@link #MAX_BYTES}. */
-    void add(OnnxBinding binding) {
+    public void add(B binding) {
         bindings.addFirst(binding);
         bytes += binding.bytes();
         while (bytes > MAX_BYTES && bindings.size() > 1) {
-            OnnxBinding oldest = bindings.removeLast();
+            B oldest = bindings.removeLast();
             bytes -= oldest.bytes();
             oldest.close();
         }
@@ -76,7 +86,7 @@ final class ThreadBindings implements AutoCloseable {
 
     @Override
     public void close() {
-        bindings.forEach(OnnxBinding::close);
+        bindings.forEach(Binding::close);
         bindings.clear();
         bytes = 0;
     }
