@@ -76,6 +76,35 @@ class ScriptsTest {
         }
     }
 
+    /**
+     * Calls of one shape reuse their input tensors (TorchBinding): a function that adds to its input and unsqueezes it
+     * in place still gets each call's own data and shape, and the caller's tensor is left as it was.
+     */
+    @Test
+    void repeatedCallsThatChangeTheirInputInPlaceStartAfresh() throws Exception {
+        String source = String.join("\n",
+                "def bump(tensors: List[Tensor], keys: List[str], args: List[str]):",
+                "    x = tensors[0]",
+                "    x.add_(1.0)",
+                "    x.unsqueeze_(0)",
+                "    return x * 2",
+                "");
+        try (LoadedScript script = TORCH.compile(source, List.of("bump"), CPU)) {
+            for (int call = 0; call < 3 * ThreadBindings.BIND_AFTER; call++) {
+                float[] given = {call, -call, 0.5f * call, 1, 2, 3};
+                float[] expected = new float[given.length];
+                for (int i = 0; i < given.length; i++) {
+                    expected[i] = (given[i] + 1) * 2;
+                }
+                Tensor input = floats(new long[] {2, 3}, given);
+                Tensor output = script.execute("bump", List.of(input), List.of(), List.of()).get(0);
+                assertArrayEquals(new long[] {1, 2, 3}, output.shape(), "call " + call);
+                assertArrayEquals(expected, values(output), "call " + call);
+                assertArrayEquals(given, values(input), "call " + call);
+            }
+        }
+    }
+
     @Test
     void compileAndSignatureErrorsSayWhatIsWrong() {
         BackendException compile = assertThrows(BackendException.class,

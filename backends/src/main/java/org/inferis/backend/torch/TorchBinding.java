@@ -15,12 +15,13 @@ import org.inferis.backend.ThreadBindings;
 import org.inferis.tensor.Tensor;
 
 /**
- * One thread's input tensors of a TorchScript model, kept from run to run while the input shapes stay the same: each
- * run copies its data into them instead of wrapping staged memory in new tensors (DJL's {@code torchFromBlob} and
- * freeing that tensor cost a fifth of a small forward: in-process p50, means of three runs, the Linear(4,3) fixture
- * took 87 µs a run that way and 70 µs bound, the reference CNN 406 and 381 µs). libtorch allocated them and counts references to their memory, so a
- * model that keeps its input keeps that memory alive. Each run gets detached views of them: a model that changes its
- * input's shape or strides in place ({@code unsqueeze_}, {@code t_}) changes only its view, never the next run's input.
+ * One thread's input tensors of a TorchScript model or script, kept from call to call while their shapes stay the
+ * same: each call copies its data into them instead of wrapping staged memory in new tensors (DJL's
+ * {@code torchFromBlob} and freeing that tensor cost a fifth of a small forward: in-process p50, means of three runs,
+ * the Linear(4,3) fixture took 87 µs a run that way and 70 µs bound, the reference CNN 406 and 381 µs). libtorch
+ * allocated them and counts references to their memory, so a model that keeps its input keeps that memory alive. Each
+ * call gets detached views of them: a model that changes its input's shape or strides in place ({@code unsqueeze_},
+ * {@code t_}) changes only its view, never the next call's input.
  */
 final class TorchBinding implements ThreadBindings.Binding {
     /** A binding's tensors take at most this much memory. */

@@ -24,11 +24,13 @@ final class TorchScript implements LoadedScript {
     private final PtNDManager manager;
     private final PtSymbolBlock block;
     private final Map<String, ScriptSource.Function> functions;
+    private final TorchInputs inputs;
 
     TorchScript(PtNDManager manager, PtSymbolBlock block, Map<String, ScriptSource.Function> functions) {
         this.manager = manager;
         this.block = block;
         this.functions = functions;
+        this.inputs = new TorchInputs(manager);
     }
 
     @Override
@@ -49,7 +51,7 @@ final class TorchScript implements LoadedScript {
         withPlaceholder.add(PLACEHOLDER);
         withPlaceholder.addAll(tensors);
         try (PtNDManager callManager = (PtNDManager) manager.newSubManager()) {
-            List<PtNDArray> arrays = TorchTensors.in(callManager, withPlaceholder);
+            List<PtNDArray> arrays = inputs.in(callManager, withPlaceholder);
             List<IValue> owned = new ArrayList<>();
             try {
                 IValue tensorList = own(owned, IValue.listFrom(arrays.toArray(new PtNDArray[0])));
@@ -72,7 +74,7 @@ final class TorchScript implements LoadedScript {
             all.addAll(variadic);
         }
         try (PtNDManager callManager = (PtNDManager) manager.newSubManager()) {
-            List<PtNDArray> arrays = TorchTensors.in(callManager, all);
+            List<PtNDArray> arrays = inputs.in(callManager, all);
             List<IValue> owned = new ArrayList<>();
             try {
                 List<IValue> arguments = new ArrayList<>();
@@ -141,6 +143,7 @@ final class TorchScript implements LoadedScript {
 
     @Override
     public void close() {
+        inputs.close();
         block.close();
         manager.close();
     }
