@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import org.inferis.backend.Fixtures;
+import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,29 @@ class ModelCommandsIT {
             for (int n = 0; n < outputs.size(); n++) {
                 assertTensor(c, model + ":out" + n, outputs.get(n));
             }
+        }
+    }
+
+    /**
+     * Runs of one shape reuse their input tensors inside the engine: a TorchScript model that adds to its input and
+     * unsqueezes it in place still computes each run from that run's tensor, and the stored input stays as it was.
+     */
+    @Test
+    void runsOfAModelThatChangesItsInputInPlaceEachStartFromTheirOwnInput() {
+        assertEquals("OK", Ai.status(c, "AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", Fixtures.model("inplace_input.pt")));
+        for (int run = 0; run < 24; run++) { // well past the eight runs of one shape after which inputs are bound
+            float[] given = {run, -run, 0.5f * run, 1, 2, 3};
+            ByteBuffer input = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer expected = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            for (float value : given) {
+                input.putFloat(value);
+                expected.putFloat((value + 1) * 2);
+            }
+            Tensor in = new Tensor(DType.FLOAT, new long[] {2, 3}, input.flip());
+            setTensor(c, "in", in);
+            assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "m", "INPUTS", 1, "in", "OUTPUTS", 1, "out"));
+            assertTensor(c, "out", new Tensor(DType.FLOAT, new long[] {1, 2, 3}, expected.flip()));
+            assertTensor(c, "in", in);
         }
     }
 
