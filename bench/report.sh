@@ -27,7 +27,7 @@ about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32
 title[latency]="A batch delay that tunes itself: LATENCY against fixed MINBATCHTIMEOUTs"
 about[latency]="The reference CNN (TorchScript, \`BATCHSIZE 32\`) under open-loop Poisson arrivals (\`PoissonLoad\`: 16
 pipelining connections, each request's latency counted from its scheduled start, so a server that falls behind
-shows it) at four loads, stored with \`LATENCY 20\`, with \`MINBATCHSIZE 32\` and \`MINBATCHTIMEOUT\` 1, 5 or 10 ms, and
+shows it) at three loads, stored with \`LATENCY 20\`, with \`MINBATCHSIZE 32\` and \`MINBATCHTIMEOUT\` 1, 5 or 10 ms, and
 with \`BATCHSIZE\` alone (greedy: whatever waits goes when the worker is free). Answered/s counts answers that arrived
 within the measured seconds."
 title[tf]="TensorFlow beside TorchScript and ONNX"
