@@ -12,7 +12,7 @@ import org.inferis.tensor.Tensor;
  * batching model's rarer batch sizes) do not churn native memory. Only its own thread uses it.
  */
 public final class ThreadBindings<B extends ThreadBindings.Binding> implements AutoCloseable {
-    /** Tensors an engine keeps for runs whose inputs fit a signature, and the direct memory they take. */
+    /** Tensors an engine keeps for runs whose inputs fit a signature, and the memory they take. */
     public interface Binding extends AutoCloseable {
         boolean fits(List<Tensor> inputs);
 
