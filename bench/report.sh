@@ -28,8 +28,8 @@ title[latency]="A batch delay that tunes itself: LATENCY against fixed MINBATCHT
 about[latency]="The reference CNN (TorchScript, \`BATCHSIZE 32\`) under open-loop Poisson arrivals (\`PoissonLoad\`: 16
 pipelining connections, each request's latency counted from its scheduled start, so a server that falls behind
 shows it) at three loads, stored with \`LATENCY 20\`, with \`MINBATCHSIZE 32\` and \`MINBATCHTIMEOUT\` 1, 5 or 10 ms, and
-with \`BATCHSIZE\` alone (greedy: whatever waits goes when the worker is free). Answered/s counts answers that arrived
-within the measured seconds."
+with \`BATCHSIZE\` alone (greedy: whatever waits goes when the worker is free), after a 10 s warm-up at the highest
+load. Answered/s counts answers that arrived within the measured seconds."
 title[tf]="TensorFlow beside TorchScript and ONNX"
 about[tf]="The reference CNN as TorchScript, ONNX and a TF frozen graph with the same weights (\`bench/models/mk_tf_cnn.py\`):
 the in-process forward of each engine, \`AI.MODELEXECUTE\` at 1 client, and at 32 clients without and with
