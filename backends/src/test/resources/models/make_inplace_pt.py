@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Makes inplace_input.pt: a TorchScript model that changes its input in place, data and shape, before using it.
+"""Makes inplace_input.pt and resize_input.pt: TorchScript models that change their input in place.
 
-Runs of one shape reuse their input tensors (TorchBinding); this model checks that each run still starts from its own
-data and shape. Run with torch installed (see make_models.py): /tmp/fx/bin/python make_inplace_pt.py
+Runs of one shape reuse their input tensors (TorchBinding). inplace_input.pt changes its input's data and shape, and
+checks that each run still starts from its own data and shape; resize_input.pt grows its input, which must fail as it
+does on an input wrapped around staged memory, never reallocate memory that later runs are copied into.
+Run with torch installed (see make_models.py): /tmp/fx/bin/python make_inplace_pt.py
 """
 import torch
 
@@ -14,4 +16,11 @@ class InPlaceInput(torch.nn.Module):
         return x * 2
 
 
+class ResizeInput(torch.nn.Module):
+    def forward(self, x):
+        x.resize_(x.numel() * 1000)
+        return x.sum()
+
+
 torch.jit.script(InPlaceInput()).save("inplace_input.pt")
+torch.jit.script(ResizeInput()).save("resize_input.pt")

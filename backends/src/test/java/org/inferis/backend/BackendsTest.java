@@ -132,6 +132,22 @@ class BackendsTest {
         }
     }
 
+    /**
+     * A TorchScript model that grows its input in place fails every run, bound or not: the memory runs are copied into
+     * is never reallocated under them.
+     */
+    @Test
+    void torchRunsCannotResizeTheirInput() throws Exception {
+        try (LoadedModel model = TORCH.load(Fixtures.model("resize_input.pt"), CPU, IoNames.NONE)) {
+            for (int run = 0; run < 3 * ThreadBindings.BIND_AFTER; run++) {
+                Tensor input = floats(new long[] {2, 3}, run, 1, 2, 3, 4, 5);
+                BackendException error = assertThrows(BackendException.class, () -> model.run(List.of(input)),
+                        "run " + run);
+                assertTrue(error.getMessage().contains("not resizable"), error.getMessage());
+            }
+        }
+    }
+
     /** A model whose output shape depends on the input's values: bound runs give way to unbound ones. */
     @Test
     void onnxOutputsShapedByTheDataComeOutRight() throws Exception {

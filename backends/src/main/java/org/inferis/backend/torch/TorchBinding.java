@@ -17,28 +17,30 @@ import org.inferis.tensor.Tensor;
 /**
  * One thread's input tensors of a TorchScript model or script, kept from call to call while their shapes stay the
  * same: each call copies its data into them instead of wrapping staged memory in new tensors (DJL's
- * {@code torchFromBlob} and freeing that tensor cost a fifth of a small forward: in-process p50, means of three runs,
- * the Linear(4,3) fixture took 87 µs a run that way and 70 µs bound, the reference CNN 406 and 381 µs). libtorch
- * allocated them and counts references to their memory, so a model that keeps its input keeps that memory alive. Each
- * call gets detached views of them: a model that changes its input's shape or strides in place ({@code unsqueeze_},
- * {@code t_}) changes only its view, never the next call's input.
+ * {@code torchFromBlob} and freeing that tensor cost a fifth of a small forward: in-process p50 over three runs each,
+ * the Linear(4,3) fixture took 85-88 µs a run that way and 70-74 µs bound, the reference CNN 396-416 and 371-397 µs).
+ * Each call gets detached views of them: a model that changes its input's shape or strides in place
+ * ({@code unsqueeze_}, {@code t_}) changes only its view, never the next call's input. They wrap memory of ours, as
+ * staged inputs do, so libtorch cannot resize it ({@code resize_} fails as on any input) and reallocate it under the
+ * next call's copy; and that memory outlives the binding ({@link TorchInputs} keeps it until the model is freed), as a
+ * model may keep its input.
  */
 final class TorchBinding implements ThreadBindings.Binding {
     /** A binding's tensors take at most this much memory. */
     static final long MAX_BYTES = 128 * 1024;
+    private static final int ALIGNMENT = 64;
 
     private final InputSignature inputs;
-    private final PtNDManager manager;
     private final List<PtNDArray> tensors = new ArrayList<>();
     private final List<ByteBuffer> memory = new ArrayList<>();
     private final long bytes;
 
     /**
-     * A binding for inputs like these, its tensors owned by a sub-manager of the model's; null when they cannot be
-     * bound: a model off the CPU, empty tensors, or more than {@link #MAX_BYTES} in all.
+     * A binding for inputs like these, its tensors owned by {@code manager}; null when they cannot be bound: a model off
+     * the CPU, empty tensors, or more than {@link #MAX_BYTES} in all.
      */
-    static TorchBinding of(PtNDManager model, List<Tensor> inputs) throws BackendException {
-        if (!model.getDevice().equals(ai.djl.Device.cpu())) {
+    static TorchBinding of(PtNDManager manager, List<Tensor> inputs) throws BackendException {
+        if (!manager.getDevice().equals(ai.djl.Device.cpu())) {
             return null; // inputs reach a GPU through a copy anyway
         }
         long bytes = 0;
@@ -51,13 +53,16 @@ final class TorchBinding implements ThreadBindings.Binding {
         if (bytes > MAX_BYTES) {
             return null;
         }
-        TorchBinding binding = new TorchBinding(new InputSignature(inputs), (PtNDManager) model.newSubManager(), bytes);
+        TorchBinding binding = new TorchBinding(new InputSignature(inputs), bytes);
         try {
             for (Tensor tensor : inputs) {
-                PtNDArray array = JniUtils.createEmptyNdArray(binding.manager, new Shape(tensor.shape()),
-                        TorchTensors.toDjl(tensor.dtype()), binding.manager.getDevice(), SparseFormat.DENSE);
-                binding.tensors.add(array);
-                binding.memory.add(JniUtils.getByteBuffer(array, true).order(ByteOrder.LITTLE_ENDIAN));
+                int size = (int) tensor.byteSize();
+                int units = (size + ALIGNMENT - 1) / ALIGNMENT;
+                ByteBuffer memory = ByteBuffer.allocateDirect((units + 1) * ALIGNMENT) // room to align both ends
+                        .alignedSlice(ALIGNMENT).limit(size).slice().order(ByteOrder.LITTLE_ENDIAN);
+                binding.memory.add(memory);
+                binding.tensors.add(JniUtils.createNdFromByteBuffer(manager, memory, new Shape(tensor.shape()),
+                        TorchTensors.toDjl(tensor.dtype()), SparseFormat.DENSE, manager.getDevice()));
             }
         } catch (BackendException | RuntimeException e) {
             binding.close();
@@ -66,9 +71,8 @@ final class TorchBinding implements ThreadBindings.Binding {
         return binding;
     }
 
-    private TorchBinding(InputSignature inputs, PtNDManager manager, long bytes) {
+    private TorchBinding(InputSignature inputs, long bytes) {
         this.inputs = inputs;
-        this.manager = manager;
         this.bytes = bytes;
     }
 
@@ -80,6 +84,11 @@ final class TorchBinding implements ThreadBindings.Binding {
     @Override
     public long bytes() {
         return bytes;
+    }
+
+    /** The memory its tensors wrap, which must live as long as the model. */
+    List<ByteBuffer> memory() {
+        return memory;
     }
 
     /** The run's inputs: the tensors' data copied in, one view of each kept tensor, owned by {@code runManager}. */
@@ -94,8 +103,9 @@ final class TorchBinding implements ThreadBindings.Binding {
         return views;
     }
 
+    /** Drops its tensors; their memory stays with {@link TorchInputs}. */
     @Override
     public void close() {
-        manager.close();
+        tensors.forEach(PtNDArray::close);
     }
 }

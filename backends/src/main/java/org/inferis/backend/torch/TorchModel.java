@@ -59,8 +59,8 @@ final class TorchModel implements LoadedModel {
 
     @Override
     public void close() {
-        inputs.close();
         block.close();
+        inputs.close(); // after the module, which may hold views of its inputs
         manager.close();
     }
 }

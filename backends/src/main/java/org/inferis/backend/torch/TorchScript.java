@@ -143,8 +143,8 @@ final class TorchScript implements LoadedScript {
 
     @Override
     public void close() {
-        inputs.close();
         block.close();
+        inputs.close(); // after the module, which may hold views of its inputs
         manager.close();
     }
 }
