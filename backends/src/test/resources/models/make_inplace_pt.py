@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Makes inplace_input.pt and resize_input.pt: TorchScript models that change their input in place.
+"""Makes inplace_input.pt, resize_input.pt and keep_input.pt: TorchScript models that change or keep their input.
 
 Runs of one shape reuse their input tensors (TorchBinding). inplace_input.pt changes its input's data and shape, and
-checks that each run still starts from its own data and shape; resize_input.pt grows its input, which must fail as it
-does on an input wrapped around staged memory, never reallocate memory that later runs are copied into.
+checks that each run still starts from its own data and shape; resize_input.pt grows its input after using it, so
+libtorch reallocates the input's memory, and checks that later runs' data still reaches the model; keep_input.pt keeps
+its input for the next run (returning x minus the previous x), which must not see later runs' data in it.
 Run with torch installed (see make_models.py): /tmp/fx/bin/python make_inplace_pt.py
 """
 import torch
@@ -18,9 +19,22 @@ class InPlaceInput(torch.nn.Module):
 
 class ResizeInput(torch.nn.Module):
     def forward(self, x):
+        doubled = x * 2
         x.resize_(x.numel() * 1000)
-        return x.sum()
+        return doubled
+
+
+class KeepInput(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.previous = torch.zeros(1)
+
+    def forward(self, x):
+        change = x - self.previous
+        self.previous = x
+        return change
 
 
 torch.jit.script(InPlaceInput()).save("inplace_input.pt")
 torch.jit.script(ResizeInput()).save("resize_input.pt")
+torch.jit.script(KeepInput()).save("keep_input.pt")

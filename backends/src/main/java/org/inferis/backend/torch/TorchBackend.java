@@ -157,7 +157,7 @@ public final class TorchBackend implements ModelBackend {
         PtNDManager manager = newManager(device);
         try {
             PtSymbolBlock block = JniUtils.loadModule(manager, new ByteArrayInputStream(blob), true, false);
-            return new TorchModel(manager, block, TorchScriptSignature.read(blob));
+            return new TorchModel(manager, block, TorchScriptSignature.read(blob), StatefulCode.mayKeepState(blob));
         } catch (Exception | UnsatisfiedLinkError e) {
             manager.close();
             throw BackendException.enginesWords(BackendException.withoutTrace(e), e); // libtorch's, as RedisAI answers

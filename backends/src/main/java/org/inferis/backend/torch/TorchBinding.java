@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,31 +15,30 @@ import org.inferis.tensor.Tensor;
 
 /**
  * One thread's input tensors of a TorchScript model or script, kept from call to call while their shapes stay the
- * same: each call copies its data into them instead of wrapping staged memory in new tensors (DJL's
- * {@code torchFromBlob} and freeing that tensor cost a fifth of a small forward: in-process p50 over three runs each,
+ * same: each call copies its data into them instead of having DJL wrap staged memory in new tensors
+ * ({@code torchFromBlob} and freeing that tensor cost a fifth of a small forward: in-process p50 over three runs each,
  * the Linear(4,3) fixture took 85-88 µs a run that way and 70-74 µs bound, the reference CNN 396-416 and 371-397 µs).
  * Each call gets detached views of them: a model that changes its input's shape or strides in place
- * ({@code unsqueeze_}, {@code t_}) changes only its view, never the next call's input. They wrap memory of ours, as
- * staged inputs do, so libtorch cannot resize it ({@code resize_} fails as on any input) and reallocate it under the
- * next call's copy; and that memory outlives the binding ({@link TorchInputs} keeps it until the model is freed), as a
- * model may keep its input.
+ * ({@code unsqueeze_}, {@code t_}) changes only its view, never the next call's input. The calls share the memory, so
+ * models whose code may keep a tensor are never bound ({@link StatefulCode}). libtorch allocated it and counts
+ * references to it, and a model that grows its input ({@code resize_}) has it reallocated: each call asks where the
+ * memory is before copying into it.
  */
 final class TorchBinding implements ThreadBindings.Binding {
     /** A binding's tensors take at most this much memory. */
     static final long MAX_BYTES = 128 * 1024;
-    private static final int ALIGNMENT = 64;
 
     private final InputSignature inputs;
+    private final PtNDManager manager;
     private final List<PtNDArray> tensors = new ArrayList<>();
-    private final List<ByteBuffer> memory = new ArrayList<>();
     private final long bytes;
 
     /**
-     * A binding for inputs like these, its tensors owned by {@code manager}; null when they cannot be bound: a model off
-     * the CPU, empty tensors, or more than {@link #MAX_BYTES} in all.
+     * A binding for inputs like these, its tensors owned by a sub-manager of the model's; null when they cannot be
+     * bound: a model off the CPU, empty tensors, or more than {@link #MAX_BYTES} in all.
      */
-    static TorchBinding of(PtNDManager manager, List<Tensor> inputs) throws BackendException {
-        if (!manager.getDevice().equals(ai.djl.Device.cpu())) {
+    static TorchBinding of(PtNDManager model, List<Tensor> inputs) throws BackendException {
+        if (!model.getDevice().equals(ai.djl.Device.cpu())) {
             return null; // inputs reach a GPU through a copy anyway
         }
         long bytes = 0;
@@ -53,16 +51,12 @@ final class TorchBinding implements ThreadBindings.Binding {
         if (bytes > MAX_BYTES) {
             return null;
         }
-        TorchBinding binding = new TorchBinding(new InputSignature(inputs), bytes);
+        TorchBinding binding = new TorchBinding(new InputSignature(inputs), (PtNDManager) model.newSubManager(), bytes);
         try {
             for (Tensor tensor : inputs) {
-                int size = (int) tensor.byteSize();
-                int units = (size + ALIGNMENT - 1) / ALIGNMENT;
-                ByteBuffer memory = ByteBuffer.allocateDirect((units + 1) * ALIGNMENT) // room to align both ends
-                        .alignedSlice(ALIGNMENT).limit(size).slice().order(ByteOrder.LITTLE_ENDIAN);
-                binding.memory.add(memory);
-                binding.tensors.add(JniUtils.createNdFromByteBuffer(manager, memory, new Shape(tensor.shape()),
-                        TorchTensors.toDjl(tensor.dtype()), SparseFormat.DENSE, manager.getDevice()));
+                PtNDArray array = JniUtils.createEmptyNdArray(binding.manager, new Shape(tensor.shape()),
+                        TorchTensors.toDjl(tensor.dtype()), binding.manager.getDevice(), SparseFormat.DENSE);
+                binding.tensors.add(array);
             }
         } catch (BackendException | RuntimeException e) {
             binding.close();
@@ -71,8 +65,9 @@ final class TorchBinding implements ThreadBindings.Binding {
         return binding;
     }
 
-    private TorchBinding(InputSignature inputs, long bytes) {
+    private TorchBinding(InputSignature inputs, PtNDManager manager, long bytes) {
         this.inputs = inputs;
+        this.manager = manager;
         this.bytes = bytes;
     }
 
@@ -86,16 +81,12 @@ final class TorchBinding implements ThreadBindings.Binding {
         return bytes;
     }
 
-    /** The memory its tensors wrap, which must live as long as the model. */
-    List<ByteBuffer> memory() {
-        return memory;
-    }
-
     /** The run's inputs: the tensors' data copied in, one view of each kept tensor, owned by {@code runManager}. */
     List<PtNDArray> views(PtNDManager runManager, List<Tensor> runInputs) {
         List<PtNDArray> views = new ArrayList<>(runInputs.size());
         for (int i = 0; i < runInputs.size(); i++) {
-            memory.get(i).clear().put(runInputs.get(i).data());
+            // where the memory is now: a model that grew its input (resize_) had libtorch reallocate it
+            JniUtils.getByteBuffer(tensors.get(i), true).order(ByteOrder.LITTLE_ENDIAN).put(runInputs.get(i).data());
             PtNDArray view = JniUtils.detachGradient(tensors.get(i));
             view.attach(runManager);
             views.add(view);
@@ -103,9 +94,8 @@ final class TorchBinding implements ThreadBindings.Binding {
         return views;
     }
 
-    /** Drops its tensors; their memory stays with {@link TorchInputs}. */
     @Override
     public void close() {
-        tensors.forEach(PtNDArray::close);
+        manager.close();
     }
 }

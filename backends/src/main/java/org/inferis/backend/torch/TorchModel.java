@@ -22,11 +22,12 @@ final class TorchModel implements LoadedModel {
     private final TorchScriptSignature signature;
     private final TorchInputs inputs;
 
-    TorchModel(PtNDManager manager, PtSymbolBlock block, TorchScriptSignature signature) {
+    /** @param keepsState whether the module's code may keep a tensor from call to call ({@link StatefulCode}) */
+    TorchModel(PtNDManager manager, PtSymbolBlock block, TorchScriptSignature signature, boolean keepsState) {
         this.manager = manager;
         this.block = block;
         this.signature = signature;
-        this.inputs = new TorchInputs(manager);
+        this.inputs = new TorchInputs(manager, !keepsState);
     }
 
     @Override

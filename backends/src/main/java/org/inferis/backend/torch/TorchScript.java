@@ -30,7 +30,7 @@ final class TorchScript implements LoadedScript {
         this.manager = manager;
         this.block = block;
         this.functions = functions;
-        this.inputs = new TorchInputs(manager);
+        this.inputs = new TorchInputs(manager, true); // a script's functions are top-level: nothing outlives a call
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.inferis.backend.BackendException;
@@ -14,19 +15,34 @@ import org.inferis.backend.DirectStaging;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 
-/** Our tensors into libtorch (read in place from staged memory) and back out (copied once, to the heap). */
+/** Our tensors into libtorch (copied once, into tensors libtorch allocated) and back out (copied once, to the heap). */
 final class TorchTensors {
     private TorchTensors() {
     }
 
-    /** Native views of the tensors, owned by {@code manager}; valid until this thread stages again. */
+    /**
+     * The tensors copied into libtorch tensors of their own, owned by {@code manager}. libtorch allocates them and
+     * counts references to their memory, so a model that keeps its input (a module attribute) keeps that memory; memory
+     * reused from call to call (staging) would be freed under it once replaced. On a GPU the copy to the device makes
+     * them the model's own anyway.
+     */
     static List<PtNDArray> in(PtNDManager manager, List<Tensor> tensors) throws BackendException {
-        List<ByteBuffer> staged = DirectStaging.stage(tensors);
+        boolean cpu = manager.getDevice().equals(ai.djl.Device.cpu());
+        List<ByteBuffer> staged = cpu ? null : DirectStaging.stage(tensors);
         List<PtNDArray> arrays = new ArrayList<>(tensors.size());
         for (int i = 0; i < tensors.size(); i++) {
             Tensor tensor = tensors.get(i);
-            arrays.add(JniUtils.createNdFromByteBuffer(manager, staged.get(i), new Shape(tensor.shape()),
-                    toDjl(tensor.dtype()), SparseFormat.DENSE, manager.getDevice()));
+            if (cpu) {
+                PtNDArray array = JniUtils.createEmptyNdArray(manager, new Shape(tensor.shape()), toDjl(tensor.dtype()),
+                        manager.getDevice(), SparseFormat.DENSE);
+                arrays.add(array);
+                if (tensor.byteSize() > 0) {
+                    JniUtils.getByteBuffer(array, true).order(ByteOrder.LITTLE_ENDIAN).put(tensor.data());
+                }
+            } else {
+                arrays.add(JniUtils.createNdFromByteBuffer(manager, staged.get(i), new Shape(tensor.shape()),
+                        toDjl(tensor.dtype()), SparseFormat.DENSE, manager.getDevice()));
+            }
         }
         return arrays;
     }
