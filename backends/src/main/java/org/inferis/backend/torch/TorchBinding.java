@@ -15,9 +15,9 @@ import org.inferis.tensor.Tensor;
 
 /**
  * One thread's input tensors of a TorchScript model or script, kept from call to call while their shapes stay the
- * same: each call copies its data into them instead of having DJL wrap staged memory in new tensors
- * ({@code torchFromBlob} and freeing that tensor cost a fifth of a small forward: in-process p50 over three runs each,
- * the Linear(4,3) fixture took 85-88 µs a run that way and 70-74 µs bound, the reference CNN 396-416 and 371-397 µs).
+ * same: each call copies its data into them instead of making new tensors, which through DJL costs more than a small
+ * forward's arithmetic (in-process p50 over three runs each: the Linear(4,3) fixture took 85-88 µs a call with DJL
+ * wrapping staged memory in a new tensor and 75-79 µs bound, the reference CNN 396-416 and 390-397 µs).
  * Each call gets detached views of them: a model that changes its input's shape or strides in place
  * ({@code unsqueeze_}, {@code t_}) changes only its view, never the next call's input. The calls share the memory, so
  * models whose code may keep a tensor are never bound ({@link StatefulCode}). libtorch allocated it and counts
