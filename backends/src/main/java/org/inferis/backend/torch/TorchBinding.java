@@ -1,11 +1,8 @@
 package org.inferis.backend.torch;
 
-import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.inferis.backend.BackendException;
@@ -54,9 +51,7 @@ final class TorchBinding implements ThreadBindings.Binding {
         TorchBinding binding = new TorchBinding(new InputSignature(inputs), (PtNDManager) model.newSubManager(), bytes);
         try {
             for (Tensor tensor : inputs) {
-                PtNDArray array = JniUtils.createEmptyNdArray(binding.manager, new Shape(tensor.shape()),
-                        TorchTensors.toDjl(tensor.dtype()), binding.manager.getDevice(), SparseFormat.DENSE);
-                binding.tensors.add(array);
+                binding.tensors.add(TorchTensors.empty(binding.manager, tensor));
             }
         } catch (BackendException | RuntimeException e) {
             binding.close();
@@ -85,8 +80,7 @@ final class TorchBinding implements ThreadBindings.Binding {
     List<PtNDArray> views(PtNDManager runManager, List<Tensor> runInputs) {
         List<PtNDArray> views = new ArrayList<>(runInputs.size());
         for (int i = 0; i < runInputs.size(); i++) {
-            // where the memory is now: a model that grew its input (resize_) had libtorch reallocate it
-            JniUtils.getByteBuffer(tensors.get(i), true).order(ByteOrder.LITTLE_ENDIAN).put(runInputs.get(i).data());
+            TorchTensors.copyInto(tensors.get(i), runInputs.get(i)); // a model that grew its input had it reallocated
             PtNDArray view = JniUtils.detachGradient(tensors.get(i));
             view.attach(runManager);
             views.add(view);

@@ -61,7 +61,7 @@ final class TorchModel implements LoadedModel {
     @Override
     public void close() {
         block.close();
-        inputs.close(); // after the module, which may hold views of its inputs
+        inputs.close();
         manager.close();
     }
 }

@@ -144,7 +144,7 @@ final class TorchScript implements LoadedScript {
     @Override
     public void close() {
         block.close();
-        inputs.close(); // after the module, which may hold views of its inputs
+        inputs.close();
         manager.close();
     }
 }

@@ -33,11 +33,10 @@ final class TorchTensors {
         for (int i = 0; i < tensors.size(); i++) {
             Tensor tensor = tensors.get(i);
             if (cpu) {
-                PtNDArray array = JniUtils.createEmptyNdArray(manager, new Shape(tensor.shape()), toDjl(tensor.dtype()),
-                        manager.getDevice(), SparseFormat.DENSE);
+                PtNDArray array = empty(manager, tensor);
                 arrays.add(array);
                 if (tensor.byteSize() > 0) {
-                    JniUtils.getByteBuffer(array, true).order(ByteOrder.LITTLE_ENDIAN).put(tensor.data());
+                    copyInto(array, tensor);
                 }
             } else {
                 arrays.add(JniUtils.createNdFromByteBuffer(manager, staged.get(i), new Shape(tensor.shape()),
@@ -45,6 +44,17 @@ final class TorchTensors {
             }
         }
         return arrays;
+    }
+
+    /** A libtorch tensor of the tensor's dtype and shape, its memory not yet written. */
+    static PtNDArray empty(PtNDManager manager, Tensor like) throws BackendException {
+        return JniUtils.createEmptyNdArray(manager, new Shape(like.shape()), toDjl(like.dtype()), manager.getDevice(),
+                SparseFormat.DENSE);
+    }
+
+    /** Copies the tensor's data into a CPU libtorch tensor of its size, wherever libtorch has its memory now. */
+    static void copyInto(PtNDArray array, Tensor tensor) {
+        JniUtils.getByteBuffer(array, true).order(ByteOrder.LITTLE_ENDIAN).put(tensor.data());
     }
 
     static Tensor out(PtNDArray array) throws BackendException {
