@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.TensorValue;
@@ -114,7 +115,8 @@ final class DagCommand {
         for (String key : persist) {
             RunReplies.checkedOutputs(keyspace, List.of(Key.of(key)));
         }
-        return new PendingReply(new DagRun(client, steps, loaded, persist, timeout).start());
+        CompletableFuture<Reply> run = new DagRun(client, steps, loaded, persist, timeout).start();
+        return PendingReply.ofRun(run, run);
     }
 
     /** {@code count key...} after LOAD or PERSIST, checked as RedisAI does: a count and at least one key. */

@@ -89,7 +89,7 @@ final class RunReplies {
      * loop, not on the engine worker; the run itself is what a client that leaves cancels.
      */
     static Reply pending(ClientSession client, List<Key> outputKeys, CompletableFuture<List<Tensor>> outputs) {
-        return new PendingReply(outputs.handleAsync((tensors, error) -> error == null
+        return PendingReply.ofRun(outputs.handleAsync((tensors, error) -> error == null
                 ? stored(client.server(), outputKeys, tensors)
                 : failure(error), client.executor()), outputs);
     }

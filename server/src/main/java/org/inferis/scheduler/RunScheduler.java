@@ -158,6 +158,14 @@ public final class RunScheduler implements AutoCloseable {
         return devices.values().stream().mapToInt(DeviceWorkers::abandonedThreads).sum();
     }
 
+    /**
+     * Whether a thread waiting on runs may spin now: {@code run-spin} is on and the machine leaves a core to spare
+     * ({@link WorkerSpin}). Event loops awaiting a run ask it too.
+     */
+    public boolean spinAllowed() {
+        return spin.budgetNanos() > 0;
+    }
+
     /** Microseconds workers spent spinning for their next run ({@link WorkerSpin}). */
     public long spinMicros() {
         return spin.spunMicros();

@@ -141,7 +141,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
         if (reply instanceof PendingReply later) {
             Slot slot = new Slot(later, run, null);
             unanswered.add(slot);
+            LoopSpin spin = later.engineRun() ? LoopSpin.ofCurrentLoop() : null;
+            if (spin != null) {
+                spin.runStarted(ctx.channel().eventLoop());
+            }
             later.future().whenComplete((result, error) -> ctx.executor().execute(() -> {
+                if (spin != null) {
+                    spin.runAnswered();
+                }
                 slot.reply = result;
                 slot.error = error;
                 slot.done = true;

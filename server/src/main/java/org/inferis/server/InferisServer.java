@@ -82,9 +82,12 @@ public final class InferisServer {
         List<Preloads.Preload> preloads = Preloads.fromConfig(config); // a bad directive stops start-up at once
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        // the connections' loops may poll while a run is pending (LoopSpin); the acceptor's never has one
+        IoHandlerFactory loopHandlers = epoll ? EpollIoHandler.newFactory(0,
+                LoopSpin.factory(context.scheduler()::spinAllowed, context.stats().loopSpinNanos())) : ioHandlers;
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
-        workers = new MultiThreadIoEventLoopGroup(config.getInt("io-threads"), ioHandlers);
+        workers = new MultiThreadIoEventLoopGroup(config.getInt("io-threads"), loopHandlers);
         CommandDispatcher dispatcher = new CommandDispatcher(context);
         RequestLimits limits = new RequestLimits(RequestLimits.DEFAULT_MAX_ARGUMENTS,
                 () -> config.getInt("proto-max-bulk-len"), () -> config.getLong("client-query-buffer-limit"));

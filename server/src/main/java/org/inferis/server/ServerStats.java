@@ -7,6 +7,7 @@ public final class ServerStats {
     private final LongAdder commandsProcessed = new LongAdder();
     private final LongAdder connectionsReceived = new LongAdder();
     private final LongAdder connectionsRejected = new LongAdder();
+    private final LongAdder loopSpinNanos = new LongAdder();
     private volatile long lastSampleCommands;
     private volatile long lastSampleAt;
     private volatile long opsPerSecond;
@@ -34,6 +35,11 @@ public final class ServerStats {
 
     public long connectionsRejected() {
         return connectionsRejected.sum();
+    }
+
+    /** Time event loops spent polling for a pending run's reply ({@link LoopSpin}), added to by them. */
+    LongAdder loopSpinNanos() {
+        return loopSpinNanos;
     }
 
     /** The largest memory use seen so far, updated with the current one. */

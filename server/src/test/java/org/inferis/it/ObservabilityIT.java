@@ -75,23 +75,25 @@ class ObservabilityIT {
                 "connected_clients:\\d+", "used_memory:\\d+", "used_memory_rss:[1-9]\\d*", "used_memory_peak:[1-9]\\d*",
                 "total_commands_processed:[1-9]\\d*", "instantaneous_ops_per_sec:\\d+", "loading:0",
                 "db0:keys=3,expires=0,avg_ttl=0", "ai_models:1", "ai_tensors:2", "ai_runs:1", "ai_batches:1", "ai_run_errors:0",
-                "ai_queue_depth:0", "ai_queue_depth_cpu:0", "ai_worker_spin_us:\\d+")) {
+                "ai_queue_depth:0", "ai_queue_depth_cpu:0", "ai_worker_spin_us:\\d+", "ai_loop_spin_us:\\d+")) {
             assertTrue(java.util.regex.Pattern.compile("(?m)^" + pattern + "\\r?$").matcher(info).find(),
                     pattern + " in\n" + info);
         }
     }
 
     @Test
-    void workersSpinOnlyAsLongAsRunSpinAllows() {
+    void workersAndEventLoopsSpinOnlyAsLongAsRunSpinAllows() {
         assertEquals("100", c.sync().configGet("run-spin").get("run-spin"));
         assertEquals("OK", c.sync().configSet("run-spin", "0"));
         long spunBefore = Await.info(c, "ai_worker_spin_us");
+        long loopsSpunBefore = Await.info(c, "ai_loop_spin_us");
         TestModels.store(c, "m", "linear_relu.onnx");
         Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4);
         for (int i = 0; i < 50; i++) { // one client, one run at a time: what spinning serves, when it may
             Ai.status(c, "AI.MODELEXECUTE", "m", "INPUTS", 1, "x", "OUTPUTS", 1, "y");
         }
         assertEquals(spunBefore, Await.info(c, "ai_worker_spin_us"), "no worker spun with run-spin 0");
+        assertEquals(loopsSpunBefore, Await.info(c, "ai_loop_spin_us"), "no event loop polled with run-spin 0");
         for (String bad : List.of("-1", "10001", "soon")) {
             org.junit.jupiter.api.Assertions.assertThrows(io.lettuce.core.RedisException.class,
                     () -> c.sync().configSet("run-spin", bad), bad);

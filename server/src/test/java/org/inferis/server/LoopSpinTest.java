@@ -1,0 +1,121 @@
+package org.inferis.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.SelectStrategy;
+import io.netty.util.IntSupplier;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When an event loop polls for a pending run's reply instead of sleeping, and what ends the poll. The loop's task
+ * queue is a real Netty loop's, held busy so that the tasks handed to it stay queued; the poll for sockets is a
+ * counted stand-in for epoll's.
+ */
+class LoopSpinTest {
+    private static final long LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final DefaultEventLoop loop = new DefaultEventLoop();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicBoolean allowed = new AtomicBoolean(true);
+    private final LongAdder spun = new LongAdder();
+    private final LoopSpin spin = new LoopSpin(allowed::get, LIMIT_NANOS, spun);
+    private final AtomicInteger polls = new AtomicInteger();
+    /** Sockets ready from this poll on; 0: none ever. */
+    private volatile int readyFromPoll;
+
+    private final IntSupplier selectNow = () -> {
+        int poll = polls.incrementAndGet();
+        return readyFromPoll > 0 && poll >= readyFromPoll ? 1 : 0;
+    };
+
+    LoopSpinTest() throws InterruptedException {
+        CountDownLatch busy = new CountDownLatch(1);
+        loop.execute(() -> { // holds the loop's thread: tasks handed to it after this stay queued
+            busy.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(busy.await(10, TimeUnit.SECONDS));
+    }
+
+    @AfterEach
+    void stopLoop() {
+        release.countDown();
+        loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void sleepsWhenNoRunIsPendingOrMoreThanOneIs() throws Exception {
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false));
+        spin.runStarted(loop);
+        spin.runStarted(loop);
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false), "two pending: other work comes");
+        spin.runAnswered();
+        spin.runAnswered();
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false), "all answered");
+        assertEquals(0, polls.get());
+        assertEquals(0, spun.sum());
+    }
+
+    @Test
+    void sleepsWhenSpinningIsNotAllowed() throws Exception {
+        allowed.set(false); // run-spin 0, or no core to spare
+        spin.runStarted(loop);
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false));
+        assertEquals(0, polls.get());
+    }
+
+    @Test
+    void tasksAlreadyQueuedAreRunWithoutWaiting() throws Exception {
+        spin.runStarted(loop);
+        assertEquals(0, spin.calculateStrategy(selectNow, true), "a poll's count: none ready, then the tasks run");
+        assertEquals(1, polls.get());
+        assertEquals(0, spun.sum());
+    }
+
+    @Test
+    void pollsUntilASocketIsReady() throws Exception {
+        spin.runStarted(loop);
+        readyFromPoll = 50;
+        assertEquals(1, spin.calculateStrategy(selectNow, false), "the ready events are handled");
+        assertEquals(50, polls.get());
+        assertTrue(spun.sum() > 0);
+    }
+
+    @Test
+    void pollsUntilAnotherThreadHandsTheLoopATask() throws Exception {
+        spin.runStarted(loop);
+        Thread worker = new Thread(() -> {
+            while (polls.get() < 20) {
+                Thread.onSpinWait();
+            }
+            loop.execute(() -> { }); // the run's reply, as a worker hands it over
+        });
+        worker.start();
+        long start = System.nanoTime();
+        assertEquals(0, spin.calculateStrategy(selectNow, false), "no socket ready: the task runs next");
+        assertTrue(System.nanoTime() - start < LIMIT_NANOS, "ended by the task, not the limit");
+        assertTrue(polls.get() >= 20);
+        worker.join();
+    }
+
+    @Test
+    void sleepsOnceThePollRunsOut() throws Exception {
+        spin.runStarted(loop);
+        long start = System.nanoTime();
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false));
+        assertTrue(System.nanoTime() - start >= LIMIT_NANOS);
+        assertTrue(spun.sum() >= LIMIT_NANOS, "the time polled is counted");
+    }
+}
