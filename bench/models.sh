@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Model-execution benchmark: AI.MODELEXECUTE over RESP against the same model's forward called
 # in-process through the backend interface, for the Linear(4,3)+ReLU and the MNIST-shaped CNN.
-#   latency: p50 / p99 at 1 client, with workers spinning for the next run (run-spin's default) and without, two
+#   latency: p50 / p99 at 1 client, with workers and event loops spinning (run-spin's default) and without, two
 #   runs each (means);
 #   throughput: 16 clients, no batching.
 # Each model's first load warms the server up for WARMUP_SECONDS (12) before it measures: at one client the JIT takes some 40,000
@@ -42,20 +42,20 @@ for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mni
   # shellcheck disable=SC2086
   read -r inproc_p50 inproc_p99 < <(java -Dai.djl.offline=true -Dthreads="$threads" -cp "$classpath" org.inferis.bench.InProcessForward \
     "$backend" "$home/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3 }')
-  # at 1 client, with workers spinning for the next run (run-spin's default) and without (run-spin 0), in the order
+  # at 1 client, with workers and event loops spinning (run-spin's default) and without (run-spin 0), in the order
   # spin, none, none, spin so that neither gains from warming up: the means of the two
-  p50s=() nospins=() p99s=() warmup=$warmup_seconds
+  p50s=() nospins=() p99s=() nospin_p99s=() warmup=$warmup_seconds
   for setting in "$spin" 0 0 "$spin"; do
     redis-cli -p "$port" CONFIG SET run-spin "$setting" >/dev/null
     read -r _ p50 p99 < <(load 1 "$warmup" AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
     warmup=3
-    if [ "$setting" = 0 ]; then nospins+=("$p50"); else p50s+=("$p50"); p99s+=("$p99"); fi
+    if [ "$setting" = 0 ]; then nospins+=("$p50"); nospin_p99s+=("$p99"); else p50s+=("$p50"); p99s+=("$p99"); fi
   done
-  p50=$(mean "${p50s[@]}") p99=$(mean "${p99s[@]}") p50_nospin=$(mean "${nospins[@]}")
+  p50=$(mean "${p50s[@]}") p99=$(mean "${p99s[@]}") p50_nospin=$(mean "${nospins[@]}") p99_nospin=$(mean "${nospin_p99s[@]}")
   read -r ops16 _ _ < <(load 16 3 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
   rows+=("$(awk -v n="$name ($backend, input $shape)" -v ip="$inproc_p50" -v p50="$p50" -v p99="$p99" -v ops="$ops16" \
-    -v nospin="$p50_nospin" 'BEGIN { printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |", n, ip, p50 * 1000, p99 * 1000,
-    p50 * 1000 - ip, nospin * 1000, ops }')")
+    -v nospin="$p50_nospin" -v nospin99="$p99_nospin" 'BEGIN { printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f / %.0f | %.0f |",
+    n, ip, p50 * 1000, p99 * 1000, p50 * 1000 - ip, nospin * 1000, nospin99 * 1000, ops }')")
 done
 
 echo
@@ -63,6 +63,6 @@ echo "$(nproc) cores; RESP latency at 1 client (each p50 and p99 the mean of two
 echo "throughput at 16 clients (no batching); forwards with $threads thread(s),"
 echo "in the server as in-process"
 echo
-echo "| model | in-process p50 µs | RESP p50 µs | RESP p99 µs | RESP p50 − in-process p50 µs | RESP p50 µs with run-spin 0 | ops/s at 16 clients |"
+echo "| model | in-process p50 µs | RESP p50 µs | RESP p99 µs | RESP p50 − in-process p50 µs | RESP p50 / p99 µs with run-spin 0 | ops/s at 16 clients |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -224,7 +224,7 @@ final class DeviceWorkers {
         long start = System.nanoTime();
         long now = start;
         while (arrivals.get() == seen && now - start < budget && !stopped) {
-            Thread.onSpinWait();
+            SpinPause.after(now - start);
             now = System.nanoTime();
         }
         spinning.set(false);

@@ -7,14 +7,17 @@ import io.netty.util.IntSupplier;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import org.inferis.scheduler.SpinPause;
 
 /**
  * How an event loop waits while one of its connections awaits a run: polling its sockets and task queue, for at most
  * {@link #LIMIT_NANOS}, instead of sleeping in epoll. A sleeping loop is woken by the worker that finished the run,
  * which on a VM means an interrupt to a halted vCPU; at one client of a small model that wake measured 20-25 µs of
- * the round trip (TorchScript Linear p50 126-133 µs sleeping, 99-112 polling). It costs the core, so a loop polls
- * only when exactly one run of its connections is pending (more: the loop has other work coming) and the scheduler
- * says spinning is allowed: {@code run-spin} on and a core to spare ({@code RunScheduler#spinAllowed}). While it
+ * the round trip (TorchScript Linear p50 126-133 µs sleeping, 99-112 polling). Past its first 20 µs a poll yields
+ * the core between checks ({@link SpinPause}), so the client it answers is not kept waiting for it. It costs the
+ * core, so a loop polls only when exactly one run of its connections is pending (more: the loop has other work
+ * coming) and the scheduler says spinning is allowed: {@code run-spin} on and a core to spare
+ * ({@code RunScheduler#spinAllowed}). While it
  * polls, work handed to the loop from other threads is seen in its task queue; a timer due meanwhile runs when the
  * poll ends, at most {@link #LIMIT_NANOS} late.
  */
@@ -80,7 +83,7 @@ final class LoopSpin implements SelectStrategy {
                 if (ready > 0 || loop.pendingTasks() > 0) {
                     return ready; // handled as ready events (none, when it was a task), then the tasks run
                 }
-                Thread.onSpinWait();
+                SpinPause.after(now - start);
                 now = System.nanoTime();
             }
             return SelectStrategy.SELECT;
