@@ -19,8 +19,9 @@ tensor against a string of the same size; each figure the median of five rounds,
 title[models]="Model runs over RESP against the in-process forward"
 about[models]="\`AI.MODELEXECUTE\` over RESP beside the same model's forward called in-process through the backend
 interface: latency at 1 client (the difference is the server's overhead), also with \`run-spin 0\` (workers sleep at once
-after each run, event loops while a run is pending), and throughput at 16 clients. Each model's first load warms the server up for 12 s (at one client the
-JIT takes some 40,000 runs to settle), as the in-process forward is measured after 10,000 warm-up calls."
+after each run, event loops while a run is pending), and throughput at 16 clients. Each model's first load warms the
+server up for 12 s (at one client the JIT takes some 40,000 runs to settle), as the in-process forward is measured
+after 10,000 warm-up calls."
 title[batching]="Batching"
 about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32 clients, one image per request, without and with
 \`BATCHSIZE 32\`, beside the in-process forward of a batch of the size formed; then one connection pipelining its runs."
