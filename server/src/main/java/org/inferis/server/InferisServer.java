@@ -84,7 +84,7 @@ public final class InferisServer {
         IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         // the connections' loops may poll while a run is pending (LoopSpin); the acceptor's never has one
         IoHandlerFactory loopHandlers = epoll ? EpollIoHandler.newFactory(0,
-                LoopSpin.factory(context.scheduler()::spinAllowed, context.stats().loopSpinNanos())) : ioHandlers;
+                LoopSpin.factory(context.scheduler()::spinAllowed, context.stats())) : ioHandlers;
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
         workers = new MultiThreadIoEventLoopGroup(config.getInt("io-threads"), loopHandlers);

@@ -166,6 +166,8 @@ public final class InfoReport {
         field(text, "ai_worker_spin_us", server.scheduler().spinMicros());
         // CPU time event loops spent polling for a pending run's reply instead of sleeping (run-spin), microseconds
         field(text, "ai_loop_spin_us", server.stats().loopSpinNanos().sum() / 1000);
+        // runs whose replies connections await: queued, running, or their outputs being stored
+        field(text, "ai_awaited_runs", server.stats().awaitedRuns());
         field(text, "ai_queue_depth", queued);
         queuedByDevice.forEach((device, depth) ->
                 field(text, "ai_queue_depth_" + device.toLowerCase(Locale.ROOT).replace(':', '_'), depth));

@@ -31,7 +31,8 @@ final class LoopSpin implements SelectStrategy {
     private final LongAdder spunNanos;
     /** Set with the first run awaited; the loop whose thread this is. */
     private SingleThreadEventExecutor loop;
-    private int awaitedRuns;
+    /** Written by the loop's thread only; read by INFO from any. */
+    private volatile int awaitedRuns;
     private boolean bound;
 
     LoopSpin(BooleanSupplier allowed, long limitNanos, LongAdder spunNanos) {
@@ -40,9 +41,13 @@ final class LoopSpin implements SelectStrategy {
         this.spunNanos = spunNanos;
     }
 
-    /** One per event loop; {@code spunNanos} adds up the time they polled. */
-    static SelectStrategyFactory factory(BooleanSupplier allowed, LongAdder spunNanos) {
-        return () -> new LoopSpin(allowed, LIMIT_NANOS, spunNanos);
+    /** One per event loop, each counted in {@code stats}. */
+    static SelectStrategyFactory factory(BooleanSupplier allowed, ServerStats stats) {
+        return () -> {
+            LoopSpin spin = new LoopSpin(allowed, LIMIT_NANOS, stats.loopSpinNanos());
+            stats.loopStarted(spin);
+            return spin;
+        };
     }
 
     /** The calling event loop's, or null (a loop without one, or not an event loop). */
@@ -55,12 +60,17 @@ final class LoopSpin implements SelectStrategy {
         if (loop == null && eventLoop instanceof SingleThreadEventExecutor executor) {
             loop = executor;
         }
-        awaitedRuns++;
+        awaitedRuns = awaitedRuns + 1;
     }
 
     /** On the loop's thread: the reply of a run counted by {@link #runStarted} arrived. */
     void runAnswered() {
-        awaitedRuns--;
+        awaitedRuns = awaitedRuns - 1;
+    }
+
+    /** Runs of this loop's connections whose replies have not arrived. */
+    int awaitedRuns() {
+        return awaitedRuns;
     }
 
     @Override

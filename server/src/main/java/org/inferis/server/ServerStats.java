@@ -8,6 +8,8 @@ public final class ServerStats {
     private final LongAdder connectionsReceived = new LongAdder();
     private final LongAdder connectionsRejected = new LongAdder();
     private final LongAdder loopSpinNanos = new LongAdder();
+    /** The connections' event loops' waits, one each ({@link LoopSpin}). */
+    private final java.util.List<LoopSpin> loopSpins = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long lastSampleCommands;
     private volatile long lastSampleAt;
     private volatile long opsPerSecond;
@@ -37,9 +39,19 @@ public final class ServerStats {
         return connectionsRejected.sum();
     }
 
+    /** An event loop's wait, counted from now on. */
+    void loopStarted(LoopSpin spin) {
+        loopSpins.add(spin);
+    }
+
     /** Time event loops spent polling for a pending run's reply ({@link LoopSpin}), added to by them. */
     LongAdder loopSpinNanos() {
         return loopSpinNanos;
+    }
+
+    /** Runs whose replies the event loops' connections await. */
+    int awaitedRuns() {
+        return loopSpins.stream().mapToInt(LoopSpin::awaitedRuns).sum();
     }
 
     /** The largest memory use seen so far, updated with the current one. */

@@ -79,6 +79,9 @@ class FaultIsolationIT {
         Ai.status(c, "AI.TENSORSET", "img", "FLOAT", 1, 1, 28, 28);
         assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "cnn", "INPUTS", 1, "img", "OUTPUTS", 1, "mine"));
         assertEquals(List.of(1L, 10L), Ai.array(c, "AI.TENSORGET", "mine", "META").get(3));
+        // the leaver's runs ended before this one (one queue, in order): no event loop awaits them any more (one
+        // that did would poll for replies that never come, LoopSpin)
+        Await.until(() -> Await.info(c, "ai_awaited_runs") == 0, "no reply awaited");
         assertEquals("PONG", c.sync().ping());
     }
 

@@ -75,7 +75,7 @@ class ObservabilityIT {
                 "connected_clients:\\d+", "used_memory:\\d+", "used_memory_rss:[1-9]\\d*", "used_memory_peak:[1-9]\\d*",
                 "total_commands_processed:[1-9]\\d*", "instantaneous_ops_per_sec:\\d+", "loading:0",
                 "db0:keys=3,expires=0,avg_ttl=0", "ai_models:1", "ai_tensors:2", "ai_runs:1", "ai_batches:1", "ai_run_errors:0",
-                "ai_queue_depth:0", "ai_queue_depth_cpu:0", "ai_worker_spin_us:\\d+", "ai_loop_spin_us:\\d+")) {
+                "ai_queue_depth:0", "ai_queue_depth_cpu:0", "ai_worker_spin_us:\\d+", "ai_loop_spin_us:\\d+", "ai_awaited_runs:0")) {
             assertTrue(java.util.regex.Pattern.compile("(?m)^" + pattern + "\\r?$").matcher(info).find(),
                     pattern + " in\n" + info);
         }
