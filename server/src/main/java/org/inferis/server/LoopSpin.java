@@ -17,9 +17,8 @@ import org.inferis.scheduler.SpinPause;
  * the core between checks ({@link SpinPause}), so the client it answers is not kept waiting for it. It costs the
  * core, so a loop polls only when exactly one run of its connections is pending (more: the loop has other work
  * coming) and the scheduler says spinning is allowed: {@code run-spin} on and a core to spare
- * ({@code RunScheduler#spinAllowed}). While it
- * polls, work handed to the loop from other threads is seen in its task queue; a timer due meanwhile runs when the
- * poll ends, at most {@link #LIMIT_NANOS} late.
+ * ({@code RunScheduler#spinAllowed}). While it polls, work handed to the loop from other threads is seen in its task
+ * queue; a timer due meanwhile runs when the poll ends, at most {@link #LIMIT_NANOS} late.
  */
 final class LoopSpin implements SelectStrategy {
     /** The longest poll: a run slower than this hides the wake-up in its own time. */
