@@ -47,7 +47,7 @@ python3 - "$out" "$sched" "$server_pid" "$client_pid" <<'EOF'
 import collections, re, sys
 out, sched, server, client = sys.argv[1], sys.argv[2] == "yes", sys.argv[3], sys.argv[4]
 # the server's threads that a run crosses, by the names Netty and the scheduler give them
-roles = [("event loop", r"\[multiThreadIoEventLoopGroup-3"), ("worker", r"\[inferis-run-(?!timer)")]
+roles = [("event loops", r"\[multiThreadIoEventLoopGroup-"), ("worker", r"\[inferis-run-(?!timer)")]
 spinning = ("LoopSpin.calculateStrategy", "DeviceWorkers.spinForNextRun")
 # each sample goes to its innermost frame of ours, of the engines' Java APIs or of Netty's native calls
 named = ("org/inferis", "ai/onnxruntime", "ai/djl", "io/netty/channel/epoll/Native", "io/netty/channel/unix")
@@ -65,7 +65,7 @@ for role, pattern in roles:
             continue
         mine = [f for f in frames[1:] if f.startswith(named)]
         innermost[mine[-1] if mine else "(JVM, Netty)"] += count
-    print(f"\n{role}: where its CPU samples were, by innermost named frame ({total} samples)")
+    print(f"\n{role}: CPU samples by innermost named frame ({total} samples)")
     for frame, count in innermost.most_common(12):
         print(f"  {100 * count / max(total, 1):5.1f}%  {frame}")
 if sched:
