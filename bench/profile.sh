@@ -47,7 +47,7 @@ python3 - "$out" "$sched" "$server_pid" "$client_pid" <<'EOF'
 import collections, re, sys
 out, sched, server, client = sys.argv[1], sys.argv[2] == "yes", sys.argv[3], sys.argv[4]
 # the server's threads that a run crosses, by the names Netty and the scheduler give them
-roles = [("event loops", r"\[multiThreadIoEventLoopGroup-"), ("worker", r"\[inferis-run-(?!timer)")]
+roles = [("event loops", r"\[connectionLoops-"), ("worker", r"\[inferis-run-(?!timer)")]
 spinning = ("LoopSpin.calculateStrategy", "DeviceWorkers.spinForNextRun")
 # each sample goes to its innermost frame of ours, of the engines' Java APIs or of Netty's native calls
 named = ("org/inferis", "ai/onnxruntime", "ai/djl", "io/netty/channel/epoll/Native", "io/netty/channel/unix")
@@ -77,7 +77,7 @@ if sched:
             continue
         cpu, name, pid = m.group(1), m.group(2), m.group(4)
         who = "client" if pid == client else name.strip() if pid == server else None
-        if who is None or (pid == server and not re.match(r"multiThreadIo|inferis-run-(?!tim)", name)):
+        if who is None or (pid == server and not re.match(r"connectionLoops|inferis-run-(?!tim)", name)):
             continue
         waits[who].append(float(m.group(6)) * 1000)
         cpus[who][cpu] += 1

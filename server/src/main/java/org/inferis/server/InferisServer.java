@@ -87,7 +87,7 @@ public final class InferisServer {
                 LoopSpin.factory(context.scheduler()::spinAllowed, context.stats())) : ioHandlers;
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
-        workers = new MultiThreadIoEventLoopGroup(config.getInt("io-threads"), loopHandlers);
+        workers = new ConnectionLoops(config.getInt("io-threads"), loopHandlers);
         CommandDispatcher dispatcher = new CommandDispatcher(context);
         RequestLimits limits = new RequestLimits(RequestLimits.DEFAULT_MAX_ARGUMENTS,
                 () -> config.getInt("proto-max-bulk-len"), () -> config.getLong("client-query-buffer-limit"));

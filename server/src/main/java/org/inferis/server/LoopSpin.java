@@ -18,12 +18,18 @@ import org.inferis.scheduler.SpinPause;
  * core, so a loop polls only when exactly one run of its connections is pending (more: the loop has other work
  * coming) and the scheduler says spinning is allowed: {@code run-spin} on and a core to spare
  * ({@code RunScheduler#spinAllowed}). While it polls, work handed to the loop from other threads is seen in its task
- * queue; a timer due meanwhile runs when the poll ends, at most {@link #LIMIT_NANOS} late.
+ * queue; a poll on a loop that knows its timers ({@link Timers}) ends when the next one is due.
  */
 final class LoopSpin implements SelectStrategy {
     /** The longest poll: a run slower than this hides the wake-up in its own time. */
     static final long LIMIT_NANOS = 1_000_000;
     private static final ThreadLocal<LoopSpin> OF_LOOP = new ThreadLocal<>();
+
+    /** An event loop that tells when its next timer is due; asked on its own thread only. */
+    interface Timers {
+        /** Nanoseconds until the next timer is due (0: due now), or -1 with none. */
+        long nanosToNextTimer();
+    }
 
     private final BooleanSupplier allowed;
     private final long limitNanos;
@@ -84,10 +90,17 @@ final class LoopSpin implements SelectStrategy {
         if (awaitedRuns != 1 || loop == null || !allowed.getAsBoolean()) {
             return SelectStrategy.SELECT;
         }
+        long limit = limitNanos;
+        if (loop instanceof Timers timers) {
+            long due = timers.nanosToNextTimer(); // timers set from elsewhere come through the task queue
+            if (due >= 0) {
+                limit = Math.min(limit, due);
+            }
+        }
         long start = System.nanoTime();
         long now = start;
         try {
-            while (now - start < limitNanos) {
+            while (now - start < limit) {
                 int ready = selectNow.get();
                 if (ready > 0 || loop.pendingTasks() > 0) {
                     return ready; // handled as ready events (none, when it was a task), then the tasks run

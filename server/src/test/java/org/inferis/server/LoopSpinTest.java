@@ -24,7 +24,18 @@ class LoopSpinTest {
     private static final long LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long SHORT_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
-    private final DefaultEventLoop loop = new DefaultEventLoop();
+    /** A loop that tells when its next timer is due, as the server's loops do ({@link ConnectionLoops}). */
+    private static final class TimedLoop extends DefaultEventLoop implements LoopSpin.Timers {
+        /** -1: no timer. */
+        volatile long nanosToNextTimer = -1;
+
+        @Override
+        public long nanosToNextTimer() {
+            return nanosToNextTimer;
+        }
+    }
+
+    private final TimedLoop loop = new TimedLoop();
     private final CountDownLatch release = new CountDownLatch(1);
     private final AtomicBoolean allowed = new AtomicBoolean(true);
     private final LongAdder spun = new LongAdder();
@@ -121,5 +132,24 @@ class LoopSpinTest {
         assertEquals(SelectStrategy.SELECT, shortSpin.calculateStrategy(selectNow, false));
         assertTrue(System.nanoTime() - start >= SHORT_LIMIT_NANOS);
         assertTrue(spun.sum() >= SHORT_LIMIT_NANOS, "the time polled is counted");
+    }
+
+    @Test
+    void endsThePollWhenTheLoopsNextTimerIsDue() throws Exception {
+        spin.runStarted(loop);
+        loop.nanosToNextTimer = SHORT_LIMIT_NANOS; // a blocked pop's timeout, due while the run is pending
+        long start = System.nanoTime();
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false), "the loop's wait runs the timer");
+        long polled = System.nanoTime() - start;
+        assertTrue(polled >= SHORT_LIMIT_NANOS && polled < LIMIT_NANOS, "ended by the timer, not the limit: " + polled);
+        assertTrue(polls.get() > 0);
+    }
+
+    @Test
+    void doesNotPollWhenATimerIsDueAlready() throws Exception {
+        spin.runStarted(loop);
+        loop.nanosToNextTimer = 0;
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false));
+        assertEquals(0, polls.get());
     }
 }
