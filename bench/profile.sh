@@ -77,6 +77,7 @@ if sched:
             continue
         cpu, name, pid = m.group(1), m.group(2), m.group(4)
         who = "client" if pid == client else name.strip() if pid == server else None
+        # perf keeps 15 characters of a thread's name: the scheduler's timer thread reads "inferis-run-tim"
         if who is None or (pid == server and not re.match(r"connectionLoops|inferis-run-(?!tim)", name)):
             continue
         waits[who].append(float(m.group(6)) * 1000)
