@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and writes docs/benchmarks.md from the tables they print, with what each measures:
 #   bench/report.sh              every benchmark (about half an hour on 2 cores)
-#   bench/report.sh foundation   only those named (the file keeps the other sections' last figures)
+#   bench/report.sh foundation   only those named (the other sections keep their figures from docs/benchmarks.md)
 # Needs what the benchmarks need: redis-server and redis-benchmark (Debian: redis-server, redis-tools), Python 3.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$home/docs/benchmarks.md"
-sections_dir="$home/bench/target/report"
+sections_dir="$home/bench/target/report" # the sections this run measures, each written when its benchmark ends
 all=(foundation models batching latency tf dag compare durability persistence monitor tls streams)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
@@ -21,7 +21,8 @@ about[models]="\`AI.MODELEXECUTE\` over RESP beside the same model's forward cal
 interface: latency at 1 client (the difference is the server's overhead), also with \`run-spin 0\` (workers sleep at once
 after each run, event loops while a run is pending), and throughput at 16 clients. Each model's first load warms the
 server up for 12 s (at one client the JIT takes some 40,000 runs to settle), as the in-process forward is measured
-after 10,000 warm-up calls."
+after 10,000 warm-up calls. Beside each model's runs, a \`PING\` at 1 client to \`redis-server\` and to Inferis with the same
+load generator: the round trip any RESP server pays on this machine in that minute, which the overhead includes."
 title[batching]="Batching"
 about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32 clients, one image per request, without and with
 \`BATCHSIZE 32\`, beside the in-process forward of a batch of the size formed; then one connection pipelining its runs."
@@ -33,8 +34,8 @@ with \`BATCHSIZE\` alone (greedy: whatever waits goes when the worker is free), 
 load. Answered/s counts answers that arrived within the measured seconds."
 title[tf]="TensorFlow beside TorchScript and ONNX"
 about[tf]="The reference CNN as TorchScript, ONNX and a TF frozen graph with the same weights (\`bench/models/mk_tf_cnn.py\`):
-the in-process forward of each engine, \`AI.MODELEXECUTE\` at 1 client, and at 32 clients without and with
-\`BATCHSIZE 32\`."
+the in-process forward of each engine (after 10,000 calls), \`AI.MODELEXECUTE\` at 1 client (after 12 s of runs), and at 32
+clients without and with \`BATCHSIZE 32\`."
 title[dag]="A pipeline in one round trip"
 about[dag]="Script → CNN → script as one \`AI.DAGEXECUTE\` against the same steps as separate round trips, each measured
 twice (DAG, trips, DAG, trips; the first two after a 10 s warm-up), the means reported."
@@ -61,6 +62,14 @@ same model over RESP at 32 clients on one node. Every process (redis-server, the
 title[tls]="TLS"
 about[tls]="The same commands over TLS and plain TCP."
 
+machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/Mem:/ { print $2 }') GiB"
+# section_in_file NAME: that benchmark's section as docs/benchmarks.md has it now (nothing if it has none)
+section_in_file() {
+  [ -f "$out" ] || return 0
+  awk -v head="(\`bench/$1.sh\`)" '/^## / { inside = substr($0, length($0) - length(head) + 1) == head } inside' "$out"
+}
+
+rm -rf "$sections_dir"
 mkdir -p "$sections_dir"
 (cd "$home" && mvn -q -B -DskipTests install)
 export INFERIS_SKIP_BUILD=1
@@ -72,7 +81,7 @@ for name in "${wanted[@]}"; do
     echo
     echo "${about[$name]}"
     echo
-    echo "Measured $(date -u +%Y-%m-%d)."
+    echo "Measured $(date -u +%Y-%m-%d) on $machine."
     bash "$home/bench/$name.sh"
     echo
   } > "$sections_dir/$name.md.tmp"
@@ -83,16 +92,18 @@ done
   echo "# Benchmarks"
   echo
   echo "Written by \`bench/report.sh\` from what the benchmarks print; rerun it (or \`bench/report.sh <name>\`) for your"
-  echo "machine's figures. Load generators run on the same machine as the servers. Machine of the last run: $(nproc)"
-  echo "cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/Mem:/ { print $2 }') GiB."
+  echo "machine's figures. Load generators run on the same machine as the servers. Sections measured on different days"
+  echo "may come from different machines: two VMs that \`nproc\` and \`/proc/cpuinfo\` describe alike can differ by a factor"
+  echo "of five in a loopback round trip, which \`bench/models.sh\` measures beside its runs."
   echo
   for name in "${all[@]}"; do
-    [ -f "$sections_dir/$name.md" ] && cat "$sections_dir/$name.md"
+    if [ -f "$sections_dir/$name.md" ]; then cat "$sections_dir/$name.md"; else section_in_file "$name"; fi
   done
   echo "## Crashes and stops"
   echo
   echo "Not a benchmark: \`DurabilityIT\` (part of the test suite) stops the server at a seeded random moment under"
   echo "8 writers, for each stop (SIGKILL, SIGTERM, SHUTDOWN) and \`appendfsync\`, and checks after a restart that every"
   echo "acknowledged write is there; its log lines give the counts of each run."
-} > "$out"
+} > "$out.tmp"
+mv "$out.tmp" "$out"
 echo "wrote $out" >&2

@@ -2,11 +2,13 @@
 # TensorFlow beside TorchScript and ONNX: the reference CNN in all three formats (bench/models: cnn.pt, cnn.onnx and
 # cnn.pb, the same weights, made by mk_tf_cnn.py), one 1x1x28x28 image per request. Per engine: the in-process
 # forward, AI.MODELEXECUTE at 1 client (latency, overhead), at 32 clients without batching and with BATCHSIZE 32
-# (against the in-process forward of a batch of the size formed).
+# (against the in-process forward of a batch of the size formed). As in models.sh, the 1-client latency is measured after
+# WARMUP_SECONDS (12) of runs, the JIT's time to settle at one client, and the in-process forward after 10,000 calls.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port=${INFERIS_PORT:-7451}
 seconds=${SECONDS_PER_ROW:-8}
+warmup_seconds=${WARMUP_SECONDS:-12}
 natives="$home/bench/target/natives" # TF's natives unpack once for the server and the in-process runs
 classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
 
@@ -17,14 +19,14 @@ start_inferis "$port" /tmp/bench-tf-inferis.log --natives-dir "$natives" ${SERVE
 threads=$(engine_threads /tmp/bench-tf-inferis.log)
 redis-cli -p "$port" AI.TENSORSET image FLOAT 1 1 28 28 >/dev/null
 
-load() { # load CLIENTS MODEL -> "ops p50_ms p99_ms"
+load() { # load CLIENTS MODEL WARMUP_SECONDS -> "ops p50_ms p99_ms"
   java -jar "$home/bench/target/inferis-bench.jar" --port "$port" --clients "$1" --seconds "$seconds" \
-    --warmup 3 -- AI.MODELEXECUTE "$2" INPUTS 1 image OUTPUTS 1 "$2:out" | awk '/^RESULT/ { print $2, $3, $4 }'
+    --warmup "$3" -- AI.MODELEXECUTE "$2" INPUTS 1 image OUTPUTS 1 "$2:out" | awk '/^RESULT/ { print $2, $3, $4 }'
 }
 
-inprocess() { # inprocess BACKEND FILE BATCH -> "p50_us" of the in-process forward of that batch
+inprocess() { # inprocess BACKEND FILE BATCH CALLS -> "p50_us" of the in-process forward of that batch
   java -Dai.djl.offline=true -Dthreads="$threads" -Dnatives="$natives" -Dinputs=x -Doutputs=y -cp "$classpath" \
-    org.inferis.bench.InProcessForward "$1" "$2" 2000 "$3" 1 28 28 2>/dev/null | awk '/^RESULT/ { print $2 }'
+    org.inferis.bench.InProcessForward "$1" "$2" "$4" "$3" 1 28 28 2>/dev/null | awk '/^RESULT/ { print $2 }'
 }
 
 rows=()
@@ -36,13 +38,13 @@ for spec in "TORCH cnn.pt" "ONNX cnn.onnx" "TF cnn.pb"; do
   redis-cli -p "$port" -x AI.MODELSTORE "cnn-$backend" "$backend" CPU "${names[@]}" BLOB <"$path" >/dev/null
   redis-cli -p "$port" -x AI.MODELSTORE "cnn-$backend-b32" "$backend" CPU BATCHSIZE 32 "${names[@]}" BLOB \
     <"$path" >/dev/null
-  one=$(inprocess "$backend" "$path" 1)
-  read -r _ p50 p99 < <(load 1 "cnn-$backend")
-  read -r ops32 _ _ < <(load 32 "cnn-$backend")
-  read -r ops32b _ p99b < <(load 32 "cnn-$backend-b32")
+  one=$(inprocess "$backend" "$path" 1 20000)
+  read -r _ p50 p99 < <(load 1 "cnn-$backend" "$warmup_seconds")
+  read -r ops32 _ _ < <(load 32 "cnn-$backend" 3)
+  read -r ops32b _ p99b < <(load 32 "cnn-$backend-b32" 3)
   avg=$(redis-cli -p "$port" AI.INFO "cnn-$backend-b32" EXTENDED | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
   batch=$(awk -v a="$avg" 'BEGIN { b = int(a + 0.5); print b < 1 ? 1 : b }')
-  batched=$(inprocess "$backend" "$path" "$batch")
+  batched=$(inprocess "$backend" "$path" "$batch" 2000)
   rows+=("$(awk -v n="$backend ($file)" -v one="$one" -v p50="$p50" -v p99="$p99" -v o32="$ops32" -v ob="$ops32b" \
     -v zb="$p99b" -v avg="$avg" -v b="$batch" -v bt="$batched" 'BEGIN {
       printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %s | %.0f | %.2f |", n, one, p50 * 1000, p99 * 1000,
