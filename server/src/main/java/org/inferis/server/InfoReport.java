@@ -164,7 +164,8 @@ public final class InfoReport {
         field(text, "ai_abandoned_threads", server.scheduler().abandonedThreads());
         // CPU time workers spent awake waiting for the next run (run-spin), microseconds
         field(text, "ai_worker_spin_us", server.scheduler().spinMicros());
-        // CPU time event loops spent polling for a pending run's reply instead of sleeping (run-spin), microseconds
+        // CPU time event loops spent polling for a pending run's reply, or the next request after one, instead of
+        // sleeping (run-spin), microseconds
         field(text, "ai_loop_spin_us", server.stats().loopSpinNanos().sum() / 1000);
         // runs whose replies connections await: queued, running, or their outputs being stored
         field(text, "ai_awaited_runs", server.stats().awaitedRuns());

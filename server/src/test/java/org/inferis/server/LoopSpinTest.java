@@ -15,7 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * When an event loop polls for a pending run's reply instead of sleeping, and what ends the poll. The loop's task
+ * When an event loop polls for a pending run's reply, or for the next request after one, instead of sleeping, and what
+ * ends the poll. The loop's task
  * queue is a real Netty loop's, held busy so that the tasks handed to it stay queued; the poll for sockets is a
  * counted stand-in for epoll's.
  */
@@ -39,7 +40,7 @@ class LoopSpinTest {
     private final CountDownLatch release = new CountDownLatch(1);
     private final AtomicBoolean allowed = new AtomicBoolean(true);
     private final LongAdder spun = new LongAdder();
-    private final LoopSpin spin = new LoopSpin(allowed::get, LIMIT_NANOS, spun);
+    private final LoopSpin spin = new LoopSpin(allowed::get, LIMIT_NANOS, LIMIT_NANOS, spun);
     private final AtomicInteger polls = new AtomicInteger();
     /** Sockets ready from this poll on; 0: none ever. */
     private volatile int readyFromPoll;
@@ -69,14 +70,11 @@ class LoopSpinTest {
     }
 
     @Test
-    void sleepsWhenNoRunIsPendingOrMoreThanOneIs() throws Exception {
+    void sleepsBeforeAnyRunAndWhenMoreThanOneIsPending() throws Exception {
         assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false));
         spin.runStarted(loop);
         spin.runStarted(loop);
         assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false), "two pending: other work comes");
-        spin.runAnswered();
-        spin.runAnswered();
-        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false), "all answered");
         assertEquals(0, polls.get());
         assertEquals(0, spun.sum());
     }
@@ -86,7 +84,35 @@ class LoopSpinTest {
         allowed.set(false); // run-spin 0, or no core to spare
         spin.runStarted(loop);
         assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false));
+        spin.runAnswered();
+        assertEquals(SelectStrategy.SELECT, spin.calculateStrategy(selectNow, false), "nor for the next request");
         assertEquals(0, polls.get());
+    }
+
+    @Test
+    void afterARunIsAnsweredPollsForTheNextRequest() throws Exception {
+        spin.runStarted(loop);
+        spin.runStarted(loop);
+        spin.runAnswered();
+        spin.runAnswered();
+        readyFromPoll = 30; // the client's next run arrives
+        assertEquals(1, spin.calculateStrategy(selectNow, false), "the request is read at once");
+        assertEquals(30, polls.get());
+        assertTrue(spun.sum() > 0);
+    }
+
+    @Test
+    void sleepsOnceTheWaitForTheNextRequestRunsOut() throws Exception {
+        LoopSpin shortWait = new LoopSpin(allowed::get, LIMIT_NANOS, SHORT_LIMIT_NANOS, spun);
+        shortWait.runStarted(loop);
+        shortWait.runAnswered();
+        long start = System.nanoTime();
+        assertEquals(SelectStrategy.SELECT, shortWait.calculateStrategy(selectNow, false));
+        assertTrue(System.nanoTime() - start < LIMIT_NANOS, "ended by the wait's own limit");
+        int polled = polls.get();
+        assertTrue(polled > 0);
+        assertEquals(SelectStrategy.SELECT, shortWait.calculateStrategy(selectNow, false), "later: sleeps at once");
+        assertEquals(polled, polls.get());
     }
 
     @Test
@@ -126,7 +152,7 @@ class LoopSpinTest {
 
     @Test
     void sleepsOnceThePollRunsOut() throws Exception {
-        LoopSpin shortSpin = new LoopSpin(allowed::get, SHORT_LIMIT_NANOS, spun);
+        LoopSpin shortSpin = new LoopSpin(allowed::get, SHORT_LIMIT_NANOS, LIMIT_NANOS, spun);
         shortSpin.runStarted(loop);
         long start = System.nanoTime();
         assertEquals(SelectStrategy.SELECT, shortSpin.calculateStrategy(selectNow, false));
