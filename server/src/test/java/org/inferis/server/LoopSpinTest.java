@@ -16,9 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * When an event loop polls for a pending run's reply, or for the next request after one, instead of sleeping, and what
- * ends the poll. The loop's task
- * queue is a real Netty loop's, held busy so that the tasks handed to it stay queued; the poll for sockets is a
- * counted stand-in for epoll's.
+ * ends the poll. The loop's task queue is a real Netty loop's, held busy so that the tasks handed to it stay queued;
+ * the poll for sockets is a counted stand-in for epoll's.
  */
 class LoopSpinTest {
     /** Long enough that only the event awaited ends a poll, even on a loaded machine. */
