@@ -37,8 +37,9 @@ about[tf]="The reference CNN as TorchScript, ONNX and a TF frozen graph with the
 the in-process forward of each engine (after 10,000 calls), \`AI.MODELEXECUTE\` at 1 client (after 12 s of runs), and at 32
 clients without and with \`BATCHSIZE 32\`."
 title[dag]="A pipeline in one round trip"
-about[dag]="Script → CNN → script as one \`AI.DAGEXECUTE\` against the same steps as separate round trips, each measured
-twice (DAG, trips, DAG, trips; the first two after a 10 s warm-up), the means reported."
+about[dag]="Script → CNN → script as one \`AI.DAGEXECUTE\` against the same steps as separate round trips, at 1 and 8
+clients, each measured twice (DAG, trips, DAG, trips, after a 10 s warm-up of each), the means reported, with the engine
+time a pipeline that bounds both."
 title[compare]="Against hand-made Python services"
 about[compare]="The same TorchScript CNN (one 1x1x28x28 image in, 10 logits out) served by Inferis (one
 \`AI.DAGEXECUTE\` per request, with and without \`BATCHSIZE 32\`, one engine thread per forward), FastAPI + uvicorn
