@@ -14,12 +14,10 @@ clients=50
 data=$(mktemp -d)
 payload=$(head -c 3136 /dev/zero | tr '\0' a)
 
-[ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$data"; }
-trap cleanup EXIT
+# shellcheck source=lib.sh
+source "$home/bench/lib.sh"
+trap 'stop_servers; rm -rf "$data"' EXIT
 
-await() { for _ in $(seq 150); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return; sleep 0.2; done; }
 rps() { # rps PORT COMMAND... -> requests per second of one redis-benchmark run
   local port=$1; shift
   redis-benchmark -p "$port" -c "$clients" -n "$requests" -r 1000000 --csv "$@" 2>/dev/null \
@@ -34,13 +32,8 @@ echo "|---|---|---|---|---|---|"
 for mode in always everysec no; do
   rm -rf "${data:?}"/*
   mkdir -p "$data/redis" "$data/inferis"
-  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --dir "$data/redis" --appendonly yes \
-    --appendfsync "$mode" >"$data/redis.log" 2>&1 &
-  pids+=($!)
-  "$home/bin/inferis-server" --port "$inferis_port" --save "" --dir "$data/inferis" --appendonly yes \
-    --appendfsync "$mode" >"$data/inferis.log" 2>&1 &
-  pids+=($!)
-  await "$redis_port"; await "$inferis_port"
+  start_redis "$redis_port" "$data/redis.log" --dir "$data/redis" --appendonly yes --appendfsync "$mode"
+  start_inferis "$inferis_port" "$data/inferis.log" --dir "$data/inferis" --appendonly yes --appendfsync "$mode"
   rps "$inferis_port" SET "warm:__rand_int__" "$payload" >/dev/null # JIT warm-up, not counted
   redis_set=""; inferis_set=""; inferis_tensor=""
   for _ in $(seq "$rounds"); do
@@ -51,7 +44,5 @@ for mode in always everysec no; do
   r=$(echo "$redis_set" | median); i=$(echo "$inferis_set" | median); t=$(echo "$inferis_tensor" | median)
   printf '| %s | %.0f | %.0f | %.2f | %.0f | %.2f |\n' "$mode" "$r" "$i" "$(echo "$i / $r" | bc -l)" "$t" \
     "$(echo "$t / $r" | bc -l)"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  pids=()
+  stop_servers
 done

@@ -20,18 +20,10 @@ rounds=${ROUNDS:-5}
 clients=50
 blob_bytes=$((3 * 224 * 224 * 4))
 
-[ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >/tmp/bench-redis.log 2>&1 &
-pids+=($!)
-"$home/bin/inferis-server" --port "$inferis_port" --save "" >/tmp/bench-inferis.log 2>&1 &
-pids+=($!)
-for port in "$redis_port" "$inferis_port"; do
-  for _ in $(seq 150); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.2; done
-done
+# shellcheck source=lib.sh
+source "$home/bench/lib.sh"
+start_redis "$redis_port" /tmp/bench-redis.log
+start_inferis "$inferis_port" /tmp/bench-inferis.log
 
 # rps of one redis-benchmark test: bench_rps PORT TEST [extra args]
 bench_rps() {

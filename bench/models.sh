@@ -27,10 +27,7 @@ source "$home/bench/lib.sh"
 start_inferis "$port" /tmp/bench-models-inferis.log ${SERVER_OPTIONS:-}
 threads=$(engine_threads /tmp/bench-models-inferis.log) # in-process forwards get the server's threads
 spin=$(redis-cli -p "$port" CONFIG GET run-spin | tail -1)
-redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >/tmp/bench-models-redis.log 2>&1 &
-redis_pid=$!
-trap 'kill $inferis_pid $redis_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break; sleep 0.2; done
+start_redis "$redis_port" /tmp/bench-models-redis.log
 
 load() { # load CLIENTS WARMUP_SECONDS COMMAND... -> "ops p50_ms p99_ms" from Inferis (or the server on LOAD_PORT)
   local clients=$1 warmup=$2; shift 2

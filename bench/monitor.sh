@@ -9,17 +9,11 @@ redis_port=${REDIS_PORT:-7420}
 inferis_port=${INFERIS_PORT:-7421}
 data=$(mktemp -d)
 
-[ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$data"; }
-trap cleanup EXIT
-redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --dir "$data" >"$data/redis.log" 2>&1 &
-pids+=($!)
-"$home/bin/inferis-server" --port "$inferis_port" --save "" --dir "$data" >"$data/inferis.log" 2>&1 &
-pids+=($!)
-for port in "$redis_port" "$inferis_port"; do
-  for _ in $(seq 150); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.2; done
-done
+# shellcheck source=lib.sh
+source "$home/bench/lib.sh"
+trap 'stop_servers; rm -rf "$data"' EXIT
+start_redis "$redis_port" "$data/redis.log" --dir "$data"
+start_inferis "$inferis_port" "$data/inferis.log" --dir "$data"
 
 rps() { # rps PORT ARGS... -> requests per second
   local port=$1; shift

@@ -15,7 +15,7 @@ rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 sample_rss() { while kill -0 "$1" 2>/dev/null; do rss_mb "$1" >>"$2" 2>/dev/null || true; echo >>"$2"; sleep 0.02; done; }
 peak() { sort -n "$1" | tail -1; }
 
-start_inferis "$port" "$data/first.log" --dir "$data" --save ""
+start_inferis "$port" "$data/first.log" --dir "$data"
 empty_rss=$(rss_mb "$inferis_pid")
 blob="$data/tensor.bin"
 head -c $((64 << 20)) /dev/urandom >"$blob"
@@ -39,8 +39,7 @@ expected=$(redis-cli -p "$port" AI.TENSORGET y VALUES | tr '\n' ' ')
 redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
 wait "$inferis_pid" 2>/dev/null || true
 
-"$home/bin/inferis-server" --port "$port" --dir "$data" --save "" >"$data/second.log" 2>&1 &
-inferis_pid=$!
+launch_inferis "$port" "$data/second.log" --dir "$data"
 sample_rss "$inferis_pid" "$data/load.rss" &
 sampler=$!
 until grep -q 'Ready to serve' "$data/second.log"; do sleep 0.05; done
@@ -71,8 +70,7 @@ echo "|---|---|"
 for mode in no everysec always; do
   rm -f "$data"/*.aof "$data"/dump.inferis
   if [ "$mode" = no ]; then options=(--appendonly no); else options=(--appendonly yes --appendfsync "$mode"); fi
-  "$home/bin/inferis-server" --port "$port" --dir "$data" --save "" "${options[@]}" >"$data/$mode.log" 2>&1 &
-  inferis_pid=$!
+  launch_inferis "$port" "$data/$mode.log" --dir "$data" "${options[@]}"
   until grep -q 'Ready to serve' "$data/$mode.log"; do sleep 0.05; done
   ops=$(redis-benchmark -p "$port" -c 50 -n "$requests" -r 100000 --csv \
       AI.TENSORSET "t:__rand_int__" FLOAT 1 1 28 28 BLOB "$payload" 2>/dev/null |

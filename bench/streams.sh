@@ -10,16 +10,13 @@ seconds=${SECONDS_PER_ROW:-10}
 model="cnn TORCH CPU $home/bench/models/cnn.pt BATCHSIZE 32"
 classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
 
-[ -n "${INFERIS_SKIP_BUILD:-}" ] || (cd "$home" && mvn -q -B -DskipTests install)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >/tmp/bench-streams-redis.log 2>&1 &
-pids+=($!)
+# shellcheck source=lib.sh
+source "$home/bench/lib.sh"
+start_redis "$redis_port" /tmp/bench-streams-redis.log
 
 start_node() { # start_node PORT STREAM
-  "$home/bin/inferis-server" --port "$1" --save "" --worker-name "node-$1" --load-model "$model" \
-    --stream-worker "redis://127.0.0.1:$redis_port/$2 inferis $2-results" >"/tmp/bench-streams-$1.log" 2>&1 &
-  pids+=($!)
+  launch_inferis "$1" "/tmp/bench-streams-$1.log" --worker-name "node-$1" --load-model "$model" \
+    --stream-worker "redis://127.0.0.1:$redis_port/$2 inferis $2-results"
   for _ in $(seq 150); do grep -q "started as consumer" "/tmp/bench-streams-$1.log" && return; sleep 0.2; done
   echo "Inferis did not start; see /tmp/bench-streams-$1.log" >&2
   exit 1
