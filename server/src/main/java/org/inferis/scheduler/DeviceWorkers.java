@@ -49,6 +49,8 @@ final class DeviceWorkers {
     static final int LONE_ARRIVALS_TO_SPIN = 8;
     /** When the last batch ended; guarded by the lock. */
     private long lastBatchEndNanos;
+    /** How much of the recent time the device computed; guarded by the lock. */
+    private final BusyShare busy = new BusyShare();
     /**
      * Of the recent lone arrivals, the share (a moving average) that came within the spin's budget after the batch
      * before them ended: those a spinning worker would catch. Below a half, spinning would mostly burn its budget for
@@ -189,12 +191,14 @@ final class DeviceWorkers {
             } catch (InterruptedException e) {
                 return;
             }
+            long startNanos = System.nanoTime();
             try {
                 batch.execute(observer.get());
             } finally {
                 synchronized (lock) {
                     runningBatches--;
                     lastBatchEndNanos = System.nanoTime();
+                    busy.ran(startNanos, lastBatchEndNanos);
                     worker.running = null;
                     if (worker.abandoned) { // the watchdog handed its instance back already
                         abandonedAlive--;
@@ -240,7 +244,7 @@ final class DeviceWorkers {
                 for (int i = 0; i < queues.size(); i++) {
                     int index = (next + i) % queues.size();
                     ModelQueue queue = queues.get(index);
-                    Batch batch = queue.takeBatch(now);
+                    Batch batch = queue.takeBatch(now, busy.hasSpareTime());
                     if (batch != null) {
                         next = index + 1;
                         worker.startedNanos = clock.getAsLong();

@@ -12,6 +12,8 @@ import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Sends any command through Lettuce's custom-command API (how applications call AI.* with Lettuce). */
@@ -54,6 +56,19 @@ public final class Ai {
     public static RedisFuture<String> statusAsync(StatefulRedisConnection<String, String> c, String command,
                                                   Object... args) {
         return c.async().dispatch(new Keyword(command), new StatusOutput<>(StringCodec.UTF8), args(args));
+    }
+
+    /** Sends the commands ({name, args...} each) in one write (Lettuce's manual flush) and returns their futures. */
+    public static List<RedisFuture<String>> pipelined(StatefulRedisConnection<String, String> c,
+                                                      List<Object[]> commands) {
+        c.setAutoFlushCommands(false);
+        List<RedisFuture<String>> replies = new ArrayList<>();
+        for (Object[] command : commands) {
+            replies.add(statusAsync(c, (String) command[0], Arrays.copyOfRange(command, 1, command.length)));
+        }
+        c.flushCommands();
+        c.setAutoFlushCommands(true);
+        return replies;
     }
 
     public static String status(StatefulRedisConnection<String, String> c, String command, Object... args) {

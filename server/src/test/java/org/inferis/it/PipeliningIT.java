@@ -86,18 +86,6 @@ class PipeliningIT {
         }
     }
 
-    /** Sends the commands in one write (Lettuce's manual flush) and returns their futures. */
-    private static List<RedisFuture<String>> pipelined(StatefulRedisConnection<String, String> c, List<Object[]> commands) {
-        c.setAutoFlushCommands(false);
-        List<RedisFuture<String>> replies = new ArrayList<>();
-        for (Object[] command : commands) {
-            replies.add(Ai.statusAsync(c, (String) command[0], java.util.Arrays.copyOfRange(command, 1, command.length)));
-        }
-        c.flushCommands();
-        c.setAutoFlushCommands(true);
-        return replies;
-    }
-
     @Test
     void runsPipelinedOnOneConnectionBatchTogether() throws Exception {
         StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
@@ -110,7 +98,7 @@ class PipeliningIT {
             Ai.status(c, "AI.TENSORSET", "pin" + i, "FLOAT", 1, 4, "VALUES", i, -i, i * 0.5, 1);
             runs.add(new Object[] {"AI.MODELEXECUTE", "pipelined", "INPUTS", 1, "pin" + i, "OUTPUTS", 1, "pout" + i});
         }
-        for (RedisFuture<String> reply : pipelined(c, runs)) {
+        for (RedisFuture<String> reply : Ai.pipelined(c, runs)) {
             assertEquals("OK", reply.get(30, TimeUnit.SECONDS));
         }
         List<Object> info = Ai.array(c, "AI.INFO", "pipelined", "EXTENDED");

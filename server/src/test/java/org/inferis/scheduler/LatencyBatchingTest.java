@@ -33,7 +33,7 @@ class LatencyBatchingTest {
     void untilTheModelHasRunNothingWaits() {
         arrive(0);
         arrive(MS / 10);
-        Batch batch = queue.takeBatch(MS / 5);
+        Batch batch = queue.takeBatch(MS / 5, false);
         assertNotNull(batch, "no forward time known: what is there runs");
         assertEquals(2, batch.samples);
     }
@@ -61,13 +61,13 @@ class LatencyBatchingTest {
             arrive(i * MS / 10);
         }
         long now = MS / 2;
-        assertNull(queue.takeBatch(now), "more runs are expected before the deadline: wait for them");
+        assertNull(queue.takeBatch(now, false), "more runs are expected before the deadline: wait for them");
         // head queued at 0: 10 ms target - 1 ms margin - 2 ms forward
         assertEquals(7 * MS - now, queue.nanosUntilRelease(now));
         for (int i = 4; i < 8; i++) {
             arrive(now + i * MS / 10);
         }
-        Batch full = queue.takeBatch(now + MS);
+        Batch full = queue.takeBatch(now + MS, false);
         assertNotNull(full, "full: it goes at once");
         assertEquals(8, full.samples);
     }
@@ -79,8 +79,8 @@ class LatencyBatchingTest {
         arrive(0);
         arrive(MS / 10);
         arrive(MS / 5);
-        assertNull(queue.takeBatch(MS / 4));
-        Batch late = queue.takeBatch(7 * MS);
+        assertNull(queue.takeBatch(MS / 4, false));
+        Batch late = queue.takeBatch(7 * MS, false);
         assertNotNull(late, "at the deadline the partial batch goes");
         assertEquals(3, late.samples);
     }
@@ -91,7 +91,7 @@ class LatencyBatchingTest {
         recentLoad(1, 0); // one a ms, each adding 1/7 ms: the device keeps up serving whatever waits
         arrive(0);
         arrive(MS / 10);
-        Batch now = queue.takeBatch(MS / 5);
+        Batch now = queue.takeBatch(MS / 5, false);
         assertNotNull(now);
         assertEquals(2, now.samples);
     }
@@ -104,7 +104,7 @@ class LatencyBatchingTest {
         }
         recentLoad(10, 0);
         arrive(0);
-        assertNotNull(queue.takeBatch(MS / 2), "waiting would add latency and save nothing");
+        assertNotNull(queue.takeBatch(MS / 2, false), "waiting would add latency and save nothing");
     }
 
     @Test
@@ -112,14 +112,14 @@ class LatencyBatchingTest {
         queue.timing.ran(1, MS); // only batches of one so far: the fixed cost is unknown
         recentLoad(10, 0);
         arrive(0);
-        assertNotNull(queue.takeBatch(MS / 2));
+        assertNotNull(queue.takeBatch(MS / 2, false));
     }
 
     @Test
     void whenNoOtherRunIsExpectedInTimeItGoesAtOnce() {
         fixedCostModel();
         arrive(0); // an idle period: one run in the last 10 ms
-        Batch alone = queue.takeBatch(MS / 2);
+        Batch alone = queue.takeBatch(MS / 2, false);
         assertNotNull(alone, "an idle period adds no wait");
         assertEquals(1, alone.samples);
     }
