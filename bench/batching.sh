@@ -4,8 +4,8 @@
 # Target: batching >= 2x the unbatched throughput, with p99 no worse than 2x the unbatched p99; and samples/s over RESP
 # >= 90% of the in-process forward rate at the batch size formed. That ratio is measured in ROUNDS (3) rounds, each a
 # batched load then the in-process forward at the batch it formed, and the round with the median ratio is reported
-# beside every round's ratio: on a VM whose speed changes from one minute to the next, one pair measured minutes apart
-# read anywhere from 0.58 to 0.70 for the same row.
+# beside every round's ratio: on a VM whose speed changes from one minute to the next, single runs of the same row
+# read anywhere from 0.58 to 0.70 within hours.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port=${INFERIS_PORT:-7421}

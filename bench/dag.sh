@@ -50,6 +50,13 @@ measure() { # measure dag|trips CLIENTS -> "ops p50_ms p99_ms engine_us_per_pipe
     'BEGIN { print o, a, z, (e - b) / (o * s) }'
 }
 
+row() { # row CLIENTS NAME RUN1 RUN2: the means of the two runs' figures
+  awk -v c="$1" -v n="$2" -v r1="$3" -v r2="$4" 'BEGIN { split(r1, a, ","); split(r2, b, ",");
+    o = (a[1] + b[1]) / 2; e = (a[4] + b[4]) / 2
+    printf "| %d | %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f%% |\n", c, n, o, (a[2] + b[2]) / 2, (a[3] + b[3]) / 2,
+      e, 1e6 / e, o * e / 1e4 }'
+}
+
 warmup=${WARMUP_SECONDS:-10}
 rows=() ratios=()
 for clients in 1 8; do
@@ -59,13 +66,7 @@ for clients in 1 8; do
   read -r t1 < <(measure trips "$clients" | tr ' ' ,)
   read -r d2 < <(measure dag "$clients" | tr ' ' ,)
   read -r t2 < <(measure trips "$clients" | tr ' ' ,)
-  row() { # row NAME RUN1 RUN2: the means of the two runs' figures
-    awk -v n="$1" -v c="$clients" -v r1="$2" -v r2="$3" 'BEGIN { split(r1, a, ","); split(r2, b, ",");
-      o = (a[1] + b[1]) / 2; e = (a[4] + b[4]) / 2
-      printf "| %d | %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f%% |\n", c, n, o, (a[2] + b[2]) / 2, (a[3] + b[3]) / 2,
-        e, 1e6 / e, o * e / 1e4 }'
-  }
-  rows+=("$(row "one AI.DAGEXECUTE" "$d1" "$d2")" "$(row "five round trips" "$t1" "$t2")")
+  rows+=("$(row "$clients" "one AI.DAGEXECUTE" "$d1" "$d2")" "$(row "$clients" "five round trips" "$t1" "$t2")")
   ratios+=("$(awk -v c="$clients" -v d1="$d1" -v d2="$d2" -v t1="$t1" -v t2="$t2" 'BEGIN { split(d1, a, ","); split(d2, b, ",");
     split(t1, x, ","); split(t2, y, ","); printf "- %d client%s: DAG / round trips %.2fx", c, c == 1 ? "" : "s", (a[1] + b[1]) / (x[1] + y[1]) }')")
 done
