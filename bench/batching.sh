@@ -21,9 +21,29 @@ start_inferis "$port" /tmp/bench-batching-inferis.log ${SERVER_OPTIONS:-}
 threads=$(engine_threads /tmp/bench-batching-inferis.log) # in-process forwards get the server's threads
 redis-cli -p "$port" AI.TENSORSET image FLOAT 1 1 28 28 >/dev/null
 
-load() { # load MODEL [WARMUP_SECONDS] -> "ops p50_ms p99_ms"
-  java -jar "$home/bench/target/inferis-bench.jar" --port "$port" --clients "$clients" --seconds "$seconds" \
-    --warmup "${2:-3}" -- AI.MODELEXECUTE "$1" INPUTS 1 image OUTPUTS 1 "$1:out" | awk '/^RESULT/ { print $2, $3, $4 }'
+# the load generator is redis-benchmark, the client of #15's measurements: one C thread on epoll, which on these shared
+# cores costs 19-21 µs of CPU a run against 28-33 for bench's RespLoad (a thread a client, woken by every reply)
+rb() { # rb MODEL REQUESTS -> "ops p50_ms p99_ms"
+  redis-benchmark -p "$port" -c "$clients" -n "$2" --csv AI.MODELEXECUTE "$1" INPUTS 1 image OUTPUTS 1 "$1:out" |
+    awk -F'"' 'NR == 2 { print $4, $10, $14 }'
+}
+load() { # load MODEL [WARMUP_SECONDS] -> "ops p50_ms p99_ms server_cpu_us_a_run load_generator_cpu_us_a_run"
+  local rate n ticks0 ticks1 result TIMEFORMAT='%U %S'
+  # redis-benchmark counts requests: a short run, then the warm-up, sizes the measured one to about $seconds
+  rate=$(rb "$1" 2000 | awk '{ print $1 }')
+  rate=$(rb "$1" "$(awk -v r="$rate" -v w="${2:-3}" 'BEGIN { printf "%d", r * w + 1 }')" | awk '{ print $1 }')
+  n=$(awk -v r="$rate" -v s="$seconds" 'BEGIN { printf "%d", r * s + 1 }')
+  ticks0=$(cpu_ticks "$inferis_pid")
+  { time rb "$1" "$n" >/tmp/bench-batching-load.out; } 2>/tmp/bench-batching-load.cpu
+  ticks1=$(cpu_ticks "$inferis_pid")
+  awk -v n="$n" -v t="$((ticks1 - ticks0))" -v hz="$(getconf CLK_TCK)" -v cpu="$(cat /tmp/bench-batching-load.cpu)" \
+    '{ split(cpu, c, " "); printf "%s %s %s %.1f %.1f\n", $1, $2, $3, t * 1e6 / hz / n, (c[1] + c[2]) * 1e6 / n }' \
+    /tmp/bench-batching-load.out
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system time of a process, in clock ticks
+engine_us() { # engine_us MODEL -> µs the engine took a sample since the last RESETSTAT (AI.INFO)
+  redis-cli -p "$port" AI.INFO "$1" | awk 'prev == "duration" { d = $1 } prev == "samples" { s = $1 } { prev = $1 }
+    END { printf "%.1f", d / s }'
 }
 
 classpath="$home/bench/target/inferis-bench.jar:$home/server/target/lib/*"
@@ -40,22 +60,24 @@ for spec in "mnist TORCH $models/mnist_cnn.pt" "mnist ONNX $models/mnist_cnn.onn
   key="$name-$backend"
   redis-cli -p "$port" -x AI.MODELSTORE "$key" "$backend" CPU BLOB <"$file" >/dev/null
   redis-cli -p "$port" -x AI.MODELSTORE "$key-b32" "$backend" CPU BATCHSIZE 32 BLOB <"$file" >/dev/null
-  read -r ops0 p50_0 p99_0 < <(load "$key")
-  measured=() # per round: "ratio ops p50 p99 avg batch engine"
+  read -r ops0 p50_0 p99_0 _ < <(load "$key")
+  measured=() # per round: "ratio ops p50 p99 avg batch engine server_cpu load_cpu engine_in_server"
   for round in $(seq "$rounds"); do
     redis-cli -p "$port" AI.INFO "$key-b32" RESETSTAT >/dev/null
-    read -r ops32 p50_32 p99_32 < <(load "$key-b32" "$([ "$round" = 1 ] && echo 3 || echo 1)")
+    read -r ops32 p50_32 p99_32 server_cpu load_cpu < <(load "$key-b32" "$([ "$round" = 1 ] && echo 3 || echo 1)")
+    served=$(engine_us "$key-b32")
     avg=$(redis-cli -p "$port" AI.INFO "$key-b32" EXTENDED | awk 'prev == "avg_batch_size" { print; exit } { prev = $0 }')
     batch=$(awk -v a="$avg" 'BEGIN { b = int(a + 0.5); print b < 1 ? 1 : b }')
     engine=$(inprocess_rate "$backend" "$file" "$batch")
-    measured+=("$(awk -v o="$ops32" -v e="$engine" 'BEGIN { printf "%.4f", o / e }') $ops32 $p50_32 $p99_32 $avg $batch $engine")
+    measured+=("$(awk -v o="$ops32" -v e="$engine" 'BEGIN { printf "%.4f", o / e }') $ops32 $p50_32 $p99_32 $avg $batch $engine $server_cpu $load_cpu $served")
   done
-  read -r ratio ops32 p50_32 p99_32 avg batch engine < <(printf '%s\n' "${measured[@]}" | sort -g |
+  read -r ratio ops32 p50_32 p99_32 avg batch engine server_cpu load_cpu served < <(printf '%s\n' "${measured[@]}" | sort -g |
     awk -v n="$rounds" 'NR == int((n + 1) / 2)')
   each=$(printf '%s\n' "${measured[@]}" | awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 }')
   rows+=("$(awk -v n="$name CNN, $backend" -v o0="$ops0" -v a0="$p50_0" -v z0="$p99_0" -v o="$ops32" -v a="$p50_32" \
-    -v z="$p99_32" -v avg="$avg" -v e="$engine" -v b="$batch" -v each="$each" 'BEGIN { printf "| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %s | %.2fx | %.2fx | %.0f (batch %d) | %.0f / %.0f | %.2f (%s) |", \
-      n, o0, a0, z0, o, a, z, avg, o / o0, z / z0, e, b, 1e6 / o, 1e6 / e, o / e, each }')")
+    -v z="$p99_32" -v avg="$avg" -v e="$engine" -v b="$batch" -v each="$each" -v sc="$server_cpu" -v lc="$load_cpu" \
+    -v sv="$served" 'BEGIN { printf "| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %s | %.2fx | %.2fx | %.0f (batch %d) | %.0f / %.0f / %.0f | %.0f / %.0f | %.1f | %.2f (%s) |", \
+      n, o0, a0, z0, o, a, z, avg, o / o0, z / z0, e, b, 1e6 / o, sv, 1e6 / e, sc, lc, 0.9 * e * (sc + lc) / 1e6, o / e, each }')")
 done
 
 # one connection that pipelines its runs (redis-benchmark -P): independent runs start while earlier ones pend, so
@@ -79,12 +101,14 @@ redis-cli -p "$port" FLUSHALL >/dev/null
 echo
 echo "$(nproc) cores; $clients clients, one 1x1x28x28 image per request; latencies in ms. The engine columns: the"
 echo "in-process forward of one batch of the size formed (rounded) with the server's $threads thread(s) a forward, as"
-echo "samples/s, and per-sample µs served over RESP against in-process. The batched columns are from the round (of"
-echo "$rounds, each a batched load then the in-process forward) whose RESP / in-process ratio was the median; every"
-echo "round's ratio in brackets."
+echo "samples/s, and per-sample µs served over RESP, in the server's engine (AI.INFO) and in-process. CPU a run: what"
+echo "the server process (engine included) and the load generator (redis-benchmark) used, over the runs served; the cores"
+echo "that 90% of the in-process rate would take at those costs, against the $(nproc) the two share here. The batched"
+echo "columns are from the round (of $rounds, each a batched load then the in-process forward) whose RESP / in-process"
+echo "ratio was the median; every round's ratio in brackets."
 echo
-echo "| model | unbatched ops/s | p50 | p99 | BATCHSIZE 32 ops/s | p50 | p99 | avg batch | throughput gain | p99 ratio | in-process samples/s | µs per sample RESP / in-process | RESP / in-process (each round) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | unbatched ops/s | p50 | p99 | BATCHSIZE 32 ops/s | p50 | p99 | avg batch | throughput gain | p99 ratio | in-process samples/s | µs a sample: RESP / server's engine / in-process | CPU µs a run: server / load generator | cores for 90% | RESP / in-process (each round) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 
 echo

@@ -24,9 +24,10 @@ server up for 12 s (at one client the JIT takes some 40,000 runs to settle), as 
 after 10,000 warm-up calls. Beside each model's runs, a \`PING\` at 1 client to \`redis-server\` and to Inferis with the same
 load generator: the round trip any RESP server pays on this machine in that minute, which the overhead includes."
 title[batching]="Batching"
-about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32 clients, one image per request, without and with
-\`BATCHSIZE 32\`, beside the in-process forward of a batch of the size formed (three rounds of the two, alternating, the
-median reported); then one connection pipelining its runs."
+about[batching]="The test fixture's MNIST-shaped CNN and the reference CNN at 32 clients (\`redis-benchmark -c 32\`), one image per
+request, without and with \`BATCHSIZE 32\`, beside the in-process forward of a batch of the size formed (three rounds of
+the two, alternating, the median reported), with the CPU each run cost the server and the load generator on the cores
+they share; then one connection pipelining its runs."
 title[latency]="A batch delay that tunes itself: LATENCY against fixed MINBATCHTIMEOUTs"
 about[latency]="The reference CNN (TorchScript, \`BATCHSIZE 32\`) under open-loop Poisson arrivals (\`PoissonLoad\`: 16
 pipelining connections, each request's latency counted from its scheduled start, so a server that falls behind
