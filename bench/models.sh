@@ -47,32 +47,38 @@ for spec in "linear TORCH $fixtures/linear_relu.pt 1 4" "cnn TORCH $fixtures/mni
   # shellcheck disable=SC2086
   redis-cli -p "$port" AI.TENSORSET "$name:in" FLOAT $shape >/dev/null
   # shellcheck disable=SC2086
-  read -r inproc_p50 inproc_p99 < <(java -Dai.djl.offline=true -Dthreads="$threads" -cp "$classpath" org.inferis.bench.InProcessForward \
-    "$backend" "$home/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3 }')
+  read -r inproc_p50 _ inproc_mean < <(java -Dai.djl.offline=true -Dthreads="$threads" -cp "$classpath" org.inferis.bench.InProcessForward \
+    "$backend" "$home/$file" 20000 $shape 2>/dev/null | awk '/^RESULT/ { print $2, $3, $4 }')
   # at 1 client, with workers and event loops spinning (run-spin's default) and without (run-spin 0), in the order
   # spin, none, none, spin so that neither gains from warming up: the means of the two
-  p50s=() nospins=() p99s=() nospin_p99s=() warmup=$warmup_seconds
+  # (and, spinning, the forward's mean inside the server: AI.INFO's engine time a run)
+  p50s=() nospins=() p99s=() nospin_p99s=() served=() warmup=$warmup_seconds
   for setting in "$spin" 0 0 "$spin"; do
     redis-cli -p "$port" CONFIG SET run-spin "$setting" >/dev/null
+    redis-cli -p "$port" AI.INFO "$name" RESETSTAT >/dev/null
     read -r _ p50 p99 < <(load 1 "$warmup" AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
     warmup=3
-    if [ "$setting" = 0 ]; then nospins+=("$p50"); nospin_p99s+=("$p99"); else p50s+=("$p50"); p99s+=("$p99"); fi
+    if [ "$setting" = 0 ]; then nospins+=("$p50"); nospin_p99s+=("$p99"); else p50s+=("$p50"); p99s+=("$p99")
+      served+=("$(redis-cli -p "$port" AI.INFO "$name" | awk 'prev == "duration" { d = $1 } prev == "calls" { c = $1 }
+        { prev = $1 } END { print d / c }')"); fi
   done
   p50=$(mean "${p50s[@]}") p99=$(mean "${p99s[@]}") p50_nospin=$(mean "${nospins[@]}") p99_nospin=$(mean "${nospin_p99s[@]}")
+  served=$(mean "${served[@]}")
   read -r _ redis_ping _ < <(LOAD_PORT=$redis_port LOAD_SECONDS=$ping_seconds load 1 2 PING)
   read -r _ inferis_ping _ < <(LOAD_SECONDS=$ping_seconds load 1 2 PING)
   read -r ops16 _ _ < <(load 16 3 AI.MODELEXECUTE "$name" INPUTS 1 "$name:in" OUTPUTS 1 "$name:out")
   rows+=("$(awk -v n="$name ($backend, input $shape)" -v ip="$inproc_p50" -v p50="$p50" -v p99="$p99" -v ops="$ops16" \
-    -v nospin="$p50_nospin" -v nospin99="$p99_nospin" -v rping="$redis_ping" -v iping="$inferis_ping" 'BEGIN {
-    printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f / %.0f | %.0f / %.0f | %.0f |", n, ip, p50 * 1000, p99 * 1000,
-      p50 * 1000 - ip, rping * 1000, iping * 1000, nospin * 1000, nospin99 * 1000, ops }')")
+    -v nospin="$p50_nospin" -v nospin99="$p99_nospin" -v rping="$redis_ping" -v iping="$inferis_ping" \
+    -v im="$inproc_mean" -v sv="$served" 'BEGIN {
+    printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.0f |", n, ip, p50 * 1000, p99 * 1000,
+      p50 * 1000 - ip, im, sv, rping * 1000, iping * 1000, nospin * 1000, nospin99 * 1000, ops }')")
 done
 
 echo
 echo "$(nproc) cores; RESP latency at 1 client (each p50 and p99 the mean of two runs, spinning and run-spin 0 alternating),"
 echo "throughput at 16 clients (no batching); forwards with $threads thread(s),"
-echo "in the server as in-process"
+echo "in the server as in-process; the forward's mean in the server is AI.INFO's engine time a run while spinning"
 echo
-echo "| model | in-process p50 µs | RESP p50 µs | RESP p99 µs | RESP p50 − in-process p50 µs | PING p50 µs, redis-server / Inferis | RESP p50 / p99 µs with run-spin 0 | ops/s at 16 clients |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| model | in-process p50 µs | RESP p50 µs | RESP p99 µs | RESP p50 − in-process p50 µs | forward mean µs, in-process / in the server | PING p50 µs, redis-server / Inferis | RESP p50 / p99 µs with run-spin 0 | ops/s at 16 clients |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -25,7 +25,7 @@ import org.inferis.tensor.Tensor;
  * <pre>java -cp ... org.inferis.bench.InProcessForward TORCH model.pt 20000 1 1 28 28</pre>
  *
  * A TF graph names its input and output nodes: {@code -Dinputs=x -Doutputs=logits ... TF model.pb ...}.
- * Prints {@code RESULT <p50 µs> <p99 µs>} for a zero-filled FLOAT input of the given shape. {@code -Dthreads=n} sets
+ * Prints {@code RESULT <p50 µs> <p99 µs> <mean µs>} for a zero-filled FLOAT input of the given shape. {@code -Dthreads=n} sets
  * the threads of a forward (default: the engine's own choice).
  */
 public final class InProcessForward {
@@ -60,9 +60,10 @@ public final class InProcessForward {
                 model.run(List.of(input));
                 times[i] = System.nanoTime() - start;
             }
+            double mean = Arrays.stream(times).average().orElse(0);
             Arrays.sort(times);
-            System.out.printf(Locale.ROOT, "RESULT %.1f %.1f%n", times[iterations / 2] / 1e3,
-                    times[(int) (iterations * 0.99)] / 1e3);
+            System.out.printf(Locale.ROOT, "RESULT %.1f %.1f %.1f%n", times[iterations / 2] / 1e3,
+                    times[(int) (iterations * 0.99)] / 1e3, mean / 1e3);
         }
     }
 }
