@@ -109,6 +109,15 @@ final class Batch {
     }
 
     /**
+     * The watchdog gave up on this batch's engine call: its runs get the reason (unless answered already), and a
+     * shutdown need not wait for them.
+     */
+    void abandon(String reason) {
+        failAll(reason);
+        runs.forEach(RunRequest::settled);
+    }
+
+    /**
      * Releases the runs' references on their model or script. Called by the worker once the engine call returned,
      * never by the watchdog: an abandoned call may still be inside the engine, which must not be freed under it.
      */

@@ -117,7 +117,7 @@ final class DeviceWorkers {
                     }
                 }
             }
-            batch.failAll("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
+            batch.abandon("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
                     + "its worker was replaced");
         }
     }

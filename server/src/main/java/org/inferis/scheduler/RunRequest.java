@@ -15,14 +15,22 @@ final class RunRequest {
     final CompletableFuture<List<Tensor>> result = new CompletableFuture<>();
     private final Runnable onDone;
     private final AtomicBoolean done = new AtomicBoolean();
+    private final Runnable onSettled;
+    private final AtomicBoolean settled = new AtomicBoolean();
 
-    RunRequest(List<Tensor> inputs, Runner call, long enqueuedNanos, Runnable onDone) {
+    /**
+     * @param onDone    the owner's release, once the run is over and no engine call uses its inputs any more
+     * @param onSettled once the run holds up nothing any more: finished, or answered by the watchdog while its engine
+     *                  call goes on (a shutdown need not wait for it)
+     */
+    RunRequest(List<Tensor> inputs, Runner call, long enqueuedNanos, Runnable onDone, Runnable onSettled) {
         this.inputs = inputs;
         this.call = call;
         Tensor first = inputs.isEmpty() ? null : inputs.get(0);
         this.samples = first == null || first.rank() == 0 ? 1 : first.dim(0);
         this.enqueuedNanos = enqueuedNanos;
         this.onDone = onDone;
+        this.onSettled = onSettled;
     }
 
     /**
@@ -50,10 +58,21 @@ final class RunRequest {
         return true;
     }
 
-    /** Runs the owner's release exactly once, however the run ended. */
+    /** Runs the owner's release exactly once, however the run ended; settles it too. */
     void finished() {
         if (done.compareAndSet(false, true)) {
             onDone.run();
+        }
+        settled();
+    }
+
+    /**
+     * Runs the owner's {@code onSettled} once: the run is finished, or was answered by the watchdog while its engine
+     * call goes on.
+     */
+    void settled() {
+        if (settled.compareAndSet(false, true)) {
+            onSettled.run();
         }
     }
 }

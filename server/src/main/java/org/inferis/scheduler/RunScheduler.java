@@ -94,10 +94,8 @@ public final class RunScheduler implements AutoCloseable {
                                                   long timeoutMillis, Runnable onDone) throws QueueFullException {
         inFlight.increment();
         try {
-            return submit(queue, new RunRequest(inputs, call, System.nanoTime(), () -> {
-                onDone.run();
-                inFlight.decrement();
-            }), timeoutMillis);
+            return submit(queue, new RunRequest(inputs, call, System.nanoTime(), onDone, inFlight::decrement),
+                    timeoutMillis);
         } catch (QueueFullException | RuntimeException e) {
             inFlight.decrement();
             throw e;

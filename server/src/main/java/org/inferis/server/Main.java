@@ -8,6 +8,7 @@ import org.inferis.backend.EngineOptions;
 import org.inferis.backend.onnx.OnnxBackend;
 import org.inferis.backend.torch.TorchBackend;
 import org.inferis.config.ServerConfig;
+import org.inferis.scheduler.RunScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +63,16 @@ public final class Main {
             });
         }
         server.awaitTermination();
-        if (server.failedToLoad()) {
-            System.exit(1);
+        int status = server.failedToLoad() ? 1 : 0;
+        RunScheduler scheduler = server.context().scheduler();
+        if (!scheduler.awaitIdle(0) || scheduler.abandonedThreads() > 0) {
+            // runs or loads past shutdown-timeout, or calls the watchdog gave up on, may still be inside an engine
+            log.warn("Engine calls still under way ({} given up on): exiting without the engines' exit handlers",
+                    scheduler.abandonedThreads());
+            NativeExit.now(status);
+        }
+        if (status != 0) {
+            System.exit(status);
         }
     }
 

@@ -248,10 +248,13 @@ public final class ServerContext implements CommandContext {
         return shutdown.apply(save);
     }
 
-    /** Something happened that the server cannot go on from without lying to its clients: log it and exit now. */
+    /**
+     * Something happened that the server cannot go on from without lying to its clients: log it and exit now (with
+     * forwards perhaps under way: {@link NativeExit}).
+     */
     public void fatal(String reason) {
         LoggerFactory.getLogger(ServerContext.class).error("{}", reason);
-        Runtime.getRuntime().halt(1);
+        NativeExit.now(1);
     }
 
     @Override

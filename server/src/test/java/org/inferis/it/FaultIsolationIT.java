@@ -1,6 +1,7 @@
 package org.inferis.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.RedisClient;
@@ -8,25 +9,36 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Failures stay with their own request: a script that never returns, a client that leaves mid-run.
  * Runs a server process of its own, since a looping script's thread cannot be stopped short of the process.
  */
 class FaultIsolationIT {
+    /** Never returns; each turn calls into libtorch's operators, as a real model's loop would. */
+    private static final String SPIN_SCRIPT = String.join("\n",
+            "def spin(tensors: List[Tensor], keys: List[str], args: List[str]):",
+            "    x = tensors[0]",
+            "    while True:",
+            "        x = x + 1",
+            "    return x", "");
+    @TempDir
+    Path dir;
     private ServerProcess server;
     private RedisClient client;
     private int port;
 
     @BeforeEach
     void launch() throws Exception {
-        server = ServerProcess.start("--model-execution-timeout", "500", "--save", "");
+        server = ServerProcess.start("--model-execution-timeout", "500", "--save", "", "--dir", dir.toString());
         port = server.port();
         client = RedisClient.create(RedisURI.create("127.0.0.1", port));
     }
@@ -40,12 +52,7 @@ class FaultIsolationIT {
     @Test
     void aScriptThatNeverReturnsFailsAloneAndTheDeviceGoesOn() throws Exception {
         StatefulRedisConnection<String, String> c = client.connect();
-        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "spin", "SOURCE", String.join("\n",
-                "def spin(tensors: List[Tensor], keys: List[str], args: List[str]):",
-                "    i = 0",
-                "    while i >= 0:",
-                "        i = i + 1",
-                "    return tensors[0]", "")));
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "spin", "SOURCE", SPIN_SCRIPT));
         TestModels.store(c, "m", "linear_relu.onnx");
         Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4);
         StatefulRedisConnection<String, String> spinner = client.connect();
@@ -65,6 +72,36 @@ class FaultIsolationIT {
         assertEquals(0L, c.sync().exists("never"));
         List<Object> info = Ai.array(c, "AI.INFO", "s");
         assertEquals(1L, info.get(info.indexOf("errors") + 1));
+    }
+
+    /**
+     * A script's thread the watchdog gave up on is still inside libtorch at SHUTDOWN: the stop does not wait
+     * shutdown-timeout for it (its client was answered), saves what was written, and the process exits 0 rather than
+     * crash on its way out (the C library's exit would run libtorch's static destructors under that thread).
+     */
+    @Test
+    void aStopWithAScriptStuckInTheEngineSavesAndExitsCleanly() throws Exception {
+        StatefulRedisConnection<String, String> c = client.connect();
+        Ai.status(c, "AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "spin", "SOURCE", SPIN_SCRIPT);
+        Ai.status(c, "AI.TENSORSET", "x", "FLOAT", 1, 4, "VALUES", 1, 2, 3, 4);
+        RedisCommandExecutionException abandoned = org.junit.jupiter.api.Assertions.assertThrows(
+                RedisCommandExecutionException.class,
+                () -> Ai.status(c, "AI.SCRIPTEXECUTE", "s", "spin", "INPUTS", 1, "x", "OUTPUTS", 1, "never"));
+        assertTrue(abandoned.getMessage().startsWith("ERR run exceeded model-execution-timeout"), abandoned.getMessage());
+        assertEquals(1L, Await.info(c, "ai_abandoned_threads"));
+        c.sync().set("written", "after the stuck run");
+        RedisCli.run(port, "SHUTDOWN", "SAVE");
+        assertEquals(0, server.exitCode(), server.output());
+        assertFalse(server.output().contains("runs still in flight"), server.output());
+        assertTrue(server.output().contains("exiting without the engines' exit handlers"), server.output());
+        try (ServerProcess restarted = ServerProcess.start("--dir", dir.toString(), "--save", "")) {
+            RedisClient again = RedisClient.create(RedisURI.create("127.0.0.1", restarted.port()));
+            StatefulRedisConnection<String, String> after = again.connect();
+            assertEquals("after the stuck run", after.sync().get("written"));
+            assertEquals(List.of(1.0, 2.0, 3.0, 4.0), Ai.array(after, "AI.TENSORGET", "x", "VALUES").stream()
+                    .map(v -> Double.valueOf(v.toString())).toList());
+            again.shutdown();
+        }
     }
 
     @Test

@@ -25,7 +25,7 @@ class BatchSplitTest {
     private void arrive(long... samples) {
         for (long rows : samples) {
             RunRequest run = new RunRequest(List.of(new Tensor(DType.FLOAT, new long[] {rows, 1},
-                    ByteBuffer.allocate((int) rows * 4))), null, 0, () -> { });
+                    ByteBuffer.allocate((int) rows * 4))), null, 0, () -> { }, () -> { });
             queue.waiting.add(run);
             queue.arrived(run);
         }

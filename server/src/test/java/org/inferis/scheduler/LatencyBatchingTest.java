@@ -24,7 +24,7 @@ class LatencyBatchingTest {
 
     private void arrive(long atNanos) {
         RunRequest run = new RunRequest(List.of(new Tensor(DType.FLOAT, new long[] {1}, ByteBuffer.allocate(4))), null,
-                atNanos, () -> { });
+                atNanos, () -> { }, () -> { });
         queue.waiting.add(run);
         queue.arrived(run);
     }
