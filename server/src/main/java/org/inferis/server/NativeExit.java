@@ -17,10 +17,17 @@ final class NativeExit {
     private NativeExit() {
     }
 
-    /** Flushes the standard streams (the log goes to stdout) and ends the process with the status. */
+    /**
+     * Flushes the standard streams (the log goes to stdout) and ends the process with the status; where JNA cannot
+     * reach the C library, halts the JVM (which still runs the C library's exit).
+     */
     static void now(int status) {
         System.out.flush();
         System.err.flush();
-        Native.load("c", CLibrary.class)._exit(status);
+        try {
+            Native.load("c", CLibrary.class)._exit(status);
+        } catch (LinkageError e) {
+            Runtime.getRuntime().halt(status);
+        }
     }
 }
