@@ -153,6 +153,14 @@ class TensorCommandsIT {
                 error(c, "AI.TENSORSET", "z", "INT8", 2, "VALUES", 1, 128));
         assertEquals("ERR invalid value: VALUES element 1 of 2 ('-1') is out of range for UINT8 (0 to 255)",
                 error(c, "AI.TENSORSET", "z", "UINT8", 2, "VALUES", -1, 0));
+        assertEquals("ERR invalid value: VALUES element 1 of 1 ('9223372036854775808') is out of range for INT64 ("
+                + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ")",
+                error(c, "AI.TENSORSET", "z", "INT64", 1, "VALUES", "9223372036854775808"));
+        assertEquals("ERR invalid value: VALUES element 1 of 1 ('-123456789012345678901234') is out of range for "
+                + "INT32 (" + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ")",
+                error(c, "AI.TENSORSET", "z", "INT32", 1, "VALUES", "-123456789012345678901234"));
+        assertEquals("ERR invalid value: VALUES element 1 of 1 ('007') is not an integer",
+                error(c, "AI.TENSORSET", "z", "INT32", 1, "VALUES", "007"));
         assertEquals("ERR invalid value: VALUES element 1 of 1 ('70000') overflows FLOAT16 (largest 65504)",
                 error(c, "AI.TENSORSET", "z", "FLOAT16", 1, "VALUES", 70000));
         assertEquals("ERR invalid value: VALUES element 2 of 2 ('1e999') overflows DOUBLE (largest "

@@ -12,6 +12,8 @@ import org.inferis.tensor.Tensor;
 
 /** Builds tensors from AI.TENSORSET's BLOB or VALUES, with RedisAI's checks and error texts. */
 public final class TensorFactory {
+    /** A decimal integer as Redis writes one: no sign but minus, no leading zero. */
+    private static final java.util.regex.Pattern INTEGER_LITERAL = java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)");
     private final long maxBytes;
 
     /** @param maxBytes the largest tensor accepted (the server's proto-max-bulk-len) */
@@ -148,13 +150,18 @@ public final class TensorFactory {
         try {
             value = Numbers.parseLong(arg);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw invalid(arg, index, count, "is not an integer" + (dtype == DType.BOOL ? " (BOOL takes 0 or 1)" : ""));
+            // an integer past 64 bits is out of every integer type's range
+            throw invalid(arg, index, count, INTEGER_LITERAL.matcher(arg.toString(StandardCharsets.US_ASCII)).matches()
+                    ? outOfRange(dtype) : "is not an integer" + (dtype == DType.BOOL ? " (BOOL takes 0 or 1)" : ""));
         }
         if (value < dtype.minValue() || value > dtype.maxValue()) {
-            throw invalid(arg, index, count, "is out of range for " + dtype + " (" + dtype.minValue() + " to "
-                    + dtype.maxValue() + ")");
+            throw invalid(arg, index, count, outOfRange(dtype));
         }
         return value;
+    }
+
+    private static String outOfRange(DType dtype) {
+        return "is out of range for " + dtype + " (" + dtype.minValue() + " to " + dtype.maxValue() + ")";
     }
 
     private static RespException invalid(ByteBuf arg, int index, long count, String why) {
