@@ -28,7 +28,7 @@ rb() { # rb MODEL REQUESTS -> "ops p50_ms p99_ms"
     awk -F'"' 'NR == 2 { print $4, $10, $14 }'
 }
 load() { # load MODEL [WARMUP_SECONDS] -> "ops p50_ms p99_ms server_cpu_us_a_run load_generator_cpu_us_a_run"
-  local rate n ticks0 ticks1 result TIMEFORMAT='%U %S'
+  local rate n ticks0 ticks1 TIMEFORMAT='%U %S'
   # redis-benchmark counts requests: a short run, then the warm-up, sizes the measured one to about $seconds
   rate=$(rb "$1" 2000 | awk '{ print $1 }')
   rate=$(rb "$1" "$(awk -v r="$rate" -v w="${2:-3}" 'BEGIN { printf "%d", r * w + 1 }')" | awk '{ print $1 }')
