@@ -153,6 +153,7 @@ class RunSchedulerTest {
         assertTrue(failure.getCause().getMessage().contains("exceeded model-execution-timeout"));
         assertEquals(1, watched.abandonedThreads());
         assertEquals(1, released.getCount(), "the model is still referenced by the stuck call");
+        assertTrue(watched.awaitIdle(0), "a shutdown need not wait for the stuck call: its client was answered");
         // the instance went back once: the next run uses it while the stuck call is still inside
         CompletableFuture<List<Tensor>> next = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
         runner.awaitInside(2);
