@@ -7,21 +7,48 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import org.inferis.backend.BackendException;
 
 /**
- * Reads entries of a zip held in memory through its central directory. PyTorch writes STORED entries
- * with data descriptors, which {@code ZipInputStream} refuses, and {@code ZipFile} needs a file.
+ * Reads entries of a zip held in memory through its central directory, found as libtorch's zip reader (miniz) finds
+ * it, so that a check reads the files libtorch will. PyTorch writes STORED entries with data descriptors, which
+ * {@code ZipInputStream} refuses, and {@code ZipFile} needs a file.
  */
 final class ArchiveEntries {
     private static final int END_OF_DIRECTORY = 0x06054b50;
     private static final int DIRECTORY_ENTRY = 0x02014b50;
     private static final int LOCAL_HEADER = 0x04034b50;
+    private static final int ZIP64_LOCATOR = 0x07064b50;
+    private static final int ZIP64_END_OF_DIRECTORY = 0x06064b50;
+    private static final int ZIP64_END_SIZE = 56;
     private static final int STORED = 0;
     private static final int DEFLATED = 8;
     /** Code files are small; a larger declared size is not inflated. */
     private static final long MAX_INFLATED = 16 << 20;
 
     private ArchiveEntries() {
+    }
+
+    /**
+     * Whether libtorch would compile the entry: code files end in {@code .py}, and miniz looks names up without
+     * regard to ASCII case.
+     */
+    static boolean isCode(String name) {
+        return name.regionMatches(true, name.length() - 3, ".py", 0, 3);
+    }
+
+    /** The archive's code files as text; refused when one the central directory names cannot be read. */
+    static Map<String, String> code(byte[] archive) throws BackendException {
+        Map<String, String> code = new LinkedHashMap<>();
+        entries(archive, ArchiveEntries::isCode).forEach((name, content) ->
+                code.put(name, new String(content, StandardCharsets.UTF_8)));
+        if (count(archive, ArchiveEntries::isCode) != code.size()) {
+            throw new BackendException("could not load TORCH model: a code file in the archive cannot be read");
+        }
+        if (code.isEmpty() && endOfDirectory(archive) >= 0) { // every module has code: this directory was not read
+            throw new BackendException("could not load TORCH model: the archive's code files cannot be read");
+        }
+        return code;
     }
 
     /** Entry name to content for the entries the predicate accepts; empty when the bytes are no zip. */
@@ -50,16 +77,29 @@ final class ArchiveEntries {
     private static void walk(byte[] zip, java.util.function.BiConsumer<String, byte[]> visit,
                              java.util.function.Predicate<String> read) {
         ByteBuffer in = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
-        int end = zip.length - 22;
-        while (end >= 0 && in.getInt(end) != END_OF_DIRECTORY) {
-            end--;
-        }
+        int end = endOfDirectory(zip);
         if (end < 0) {
             return;
         }
-        int count = in.getShort(end + 10) & 0xffff;
-        int position = in.getInt(end + 16);
-        for (int i = 0; i < count && position >= 0 && position + 46 <= zip.length; i++) {
+        long count = in.getShort(end + 10) & 0xffff;
+        long directory = in.getInt(end + 16) & 0xffffffffL;
+        // miniz takes the count and offset from a zip64 record whenever its locator precedes the end record, whatever
+        // the end record says: so must a check, or an archive could show it one directory and libtorch another
+        if (end >= 20 + ZIP64_END_SIZE && in.getInt(end - 20) == ZIP64_LOCATOR) {
+            long zip64End = in.getLong(end - 12);
+            if (zip64End < 0 || zip64End > zip.length - ZIP64_END_SIZE) {
+                return; // miniz refuses the archive
+            }
+            if (in.getInt((int) zip64End) == ZIP64_END_OF_DIRECTORY) {
+                count = in.getLong((int) zip64End + 32);
+                directory = in.getLong((int) zip64End + 48);
+            }
+        }
+        if (directory < 0 || directory > zip.length) {
+            return;
+        }
+        int position = (int) directory;
+        for (long i = 0; i < count && position + 46 <= zip.length; i++) {
             if (in.getInt(position) != DIRECTORY_ENTRY) {
                 break;
             }
@@ -88,6 +128,16 @@ final class ArchiveEntries {
             }
             visit.accept(name, content);
         }
+    }
+
+    /** Where the last end-of-directory record starts, as miniz looks for it; -1 when there is none. */
+    private static int endOfDirectory(byte[] zip) {
+        ByteBuffer in = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        int end = zip.length - 22;
+        while (end >= 0 && in.getInt(end) != END_OF_DIRECTORY) {
+            end--;
+        }
+        return end;
     }
 
     private static byte[] inflate(byte[] zip, int offset, int length, int uncompressedSize) {

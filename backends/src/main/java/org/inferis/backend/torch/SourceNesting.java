@@ -1,8 +1,6 @@
 package org.inferis.backend.torch;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Map;
 import org.inferis.backend.BackendException;
 
 /**
@@ -15,17 +13,6 @@ final class SourceNesting {
     static final int MAX_INDENTS = 100;
 
     private SourceNesting() {
-    }
-
-    /** Checks every code file of a TorchScript archive; an archive whose code cannot be read is refused too. */
-    static void checkArchive(byte[] archive) throws BackendException {
-        Map<String, byte[]> code = ArchiveEntries.entries(archive, name -> name.endsWith(".py"));
-        for (Map.Entry<String, byte[]> file : code.entrySet()) {
-            check(new String(file.getValue(), StandardCharsets.UTF_8), file.getKey());
-        }
-        if (ArchiveEntries.count(archive, name -> name.endsWith(".py")) != code.size()) {
-            throw new BackendException("could not load TORCH model: a code file in the archive cannot be read");
-        }
     }
 
     /** @param where the file named in the error */

@@ -1,6 +1,5 @@
 package org.inferis.backend.torch;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -17,15 +16,13 @@ final class StatefulCode {
     private StatefulCode() {
     }
 
-    /** True when the archive's code may keep state, or carries no code that says otherwise. */
-    static boolean mayKeepState(byte[] archive) {
-        Map<String, byte[]> code = ArchiveEntries.entries(archive,
-                name -> name.contains("/code/") && name.endsWith(".py"));
+    /** True when the archive's code (file name to text) may keep state, or carries no code that says otherwise. */
+    static boolean mayKeepState(Map<String, String> code) {
         if (code.isEmpty()) {
             return true;
         }
-        for (byte[] source : code.values()) {
-            if (KEEPS.matcher(new String(source, StandardCharsets.UTF_8)).find()) {
+        for (String source : code.values()) {
+            if (KEEPS.matcher(source).find()) {
                 return true;
             }
         }

@@ -83,6 +83,7 @@ public final class TorchBackend implements ModelBackend {
                     + "TorchScript extensions; Inferis does not provide them");
         }
         SourceNesting.check(source, "the script");
+        FileOperators.check(source, "the script");
         String notAFunction = ScriptSource.topLevelStatementError(source);
         if (notAFunction != null) {
             throw BackendException.enginesWords(oneLine(notAFunction), null);
@@ -153,11 +154,15 @@ public final class TorchBackend implements ModelBackend {
 
     @Override
     public LoadedModel load(byte[] blob, Device device, IoNames names) throws BackendException {
-        SourceNesting.checkArchive(blob);
+        Map<String, String> code = ArchiveEntries.code(blob);
+        for (Map.Entry<String, String> file : code.entrySet()) {
+            SourceNesting.check(file.getValue(), file.getKey());
+            FileOperators.check(file.getValue(), file.getKey());
+        }
         PtNDManager manager = newManager(device);
         try {
             PtSymbolBlock block = JniUtils.loadModule(manager, new ByteArrayInputStream(blob), true, false);
-            return new TorchModel(manager, block, TorchScriptSignature.read(blob), StatefulCode.mayKeepState(blob));
+            return new TorchModel(manager, block, TorchScriptSignature.read(blob), StatefulCode.mayKeepState(code));
         } catch (Exception | UnsatisfiedLinkError e) {
             manager.close();
             throw BackendException.enginesWords(BackendException.withoutTrace(e), e); // libtorch's, as RedisAI answers
