@@ -1,13 +1,17 @@
 package org.inferis.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +20,16 @@ import org.inferis.tensor.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.FunctionDef;
+import org.tensorflow.proto.FunctionDefLibrary;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.OpDef;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
 
 /** TF frozen graphs as RedisAI runs them: stored with INPUTS/OUTPUTS, checked, run, batched, timed out, kept. */
 class TensorFlowIT {
@@ -105,6 +119,45 @@ class TensorFlowIT {
         List<Object> meta = Ai.array(c, "AI.MODELGET", "m", "META");
         assertEquals("kept", meta.get(meta.indexOf("tag") + 1), "every refused store left the model as it was");
         assertEquals("PONG", c.sync().ping());
+    }
+
+    @Test
+    void graphsThatOpenFilesAreRefused(@TempDir Path dir) throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "what only the server may read");
+        Path written = dir.resolve("written.txt");
+        NodeDef input = NodeDef.newBuilder().setName("a").setOp("Placeholder")
+                .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build()).build();
+        GraphDef reads = GraphDef.newBuilder().addNode(input).addNode(path("path", secret))
+                .addNode(NodeDef.newBuilder().setName("out").setOp("ReadFile").addInput("path")).build();
+        FunctionDef writes = FunctionDef.newBuilder()
+                .setSignature(OpDef.newBuilder().setName("write").addOutputArg(
+                        OpDef.ArgDef.newBuilder().setName("done").setType(DataType.DT_STRING)))
+                .addNodeDef(path("path", written))
+                .addNodeDef(NodeDef.newBuilder().setName("write").setOp("WriteFile").addInput("path:output:0")
+                        .addInput("path:output:0"))
+                .putRet("done", "path:output:0").build();
+        GraphDef writesInAFunction = GraphDef.newBuilder().addNode(input).addNode(NodeDef.newBuilder().setName("out")
+                .setOp("write")).setLibrary(FunctionDefLibrary.newBuilder().addFunction(writes)).build();
+        assertEquals("OK", Ai.status(c, "AI.MODELSTORE", store("m", "tf_mul.pb", List.of("a", "b"), List.of("mul"),
+                "TAG", "kept")));
+        for (GraphDef graph : List.of(reads, writesInAFunction)) {
+            String error = error("AI.MODELSTORE", "m", "TF", "CPU", "INPUTS", 1, "a", "OUTPUTS", 1, "out", "BLOB",
+                    graph.toByteArray());
+            assertTrue(error.contains("Inferis refuses it"), error);
+        }
+        assertFalse(Files.exists(written));
+        List<Object> meta = Ai.array(c, "AI.MODELGET", "m", "META");
+        assertEquals("kept", meta.get(meta.indexOf("tag") + 1));
+    }
+
+    /** A string constant holding a path. */
+    private static NodeDef path(String name, Path path) {
+        TensorProto value = TensorProto.newBuilder().setDtype(DataType.DT_STRING)
+                .setTensorShape(TensorShapeProto.getDefaultInstance())
+                .addStringVal(ByteString.copyFromUtf8(path.toString())).build();
+        return NodeDef.newBuilder().setName(name).setOp("Const")
+                .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_STRING).build())
+                .putAttr("value", AttrValue.newBuilder().setTensor(value).build()).build();
     }
 
     @Test

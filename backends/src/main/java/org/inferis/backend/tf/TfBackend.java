@@ -123,6 +123,7 @@ public final class TfBackend implements ModelBackend {
             throw BackendException.enginesWords("Invalid GraphDef", e);
         }
         FunctionCalls.check(definition);
+        FileOps.check(definition);
         DType[] narrowInputs = new DType[names.inputs().size()];
         definition = NarrowTypes.widenInputs(definition, names.inputs(), narrowInputs);
         Graph graph = new Graph();
