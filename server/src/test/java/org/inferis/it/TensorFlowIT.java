@@ -125,22 +125,20 @@ class TensorFlowIT {
     void graphsThatOpenFilesAreRefused(@TempDir Path dir) throws Exception {
         Path secret = Files.writeString(dir.resolve("secret.txt"), "what only the server may read");
         Path written = dir.resolve("written.txt");
-        NodeDef input = NodeDef.newBuilder().setName("a").setOp("Placeholder")
-                .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build()).build();
-        GraphDef reads = GraphDef.newBuilder().addNode(input).addNode(path("path", secret))
+        GraphDef reads = GraphDef.newBuilder().addNode(input()).addNode(text("path", secret.toString()))
                 .addNode(NodeDef.newBuilder().setName("out").setOp("ReadFile").addInput("path")).build();
         FunctionDef writes = FunctionDef.newBuilder()
                 .setSignature(OpDef.newBuilder().setName("write").addOutputArg(
                         OpDef.ArgDef.newBuilder().setName("done").setType(DataType.DT_STRING)))
-                .addNodeDef(path("path", written))
+                .addNodeDef(text("path", written.toString()))
                 .addNodeDef(NodeDef.newBuilder().setName("write").setOp("WriteFile").addInput("path:output:0")
                         .addInput("path:output:0"))
                 .putRet("done", "path:output:0").build();
-        GraphDef writesInAFunction = GraphDef.newBuilder().addNode(input).addNode(NodeDef.newBuilder().setName("out")
+        GraphDef writesInAFunction = GraphDef.newBuilder().addNode(input()).addNode(NodeDef.newBuilder().setName("out")
                 .setOp("write")).setLibrary(FunctionDefLibrary.newBuilder().addFunction(writes)).build();
         assertEquals("OK", Ai.status(c, "AI.MODELSTORE", store("m", "tf_mul.pb", List.of("a", "b"), List.of("mul"),
                 "TAG", "kept")));
-        for (GraphDef graph : List.of(reads, writesInAFunction)) {
+        for (GraphDef graph : List.of(reads, writesInAFunction, printsTo("file://" + written))) {
             String error = error("AI.MODELSTORE", "m", "TF", "CPU", "INPUTS", 1, "a", "OUTPUTS", 1, "out", "BLOB",
                     graph.toByteArray());
             assertTrue(error.contains("Inferis refuses it"), error);
@@ -148,13 +146,31 @@ class TensorFlowIT {
         assertFalse(Files.exists(written));
         List<Object> meta = Ai.array(c, "AI.MODELGET", "m", "META");
         assertEquals("kept", meta.get(meta.indexOf("tag") + 1));
+        assertEquals("OK", Ai.status(c, "AI.MODELSTORE", "p", "TF", "CPU", "INPUTS", 1, "a", "OUTPUTS", 1, "out",
+                "BLOB", printsTo("stderr").toByteArray()), "printing to the log is no file access");
     }
 
-    /** A string constant holding a path. */
-    private static NodeDef path(String name, Path path) {
+    /** A graph that prints a string to the given PrintV2 output stream. */
+    private static GraphDef printsTo(String stream) {
+        return GraphDef.newBuilder().addNode(input()).addNode(text("text", "printed"))
+                .addNode(NodeDef.newBuilder().setName("print").setOp("PrintV2").addInput("text")
+                        .putAttr("output_stream", AttrValue.newBuilder().setS(ByteString.copyFromUtf8(stream)).build()))
+                .addNode(NodeDef.newBuilder().setName("out").setOp("Identity").addInput("text").addInput("^print")
+                        .putAttr("T", AttrValue.newBuilder().setType(DataType.DT_STRING).build()))
+                .build();
+    }
+
+    /** The FLOAT placeholder a, which the graphs above take and leave unused. */
+    private static NodeDef input() {
+        return NodeDef.newBuilder().setName("a").setOp("Placeholder")
+                .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build()).build();
+    }
+
+    /** A string constant. */
+    private static NodeDef text(String name, String text) {
         TensorProto value = TensorProto.newBuilder().setDtype(DataType.DT_STRING)
                 .setTensorShape(TensorShapeProto.getDefaultInstance())
-                .addStringVal(ByteString.copyFromUtf8(path.toString())).build();
+                .addStringVal(ByteString.copyFromUtf8(text)).build();
         return NodeDef.newBuilder().setName(name).setOp("Const")
                 .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_STRING).build())
                 .putAttr("value", AttrValue.newBuilder().setTensor(value).build()).build();
