@@ -137,6 +137,25 @@ class CrashResistanceIT {
     }
 
     @Test
+    void operatorsThatTrustTheirArgumentsAreRefused() {
+        assertEquals("OK", Ai.status(c, "AI.TENSORSET", "four", "FLOAT", 4, "VALUES", 1, 2, 3, 4));
+        // each of these read or wrote far outside a tensor: the first and the model killed the process
+        for (String body : List.of("torch._reshape_alias(tensors[0], [4], [100000000])",
+                "torch.sparse_coo_tensor(torch.tensor([[100000000]]), torch.tensor([1.0]), [4]).to_dense()",
+                "torch._sparse_coo_tensor_unsafe(torch.tensor([[100000000]]), torch.tensor([1.0]), [4]).to_dense()",
+                "tensors[0].to_sparse()._indices().fill_(100000000)")) {
+            String reply = outcome("AI.SCRIPTSTORE", "unsafe", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
+                    "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return " + body + "\n");
+            assertTrue(reply.contains("Inferis refuses it"), body + ": " + reply);
+        }
+        // a sparse buffer whose index lies outside its size, rebuilt from the archive's pickle unchecked
+        String model = outcome("AI.MODELSTORE", "unsafe", "TORCH", "CPU", "BLOB", Fixtures.model("sparse_buffer.pt"));
+        assertTrue(model.contains("holds a sparse tensor"), model);
+        assertEquals(0L, c.sync().exists("unsafe"));
+        assertAlive("operators that trust their arguments");
+    }
+
+    @Test
     void deeplyNestedScriptsAreRefusedBeforeLibtorchParsesThem() {
         String deep = nestedScript(1000);
         assertTrue(deep.length() < 2100, "a 2 KB request");

@@ -37,18 +37,30 @@ final class ArchiveEntries {
         return name.regionMatches(true, name.length() - 3, ".py", 0, 3);
     }
 
-    /** The archive's code files as text; refused when one the central directory names cannot be read. */
+    /** Whether libtorch would unpickle the entry (data.pkl, constants.pkl), by the same lookup. */
+    static boolean isPickle(String name) {
+        return name.regionMatches(true, name.length() - 4, ".pkl", 0, 4);
+    }
+
+    /** The archive's code files as text; refused when one cannot be read, or none can be found. */
     static Map<String, String> code(byte[] archive) throws BackendException {
         Map<String, String> code = new LinkedHashMap<>();
-        entries(archive, ArchiveEntries::isCode).forEach((name, content) ->
+        readable(archive, ArchiveEntries::isCode).forEach((name, content) ->
                 code.put(name, new String(content, StandardCharsets.UTF_8)));
-        if (count(archive, ArchiveEntries::isCode) != code.size()) {
-            throw new BackendException("could not load TORCH model: a code file in the archive cannot be read");
-        }
         if (code.isEmpty() && endOfDirectory(archive) >= 0) { // every module has code: this directory was not read
             throw new BackendException("could not load TORCH model: the archive's code files cannot be read");
         }
         return code;
+    }
+
+    /** The entries the predicate accepts; refused when one the central directory names cannot be read. */
+    static Map<String, byte[]> readable(byte[] archive, java.util.function.Predicate<String> wanted)
+            throws BackendException {
+        Map<String, byte[]> files = entries(archive, wanted);
+        if (count(archive, wanted) != files.size()) {
+            throw new BackendException("could not load TORCH model: a file in the archive cannot be read");
+        }
+        return files;
     }
 
     /** Entry name to content for the entries the predicate accepts; empty when the bytes are no zip. */

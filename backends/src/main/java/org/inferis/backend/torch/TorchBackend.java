@@ -83,7 +83,7 @@ public final class TorchBackend implements ModelBackend {
                     + "TorchScript extensions; Inferis does not provide them");
         }
         SourceNesting.check(source, "the script");
-        FileOperators.check(source, "the script");
+        RefusedOperators.check(source, "the script");
         String notAFunction = ScriptSource.topLevelStatementError(source);
         if (notAFunction != null) {
             throw BackendException.enginesWords(oneLine(notAFunction), null);
@@ -157,7 +157,10 @@ public final class TorchBackend implements ModelBackend {
         Map<String, String> code = ArchiveEntries.code(blob);
         for (Map.Entry<String, String> file : code.entrySet()) {
             SourceNesting.check(file.getValue(), file.getKey());
-            FileOperators.check(file.getValue(), file.getKey());
+            RefusedOperators.check(file.getValue(), file.getKey());
+        }
+        for (Map.Entry<String, byte[]> pickle : ArchiveEntries.readable(blob, ArchiveEntries::isPickle).entrySet()) {
+            RefusedOperators.checkPickle(pickle.getValue(), pickle.getKey());
         }
         PtNDManager manager = newManager(device);
         try {
