@@ -8,6 +8,8 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,6 +153,15 @@ class CrashResistanceIT {
         // a sparse buffer whose index lies outside its size, rebuilt from the archive's pickle unchecked
         String model = outcome("AI.MODELSTORE", "unsafe", "TORCH", "CPU", "BLOB", Fixtures.model("sparse_buffer.pt"));
         assertTrue(model.contains("holds a sparse tensor"), model);
+        // ONNX Runtime's contrib ExpandDims with an axis far past the input's rank, which crashed the store
+        byte[] axis = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(100_000).array();
+        byte[] contrib = OnnxProto.model(
+                List.of(OnnxProto.node("ExpandDims", "com.microsoft", List.of("x", "axis"), List.of("y"))),
+                List.of(OnnxProto.tensor("axis", OnnxProto.INT32).bytes(9, axis)), OnnxProto.FLOAT, new long[] {4},
+                new OnnxProto.Proto().string(1, "com.microsoft").varint(2, 1));
+        String onnx = outcome("AI.MODELSTORE", "unsafe", "ONNX", "CPU", "BLOB", contrib);
+        assertAlive("an ONNX contrib operator");
+        assertTrue(onnx.contains("the domain 'com.microsoft'"), onnx);
         assertEquals(0L, c.sync().exists("unsafe"));
         assertAlive("operators that trust their arguments");
     }

@@ -5,18 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.CodedOutputStream;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.inferis.backend.Fixtures;
+import org.inferis.it.OnnxProto.Proto;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -97,8 +95,8 @@ class FileAccessIT {
         assertEquals(SECRET, new String(Ai.bytes(c, "AI.TENSORGET", "y", "BLOB"), StandardCharsets.UTF_8),
                 "the hand-written model runs when its tensor is inside it");
 
-        Proto external = tensor(SECRET.length()).message(13, entry("location", secret.toString()))
-                .message(13, entry("length", Integer.toString(SECRET.length()))).varint(14, 1);
+        Proto external = tensor(SECRET.length()).message(13, OnnxProto.entry("location", secret.toString()))
+                .message(13, OnnxProto.entry("length", Integer.toString(SECRET.length()))).varint(14, 1);
         for (byte[] model : List.of(identity(external), constant(external))) {
             assertTrue(refusal("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", model).contains("external data"));
         }
@@ -113,76 +111,19 @@ class FileAccessIT {
 
     /** A UINT8 tensor named W of {@code length} elements, its data still to add. */
     private static Proto tensor(int length) {
-        return new Proto().varint(1, length).varint(2, 2).string(8, "W");
-    }
-
-    private static Proto entry(String key, String value) {
-        return new Proto().string(1, key).string(2, value);
+        return OnnxProto.tensor("W", OnnxProto.UINT8, length);
     }
 
     /** A model whose output y is its initializer W; its input x goes unused. */
     private static byte[] identity(Proto weights) {
-        return model(new Proto().string(1, "W").string(2, "y").string(4, "Identity"), weights);
+        return OnnxProto.model(List.of(OnnxProto.node("Identity", "", List.of("W"), List.of("y"))), List.of(weights),
+                OnnxProto.UINT8, new long[0]);
     }
 
     /** A model whose output y is a Constant node's tensor attribute. */
     private static byte[] constant(Proto value) {
         Proto attribute = new Proto().string(1, "value").message(5, value).varint(20, 4);
-        return model(new Proto().string(2, "y").string(4, "Constant").message(5, attribute), null);
-    }
-
-    /** onnx.proto's fields by number: ir_version 8, opset 17, one node, inputs x (FLOAT) and output y (UINT8). */
-    private static byte[] model(Proto node, Proto initializer) {
-        Proto graph = new Proto().message(1, node).string(2, "g");
-        if (initializer != null) {
-            graph.message(5, initializer);
-        }
-        graph.message(11, valueInfo("x", 1)).message(12, valueInfo("y", 2));
-        return new Proto().varint(1, 8).message(8, new Proto().string(1, "").varint(2, 17)).message(7, graph)
-                .toBytes();
-    }
-
-    private static Proto valueInfo(String name, int elementType) {
-        return new Proto().string(1, name).message(2, new Proto().message(1, new Proto().varint(1, elementType)));
-    }
-
-    /** A protobuf message written field by field. */
-    private static final class Proto {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-
-        Proto varint(int field, long value) {
-            return write(() -> out.writeInt64(field, value));
-        }
-
-        Proto string(int field, String value) {
-            return write(() -> out.writeString(field, value));
-        }
-
-        Proto bytes(int field, byte[] value) {
-            return write(() -> out.writeByteArray(field, value));
-        }
-
-        Proto message(int field, Proto inner) {
-            return bytes(field, inner.toBytes());
-        }
-
-        byte[] toBytes() {
-            write(out::flush);
-            return bytes.toByteArray();
-        }
-
-        private interface Write {
-            void run() throws IOException;
-        }
-
-        private Proto write(Write write) {
-            try {
-                write.run();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return this;
-        }
+        return OnnxProto.model(List.of(OnnxProto.node("Constant", "", List.of(), List.of("y")).message(5, attribute)),
+                List.of(), OnnxProto.UINT8, new long[0]);
     }
 }

@@ -38,7 +38,7 @@ public final class OnnxBackend implements ModelBackend {
             // ONNX Runtime's own answer to an empty model, which its Java API refuses before asking it
             throw BackendException.enginesWords("No graph was found in the protobuf.", null);
         }
-        ExternalData.check(blob);
+        ModelContent.check(blob);
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
             if (options.intraOpThreads() > 0) {
