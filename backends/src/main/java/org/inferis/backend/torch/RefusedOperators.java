@@ -19,7 +19,8 @@ import org.inferis.backend.BackendException;
  * tensors are built without checking their indices ({@code torch.sparse_coo_tensor(...).to_dense()} wrote outside its
  * output). Refused: the operators that build or resize sparse tensors, the private operators but those that
  * TorchScript prints for Python constructs and that the stock {@code torch.nn} modules compile to, and the private
- * tensor methods that hand out a sparse or nested tensor's own index tensors.</li>
+ * tensor methods that hand out a sparse or nested tensor's own index tensors, and the keyword {@code unsafe=}
+ * ({@code torch.segment_reduce(x, "sum", lengths=l, unsafe=True)} with lengths past {@code x} killed the process).</li>
  * </ul>
  */
 final class RefusedOperators {
@@ -32,7 +33,8 @@ final class RefusedOperators {
             + "|sparse_sampled_addmm)\\b"
             + "|\\b(?:torch|ops" + GAP + "\\." + GAP + "\\w+)" + GAP + "\\." + GAP + "(_[A-Za-z]\\w*)"
             + "|\\." + GAP + "(_indices|_values|_coalesced_|_nested_tensor_size|_nested_tensor_strides"
-            + "|_nested_tensor_storage_offsets|_philox_normal_|_philox_uniform_)\\b");
+            + "|_nested_tensor_storage_offsets|_philox_normal_|_philox_uniform_)\\b"
+            + "|\\b(unsafe)" + GAP + "=(?!=)");
     /**
      * Private operators that pass: TorchScript's own spellings of Python constructs, and what the stock modules of
      * torch.nn (2.x) compile to, scripted or traced (convolutions, attention and transformer layers, upsampling).
@@ -76,8 +78,10 @@ final class RefusedOperators {
                     continue;
                 }
                 what = "the private operator " + matcher.group(5) + ", which trusts its arguments";
-            } else {
+            } else if (matcher.group(6) != null) {
                 what = matcher.group(6) + ", which hands out a tensor's own index tensors";
+            } else {
+                what = "unsafe=, with which segment_reduce skips its checks";
             }
             throw new BackendException(where + " uses " + what + "; Inferis refuses it");
         }

@@ -32,7 +32,9 @@ class RefusedOperatorsTest {
         "x.to_sparse().to_dense()",
         "torch.sparse_csr_tensor(r, c, v, [1, 4])",
         "s._indices().fill_(100000000)",
-        "n._nested_tensor_size().fill_(100000000)"})
+        "n._nested_tensor_size().fill_(100000000)",
+        "torch.segment_reduce(x, 'sum', lengths=l, unsafe=True)",
+        "torch.segment_reduce(x, 'sum', lengths=l, unsafe\n    = True)"})
     void refused(String code) {
         assertThrows(BackendException.class, () -> RefusedOperators.check(code, "the script"));
     }
@@ -51,7 +53,8 @@ class RefusedOperatorsTest {
         "_0 = (self.layer)._sa_block(x, mask, None)",
         "torch._set_item(d, 'k', x)",
         "torch.__isnot__(x, None)",
-        "values, indices = torch.topk(x, 2)\nreturn indices"})
+        "values, indices = torch.topk(x, 2)\nreturn indices",
+        "if unsafe == 1:\n    return x"})
     void allowed(String code) {
         assertDoesNotThrow(() -> RefusedOperators.check(code, "the script"));
     }
