@@ -19,7 +19,8 @@ import org.inferis.backend.BackendException;
  * tensors are built without checking their indices ({@code torch.sparse_coo_tensor(...).to_dense()} wrote outside its
  * output). Refused: the operators that build or resize sparse tensors, the private operators but those that
  * TorchScript prints for Python constructs and that the stock {@code torch.nn} modules compile to, and the private
- * tensor methods that hand out a sparse or nested tensor's own index tensors, and the keyword {@code unsafe=}
+ * and public tensor methods that hand out a sparse or nested tensor's own index tensors ({@code s.indices()}, not
+ * {@code topk(...).indices}), and the keyword {@code unsafe=}
  * ({@code torch.segment_reduce(x, "sum", lengths=l, unsafe=True)} with lengths past {@code x} killed the process).</li>
  * </ul>
  */
@@ -29,11 +30,12 @@ final class RefusedOperators {
     private static final Pattern REACHES = Pattern.compile("\\b(from_file)\\b"
             + "|\\." + GAP + "(save)\\b"
             + "|\\b(getattr)" + GAP + "\\(" + GAP + "(?:\\(" + GAP + ")*(?:torch|ops)\\b"
-            + "|\\b(sparse_(?:coo|csr|csc|bsr|bsc|compressed)_tensor|to_sparse\\w*|sparse_mask|sparse_resize\\w*"
+            + "|\\b_?(sparse_(?:coo|csr|csc|bsr|bsc|compressed)_tensor|to_sparse\\w*|sparse_mask|sparse_resize\\w*"
             + "|sparse_sampled_addmm)\\b"
             + "|\\b(?:torch|ops" + GAP + "\\." + GAP + "\\w+)" + GAP + "\\." + GAP + "(_[A-Za-z]\\w*)"
             + "|\\." + GAP + "(_indices|_values|_coalesced_|_nested_tensor_size|_nested_tensor_strides"
-            + "|_nested_tensor_storage_offsets|_philox_normal_|_philox_uniform_)\\b"
+            + "|_nested_tensor_storage_offsets|_philox_normal_|_philox_uniform_"
+            + "|(?:crow_|col_|ccol_|row_)?indices(?=" + GAP + "\\())\\b"
             + "|\\b(unsafe)" + GAP + "=(?!=)");
     /**
      * Private operators that pass: TorchScript's own spellings of Python constructs, and what the stock modules of

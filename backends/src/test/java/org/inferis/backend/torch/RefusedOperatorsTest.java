@@ -34,6 +34,9 @@ class RefusedOperatorsTest {
         "s._indices().fill_(100000000)",
         "n._nested_tensor_size().fill_(100000000)",
         "torch.segment_reduce(x, 'sum', lengths=l, unsafe=True)",
+        "x._to_sparse()",
+        "s.coalesce().indices().fill_(100000000)",
+        "s.crow_indices ().fill_(1)",
         "torch.segment_reduce(x, 'sum', lengths=l, unsafe\n    = True)"})
     void refused(String code) {
         assertThrows(BackendException.class, () -> RefusedOperators.check(code, "the script"));
