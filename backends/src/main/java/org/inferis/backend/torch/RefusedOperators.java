@@ -23,20 +23,23 @@ import org.inferis.backend.BackendException;
  * {@code topk(...).indices}), and the keyword {@code unsafe=}
  * ({@code torch.segment_reduce(x, "sum", lengths=l, unsafe=True)} with lengths past {@code x} killed the process).</li>
  * </ul>
+ * Between two tokens may stand what Python allows there (white space, a line continuation, a comment inside
+ * brackets). The text is scanned left to right without recursion; gaps are skipped from every dot and name, so text
+ * that would make that skipping overlap far past the text's length (thousands of comment lines full of dots) is
+ * refused rather than scanned at length.
  */
 final class RefusedOperators {
-    /** What may stand between two tokens: white space, a line continuation, a comment inside brackets. */
-    private static final String GAP = "(?:\\s|\\\\|#[^\\n]*)*";
-    private static final Pattern REACHES = Pattern.compile("\\b(from_file)\\b"
-            + "|\\." + GAP + "(save)\\b"
-            + "|\\b(getattr)" + GAP + "\\(" + GAP + "(?:\\(" + GAP + ")*(?:torch|ops)\\b"
+    /** Names refused wherever they stand. */
+    private static final Pattern NAMES = Pattern.compile("\\b(from_file)\\b"
             + "|\\b_?(sparse_(?:coo|csr|csc|bsr|bsc|compressed)_tensor|to_sparse\\w*|sparse_mask|sparse_resize\\w*"
-            + "|sparse_sampled_addmm)\\b"
-            + "|\\b(?:torch|ops" + GAP + "\\." + GAP + "\\w+)" + GAP + "\\." + GAP + "(_[A-Za-z]\\w*)"
-            + "|\\." + GAP + "(_indices|_values|_coalesced_|_nested_tensor_size|_nested_tensor_strides"
-            + "|_nested_tensor_storage_offsets|_philox_normal_|_philox_uniform_"
-            + "|(?:crow_|col_|ccol_|row_)?indices(?=" + GAP + "\\())\\b"
-            + "|\\b(unsafe)" + GAP + "=(?!=)");
+            + "|sparse_sampled_addmm)\\b");
+    /** Methods refused after a dot: they hand out a sparse or nested tensor's own index tensors. */
+    private static final Set<String> INDEX_METHODS = Set.of("_indices", "_values", "_coalesced_",
+            "_nested_tensor_size", "_nested_tensor_strides", "_nested_tensor_storage_offsets", "_philox_normal_",
+            "_philox_uniform_");
+    /** The same, refused only when called: {@code topk(...).indices} is a field. */
+    private static final Set<String> CALLED_INDEX_METHODS = Set.of("indices", "crow_indices", "col_indices",
+            "ccol_indices", "row_indices");
     /**
      * Private operators that pass: TorchScript's own spellings of Python constructs, and what the stock modules of
      * torch.nn (2.x) compile to, scripted or traced (convolutions, attention and transformer layers, upsampling).
@@ -51,7 +54,15 @@ final class RefusedOperators {
             "_upsample_nearest_exact2d", "_upsample_nearest_exact3d", "_pack_padded_sequence", "_pad_packed_sequence",
             "_softmax", "_log_softmax", "_to_copy", "_weight_norm", "_aminmax", "_unique", "_unique2");
 
-    private RefusedOperators() {
+    /** Characters the gaps may skip in all, per character of source: real code skips each about once. */
+    private static final long SKIPS_PER_CHAR = 16;
+
+    private final String source;
+    private long skipsLeft;
+
+    private RefusedOperators(String source) {
+        this.source = source;
+        this.skipsLeft = SKIPS_PER_CHAR * source.length() + (1 << 20);
     }
 
     /** Refuses a model's pickle that rebuilds a sparse tensor: its indices come unchecked from the archive. */
@@ -64,28 +75,128 @@ final class RefusedOperators {
 
     /** @param where the script or archive file named in the error */
     static void check(String source, String where) throws BackendException {
-        Matcher matcher = REACHES.matcher(source);
-        while (matcher.find()) {
-            String what;
-            if (matcher.group(1) != null) {
-                what = "torch.from_file, which opens files on the server";
-            } else if (matcher.group(2) != null) {
-                what = "torch.save, which writes files on the server";
-            } else if (matcher.group(3) != null) {
-                what = "getattr on torch or ops, which can reach operators that open files on the server";
-            } else if (matcher.group(4) != null) {
-                what = matcher.group(4) + ", which builds sparse tensors, whose indices libtorch does not check";
-            } else if (matcher.group(5) != null) {
-                if (ALLOWED_PRIVATE.contains(matcher.group(5))) {
-                    continue;
-                }
-                what = "the private operator " + matcher.group(5) + ", which trusts its arguments";
-            } else if (matcher.group(6) != null) {
-                what = matcher.group(6) + ", which hands out a tensor's own index tensors";
-            } else {
-                what = "unsafe=, with which segment_reduce skips its checks";
-            }
+        String what = new RefusedOperators(source).firstRefused();
+        if (what != null) {
             throw new BackendException(where + " uses " + what + "; Inferis refuses it");
         }
+    }
+
+    /** What the source reaches that is refused, said for the error; null when nothing. */
+    private String firstRefused() {
+        Matcher names = NAMES.matcher(source);
+        if (names.find()) {
+            return names.group(1) != null ? "torch.from_file, which opens files on the server"
+                    : names.group(2) + ", which builds sparse tensors, whose indices libtorch does not check";
+        }
+        for (int i = 0; i < source.length(); i++) {
+            String refused = null;
+            if (source.charAt(i) == '.') {
+                refused = afterDot(i + 1);
+            } else if (isWordChar(source.charAt(i)) && (i == 0 || !isWordChar(source.charAt(i - 1)))) {
+                String word = word(i);
+                refused = afterWord(word, i + word.length());
+                i += word.length() - 1;
+            }
+            if (refused != null) {
+                return refused;
+            }
+            if (skipsLeft < 0) {
+                return "comments and gaps between tokens too long to check";
+            }
+        }
+        return null;
+    }
+
+    /** A name after a dot: {@code .save}, or a method handing out index tensors. */
+    private String afterDot(int at) {
+        int start = skipGap(at);
+        String name = word(start);
+        if (name.equals("save")) {
+            return "torch.save, which writes files on the server";
+        }
+        if (INDEX_METHODS.contains(name) || CALLED_INDEX_METHODS.contains(name)
+                && charAt(skipGap(start + name.length())) == '(') {
+            return name + ", which hands out a tensor's own index tensors";
+        }
+        return null;
+    }
+
+    /** What follows a word: a private operator of torch or ops, getattr on them, the keyword unsafe=. */
+    private String afterWord(String word, int end) {
+        switch (word) {
+            case "torch" -> {
+                return privateOperator(end);
+            }
+            case "ops" -> {
+                int dot = skipGap(end);
+                return charAt(dot) == '.' ? privateOperator(skipGap(dot + 1) + word(skipGap(dot + 1)).length()) : null;
+            }
+            case "getattr" -> {
+                int at = skipGap(end);
+                if (charAt(at) != '(') {
+                    return null;
+                }
+                do {
+                    at = skipGap(at + 1);
+                } while (charAt(at) == '(');
+                String target = word(at);
+                return target.equals("torch") || target.equals("ops")
+                        ? "getattr on torch or ops, which can reach operators that open files on the server" : null;
+            }
+            case "unsafe" -> {
+                int at = skipGap(end);
+                return charAt(at) == '=' && charAt(at + 1) != '='
+                        ? "unsafe=, with which segment_reduce skips its checks" : null;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** A private operator named after the dot that follows {@code end}, unless it is allowed. */
+    private String privateOperator(int end) {
+        int dot = skipGap(end);
+        if (charAt(dot) != '.') {
+            return null;
+        }
+        String name = word(skipGap(dot + 1));
+        boolean isPrivate = name.length() > 1 && name.charAt(0) == '_' && Character.isLetter(name.charAt(1));
+        return isPrivate && !ALLOWED_PRIVATE.contains(name)
+                ? "the private operator " + name + ", which trusts its arguments" : null;
+    }
+
+    /** Past white space, line continuations and comments; the end of the source once the skips are spent. */
+    private int skipGap(int at) {
+        int start = at;
+        while (at < source.length()) {
+            char c = source.charAt(at);
+            if (c == '#') {
+                int end = source.indexOf('\n', at);
+                at = end < 0 ? source.length() : end;
+            } else if (Character.isWhitespace(c) || c == '\\') {
+                at++;
+            } else {
+                break;
+            }
+        }
+        skipsLeft -= at - start;
+        return skipsLeft < 0 ? source.length() : at;
+    }
+
+    private String word(int at) {
+        int end = at;
+        while (end < source.length() && isWordChar(source.charAt(end))) {
+            end++;
+        }
+        return source.substring(Math.min(at, end), end);
+    }
+
+    private char charAt(int at) {
+        return at < source.length() ? source.charAt(at) : 0;
+    }
+
+    private static boolean isWordChar(char c) {
+        return c == '_' || c < 128 && Character.isLetterOrDigit(c);
     }
 }

@@ -2,6 +2,7 @@ package org.inferis.backend.torch;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import org.inferis.backend.BackendException;
@@ -60,6 +61,19 @@ class RefusedOperatorsTest {
         "if unsafe == 1:\n    return x"})
     void allowed(String code) {
         assertDoesNotThrow(() -> RefusedOperators.check(code, "the script"));
+    }
+
+    @Test
+    void longGapsAreScannedNotRecursedInto() {
+        assertThrows(BackendException.class, () -> RefusedOperators.check(
+                "(torch." + "  # a comment\n".repeat(200_000) + "save)(x, 'f')", "the script"));
+        assertThrows(BackendException.class, () -> RefusedOperators.check(
+                "getattr(" + "(\\\n".repeat(200_000) + "torch, 'x')", "the script"));
+        assertDoesNotThrow(() -> RefusedOperators.check("x." + " ".repeat(5_000_000) + "y", "the script"));
+        // every dot's gap runs over all the comment lines after it: refused instead of scanned quadratically
+        BackendException overlapping = assertThrows(BackendException.class,
+                () -> RefusedOperators.check("#.\n".repeat(200_000) + "x = 1", "the script"));
+        assertTrue(overlapping.getMessage().contains("too long to check"), overlapping.getMessage());
     }
 
     @Test
