@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
 record TorchScriptSignature(List<String> inputs, List<String> outputs) {
     static final TorchScriptSignature UNKNOWN = new TorchScriptSignature(List.of(), List.of());
     private static final Pattern ROOT_CLASS = Pattern.compile("c(__torch__[\\w.]*)\n(\\w+)\n");
-    private static final Pattern FORWARD = Pattern.compile("def forward\\(self: ([\\w.]+),?(.*?)\\) -> (.*?):\n",
-            Pattern.DOTALL);
 
     static TorchScriptSignature read(byte[] archive) {
         String rootClass = null;
@@ -38,15 +36,42 @@ record TorchScriptSignature(List<String> inputs, List<String> outputs) {
                 code.add(new String(entry.getValue(), StandardCharsets.UTF_8));
             }
         }
+        if (rootClass == null) {
+            return UNKNOWN;
+        }
         for (String source : code) {
-            Matcher forward = FORWARD.matcher(source);
-            while (forward.find()) {
-                if (forward.group(1).equals(rootClass)) {
-                    return new TorchScriptSignature(argumentNames(forward.group(2)), outputs(forward.group(3).trim()));
-                }
+            TorchScriptSignature signature = forward(source, rootClass);
+            if (signature != null) {
+                return signature;
             }
         }
         return UNKNOWN;
+    }
+
+    /**
+     * The signature of the root class's {@code def forward(self: <class>, ...) -> ...:}, found by searching
+     * forward once from its first occurrence (a pattern tried at every start would take quadratic time on code
+     * crafted with many unfinished ones).
+     */
+    private static TorchScriptSignature forward(String source, String rootClass) {
+        String def = "def forward(self: " + rootClass;
+        int start = -1;
+        for (int at = source.indexOf(def); at >= 0 && start < 0; at = source.indexOf(def, at + 1)) {
+            int next = at + def.length();
+            if (next < source.length() && (source.charAt(next) == ',' || source.charAt(next) == ')')) {
+                start = next;
+            }
+        }
+        if (start < 0) {
+            return null;
+        }
+        int arrow = source.indexOf(") -> ", start);
+        int colon = arrow < 0 ? -1 : source.indexOf(":\n", arrow + 5);
+        if (colon < 0) {
+            return null;
+        }
+        String arguments = source.substring(source.charAt(start) == ',' ? start + 1 : start, arrow);
+        return new TorchScriptSignature(argumentNames(arguments), outputs(source.substring(arrow + 5, colon).trim()));
     }
 
     private static List<String> argumentNames(String arguments) {
