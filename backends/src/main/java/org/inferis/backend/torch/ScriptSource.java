@@ -24,8 +24,8 @@ import java.util.zip.ZipOutputStream;
  */
 final class ScriptSource {
     static final String MODULE = "InferisScript";
-    private static final Pattern DEF = Pattern.compile("^def\\s+(\\w+)\\s*\\((.*?)\\)\\s*(?:->\\s*([^:]+?))?\\s*:",
-            Pattern.MULTILINE | Pattern.DOTALL);
+    /** A function's head up to its parameters; the rest is searched by hand (see {@link #functions}). */
+    private static final Pattern DEF = Pattern.compile("^def\\s+(\\w+)\\s*\\(", Pattern.MULTILINE);
     private static final Pattern IMPORT = Pattern.compile("^(import|from)\\s[^\\n]*$", Pattern.MULTILINE);
 
     /** A top-level function: its name and parameters as (name, type) pairs, untyped ones being Tensor. */
@@ -43,12 +43,36 @@ final class ScriptSource {
     private ScriptSource() {
     }
 
+    /**
+     * The top-level functions: {@code def name(parameters) [-> type]:}, the parameters up to the first {@code )}. The
+     * closing bracket and colon are found with searches that never scan a character twice, as a pattern tried at
+     * every {@code def} would, from each unclosed one to the end (quadratic time on crafted source).
+     */
     static Map<String, Function> functions(String source) {
         Map<String, Function> functions = new LinkedHashMap<>();
+        NextChar closing = new NextChar(source, ')');
+        NextChar colons = new NextChar(source, ':');
         Matcher def = DEF.matcher(source);
-        while (def.find()) {
+        int from = 0;
+        while (from <= source.length() && def.find(from)) {
+            from = def.start() + 1;
+            int close = closing.from(def.end());
+            if (close < 0) {
+                break; // no later function closes its parameters either
+            }
+            int at = skipWhitespace(source, close + 1);
+            if (source.startsWith("->", at)) {
+                int typeEnd = colons.from(at + 2);
+                if (typeEnd <= at + 2) { // none, or an empty return type
+                    continue;
+                }
+                at = typeEnd;
+            } else if (at >= source.length() || source.charAt(at) != ':') {
+                continue;
+            }
+            from = at + 1;
             List<String[]> parameters = new ArrayList<>();
-            for (String parameter : TorchScriptSignature.splitTopLevel(def.group(2))) {
+            for (String parameter : TorchScriptSignature.splitTopLevel(source.substring(def.end(), close))) {
                 String text = parameter.trim();
                 if (text.isEmpty()) {
                     continue;
@@ -64,6 +88,35 @@ final class ScriptSource {
             functions.put(def.group(1), new Function(def.group(1), parameters));
         }
         return functions;
+    }
+
+    private static int skipWhitespace(String source, int at) {
+        while (at < source.length() && Character.isWhitespace(source.charAt(at))) {
+            at++;
+        }
+        return at;
+    }
+
+    /** The next position of one character, for positions asked in increasing order: each search starts past the last. */
+    private static final class NextChar {
+        private final String source;
+        private final char wanted;
+        private int searchedFrom = Integer.MAX_VALUE;
+        private int found;
+
+        NextChar(String source, char wanted) {
+            this.source = source;
+            this.wanted = wanted;
+        }
+
+        /** The first position at or after {@code at} holding the character, -1 when there is none. */
+        int from(int at) {
+            if (at < searchedFrom || found >= 0 && at > found) {
+                searchedFrom = at;
+                found = source.indexOf(wanted, at);
+            }
+            return found;
+        }
     }
 
     /** TorchScript's keywords, which its parser names as they are in errors ({@code found 'return'}). */
