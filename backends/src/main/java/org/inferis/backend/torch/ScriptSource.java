@@ -27,6 +27,7 @@ final class ScriptSource {
     /** A function's head up to its parameters; the rest is searched by hand (see {@link #functions}). */
     private static final Pattern DEF = Pattern.compile("^def\\s+(\\w+)\\s*\\(", Pattern.MULTILINE);
     private static final Pattern IMPORT = Pattern.compile("^(import|from)\\s[^\\n]*$", Pattern.MULTILINE);
+    private static final Pattern CALL = Pattern.compile("(?<![\\w.])(\\w+)\\s*\\(");
 
     /** A top-level function: its name and parameters as (name, type) pairs, untyped ones being Tensor. */
     record Function(String name, List<String[]> parameters) {
@@ -200,17 +201,35 @@ final class ScriptSource {
         if (functions.isEmpty()) {
             return source;
         }
-        Pattern call = Pattern.compile("(?<![\\w.])(" + String.join("|", functions.keySet()) + ")\\s*\\(");
-        Matcher matcher = call.matcher(source);
+        // any call, then a look-up: an alternation of every function's name is tried name by name at each position
+        Matcher matcher = CALL.matcher(source);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            int lineStart = source.lastIndexOf('\n', matcher.start()) + 1;
-            boolean definition = source.substring(lineStart, matcher.start()).trim().equals("def");
-            matcher.appendReplacement(out, Matcher.quoteReplacement(
-                    definition ? matcher.group() : "__torch__." + matcher.group()));
+            if (functions.containsKey(matcher.group(1))) {
+                matcher.appendReplacement(out, Matcher.quoteReplacement(
+                        isDefinition(source, matcher.start()) ? matcher.group() : "__torch__." + matcher.group()));
+            }
         }
         matcher.appendTail(out);
         return out.toString();
+    }
+
+    /** Whether the name at {@code at} follows {@code def} alone on its line (looking back only over white space). */
+    private static boolean isDefinition(String source, int at) {
+        int end = skipBack(source, at - 1);
+        if (end < 2 || !source.startsWith("def", end - 2)) {
+            return false;
+        }
+        int before = skipBack(source, end - 3);
+        return before < 0 || source.charAt(before) == '\n';
+    }
+
+    /** The last position at or before {@code at} that is not white space within the line. */
+    private static int skipBack(String source, int at) {
+        while (at >= 0 && source.charAt(at) != '\n' && Character.isWhitespace(source.charAt(at))) {
+            at--;
+        }
+        return at;
     }
 
     /** A pickle (protocol 2) of a {@code __torch__.InferisScript} whose state is {@code {"training": False}}. */
