@@ -83,14 +83,18 @@ public final class Persistence implements AutoCloseable {
 
     // ---- snapshots
 
-    /** Snapshots the keyspace as it is now; the future ends once the file is on disk. */
+    /**
+     * Snapshots the keyspace as it is now; the future ends once the file is on disk. The save is claimed with the
+     * keyspace locked: claimed before, the cron's save could wait for the lock that a stop holds while it waits for
+     * that save to end.
+     */
     public CompletableFuture<Void> save() {
-        if (!saving.compareAndSet(false, true)) {
-            return CompletableFuture.failedFuture(new IllegalStateException("Background save already in progress"));
-        }
         List<StoredEntry> entries;
         long dirtyAtStart;
         synchronized (keyspace) {
+            if (!saving.compareAndSet(false, true)) {
+                return CompletableFuture.failedFuture(new IllegalStateException("Background save already in progress"));
+            }
             entries = keyspace.entries();
             dirtyAtStart = changes.dirty();
         }
