@@ -159,13 +159,14 @@ public final class TorchBackend implements ModelBackend {
             SourceNesting.check(file.getValue(), file.getKey());
             RefusedOperators.check(file.getValue(), file.getKey());
         }
-        for (Map.Entry<String, byte[]> pickle : ArchiveEntries.readable(blob, ArchiveEntries::isPickle).entrySet()) {
+        Map<String, byte[]> pickles = ArchiveEntries.readable(blob, ArchiveEntries::isPickle);
+        for (Map.Entry<String, byte[]> pickle : pickles.entrySet()) {
             RefusedOperators.checkPickle(pickle.getValue(), pickle.getKey());
         }
         PtNDManager manager = newManager(device);
         try {
             PtSymbolBlock block = JniUtils.loadModule(manager, new ByteArrayInputStream(blob), true, false);
-            return new TorchModel(manager, block, TorchScriptSignature.read(blob), StatefulCode.mayKeepState(code));
+            return new TorchModel(manager, block, TorchScriptSignature.read(code, pickles), StatefulCode.mayKeepState(code));
         } catch (Exception | UnsatisfiedLinkError e) {
             manager.close();
             throw BackendException.enginesWords(BackendException.withoutTrace(e), e); // libtorch's, as RedisAI answers

@@ -20,26 +20,25 @@ record TorchScriptSignature(List<String> inputs, List<String> outputs) {
     static final TorchScriptSignature UNKNOWN = new TorchScriptSignature(List.of(), List.of());
     private static final Pattern ROOT_CLASS = Pattern.compile("c(__torch__[\\w.]*)\n(\\w+)\n");
 
-    static TorchScriptSignature read(byte[] archive) {
+    /**
+     * @param code    the archive's code files, name to text
+     * @param pickles the archive's pickles, name to bytes: data.pkl's first GLOBAL opcode names the root class
+     */
+    static TorchScriptSignature read(Map<String, String> code, Map<String, byte[]> pickles) {
         String rootClass = null;
-        List<String> code = new ArrayList<>();
-        Map<String, byte[]> entries = ArchiveEntries.entries(archive,
-                name -> name.endsWith("/data.pkl") || (name.contains("/code/__torch__") && name.endsWith(".py")));
-        for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
-            if (entry.getKey().endsWith("/data.pkl") && rootClass == null) {
-                // the pickle's first GLOBAL opcode names the root module's class
-                Matcher global = ROOT_CLASS.matcher(new String(entry.getValue(), StandardCharsets.ISO_8859_1));
+        for (Map.Entry<String, byte[]> pickle : pickles.entrySet()) {
+            if (pickle.getKey().endsWith("/data.pkl")) {
+                Matcher global = ROOT_CLASS.matcher(new String(pickle.getValue(), StandardCharsets.ISO_8859_1));
                 if (global.find()) {
                     rootClass = global.group(1) + "." + global.group(2);
                 }
-            } else if (entry.getKey().endsWith(".py")) {
-                code.add(new String(entry.getValue(), StandardCharsets.UTF_8));
+                break;
             }
         }
         if (rootClass == null) {
             return UNKNOWN;
         }
-        for (String source : code) {
+        for (String source : code.values()) {
             TorchScriptSignature signature = forward(source, rootClass);
             if (signature != null) {
                 return signature;
