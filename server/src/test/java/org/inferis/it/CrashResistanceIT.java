@@ -3,9 +3,7 @@ package org.inferis.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,6 +20,7 @@ import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.inferis.backend.Fixtures;
+import org.inferis.backend.OnnxProto;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,17 +39,13 @@ class CrashResistanceIT {
 
     @TempDir
     static Path dir;
-    private static ServerProcess server;
-    private static RedisClient client;
+    private static SentinelServer server;
     private static StatefulRedisConnection<String, String> c;
 
     @BeforeAll
     static void start() throws Exception {
-        server = ServerProcess.start("--dir", dir.toString(), "--save", "", "--model-execution-timeout", "0");
-        client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(server.port())
-                .withTimeout(Duration.ofSeconds(60)).build());
-        c = client.connect();
-        c.sync().set("sentinel", "still here");
+        server = SentinelServer.start("--dir", dir.toString(), "--save", "", "--model-execution-timeout", "0");
+        c = server.connection();
         TestModels.store(c, "torch", "linear_relu.pt");
         TestModels.store(c, "onnx", "linear_relu.onnx");
         assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "script", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE", SCRIPT));
@@ -59,21 +53,11 @@ class CrashResistanceIT {
 
     @AfterAll
     static void stop() throws Exception {
-        client.shutdown();
         server.close();
     }
 
     private static void assertAlive(String after) {
-        try {
-            assertEquals("PONG", c.sync().ping(), after);
-            assertEquals("still here", c.sync().get("sentinel"), after);
-        } catch (RedisException e) {
-            throw new AssertionError("the server died after " + after + ":\n" + tail(server.output()), e);
-        }
-    }
-
-    private static String tail(String output) {
-        return output.substring(Math.max(0, output.length() - 3000));
+        server.assertAlive(after);
     }
 
     /** The reply, or the error's text: either is fine as long as the server lives. */

@@ -1,4 +1,4 @@
-package org.inferis.it;
+package org.inferis.backend;
 
 import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -7,16 +7,17 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /** ONNX models written field by field, by onnx.proto's numbers, for tests that need models no exporter writes. */
-final class OnnxProto {
-    static final int FLOAT = 1;
-    static final int UINT8 = 2;
-    static final int INT32 = 6;
+public final class OnnxProto {
+    public static final int FLOAT = 1;
+    public static final int UINT8 = 2;
+    public static final int INT32 = 6;
+    public static final int INT64 = 7;
 
     private OnnxProto() {
     }
 
     /** A tensor's name, element type and dimensions; its data still to add (raw_data is field 9). */
-    static Proto tensor(String name, int elementType, long... dims) {
+    public static Proto tensor(String name, int elementType, long... dims) {
         Proto tensor = new Proto();
         for (long dim : dims) {
             tensor.varint(1, dim);
@@ -25,14 +26,53 @@ final class OnnxProto {
     }
 
     /** A node: inputs, outputs, op_type and domain ("" for ONNX's own). */
-    static Proto node(String opType, String domain, List<String> inputs, List<String> outputs) {
+    public static Proto node(String opType, String domain, List<String> inputs, List<String> outputs) {
         Proto node = new Proto();
         inputs.forEach(input -> node.string(1, input));
         outputs.forEach(output -> node.string(2, output));
         return node.string(4, opType).string(7, domain);
     }
 
-    static Proto entry(String key, String value) {
+    /** An INT attribute (type 2). */
+    public static Proto attribute(String name, long value) {
+        return new Proto().string(1, name).varint(3, value).varint(20, 2);
+    }
+
+    /** A FLOATS attribute (type 6) of {@code count} ones, each a field of its own as onnx's Python helper writes. */
+    public static Proto floats(String name, int count) {
+        Proto attribute = new Proto().string(1, name);
+        for (int i = 0; i < count; i++) {
+            attribute.floatField(7, 1f);
+        }
+        return attribute.varint(20, 6);
+    }
+
+    /** An INTS attribute (type 7), each value a field of its own. */
+    public static Proto ints(String name, long... values) {
+        Proto attribute = new Proto().string(1, name);
+        for (long value : values) {
+            attribute.varint(8, value);
+        }
+        return attribute.varint(20, 7);
+    }
+
+    /** A STRINGS attribute (type 8). */
+    public static Proto strings(String name, String... values) {
+        Proto attribute = new Proto().string(1, name);
+        for (String value : values) {
+            attribute.string(9, value);
+        }
+        return attribute.varint(20, 8);
+    }
+
+    /** A GRAPH attribute (type 5) holding the given nodes, with no inputs or outputs of its own. */
+    public static Proto graph(String name, List<Proto> nodes) {
+        Proto graph = new Proto();
+        nodes.forEach(node -> graph.message(1, node));
+        return new Proto().string(1, name).message(6, graph.string(2, name)).varint(20, 5);
+    }
+
+    public static Proto entry(String key, String value) {
         return new Proto().string(1, key).string(2, value);
     }
 
@@ -41,7 +81,7 @@ final class OnnxProto {
      * version) with one FLOAT input x of the given dimensions (none: of any shape) and one output y of the given
      * element type.
      */
-    static byte[] model(List<Proto> nodes, List<Proto> initializers, int outputType, long[] inputDims,
+    public static byte[] model(List<Proto> nodes, List<Proto> initializers, int outputType, long[] inputDims,
                         Proto... opsets) {
         Proto graph = new Proto();
         nodes.forEach(node -> graph.message(1, node));
@@ -68,27 +108,31 @@ final class OnnxProto {
     }
 
     /** A protobuf message written field by field. */
-    static final class Proto {
+    public static final class Proto {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final CodedOutputStream out = CodedOutputStream.newInstance(bytes);
 
-        Proto varint(int field, long value) {
+        public Proto varint(int field, long value) {
             return write(() -> out.writeInt64(field, value));
         }
 
-        Proto string(int field, String value) {
+        public Proto floatField(int field, float value) {
+            return write(() -> out.writeFloat(field, value));
+        }
+
+        public Proto string(int field, String value) {
             return write(() -> out.writeString(field, value));
         }
 
-        Proto bytes(int field, byte[] value) {
+        public Proto bytes(int field, byte[] value) {
             return write(() -> out.writeByteArray(field, value));
         }
 
-        Proto message(int field, Proto inner) {
+        public Proto message(int field, Proto inner) {
             return bytes(field, inner.toBytes());
         }
 
-        byte[] toBytes() {
+        public byte[] toBytes() {
             write(out::flush);
             return bytes.toByteArray();
         }
