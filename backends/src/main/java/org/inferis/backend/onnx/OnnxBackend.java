@@ -39,6 +39,7 @@ public final class OnnxBackend implements ModelBackend {
             throw BackendException.enginesWords("No graph was found in the protobuf.", null);
         }
         ModelContent.check(blob);
+        MlOperators.RunChecks checks = MlOperators.check(blob); // after ModelContent, which bounds its nesting
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
             if (options.intraOpThreads() > 0) {
@@ -55,7 +56,7 @@ public final class OnnxBackend implements ModelBackend {
                 }
                 sessionOptions.addCUDA(device.index());
             }
-            return new OnnxModel(environment, environment.createSession(blob, sessionOptions));
+            return new OnnxModel(environment, environment.createSession(blob, sessionOptions), checks);
         } catch (OrtException | RuntimeException e) {
             throw BackendException.enginesWords(BackendException.whole(e), e); // ONNX Runtime's, as RedisAI answers
         }

@@ -34,11 +34,37 @@ final class OnnxModel implements LoadedModel {
     /** The run options of the call running on each thread, so the watchdog can terminate it. */
     private final Map<Thread, OrtSession.RunOptions> running = new java.util.concurrent.ConcurrentHashMap<>();
 
-    OnnxModel(OrtEnvironment environment, OrtSession session) throws OrtException {
+    /** The widths that operators reading them unchecked need, by input position (-1: any). */
+    private final long[] widths;
+    private final String[] widthReaders;
+    /** Inputs whose values are indices an operator reads unchecked: none may be negative. */
+    private final boolean[] indices;
+
+    OnnxModel(OrtEnvironment environment, OrtSession session, MlOperators.RunChecks checks) throws OrtException {
         this.environment = environment;
         this.session = session;
         this.inputNames = List.copyOf(session.getInputInfo().keySet());
         this.outputNames = List.copyOf(session.getOutputInfo().keySet());
+        this.widths = new long[inputNames.size()];
+        this.widthReaders = new String[inputNames.size()];
+        this.indices = new boolean[inputNames.size()];
+        java.util.Arrays.fill(this.widths, -1);
+        for (MlOperators.InputWidth width : checks.widths()) {
+            int input = inputNames.indexOf(width.input()); // the checks found it a model input, not an initializer
+            if (input < 0) {
+                session.close();
+                throw new IllegalArgumentException("the model's " + width.reader() + " reads '" + width.input()
+                        + "', which ONNX Runtime does not take as an input");
+            }
+            this.widths[input] = width.width();
+            this.widthReaders[input] = width.reader();
+        }
+        for (String name : checks.nonNegativeInputs()) {
+            int input = inputNames.indexOf(name); // none: an initializer ONNX Runtime does not let a run replace
+            if (input >= 0) {
+                indices[input] = true;
+            }
+        }
     }
 
     @Override
@@ -53,6 +79,7 @@ final class OnnxModel implements LoadedModel {
 
     @Override
     public List<Tensor> run(List<Tensor> inputs) throws BackendException {
+        checkInputs(inputs);
         Thread self = Thread.currentThread();
         try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
             running.put(self, options);
@@ -63,6 +90,25 @@ final class OnnxModel implements LoadedModel {
             }
         } catch (OrtException | RuntimeException e) {
             throw new BackendException(BackendException.whole(e), e);
+        }
+    }
+
+    private void checkInputs(List<Tensor> inputs) throws BackendException {
+        for (int i = 0; i < widths.length && i < inputs.size(); i++) {
+            long width = MlOperators.InputWidth.of(inputs.get(i).shape());
+            if (widths[i] >= 0 && width != widths[i]) {
+                throw new BackendException("input " + inputNames.get(i) + " has " + width + " features where the "
+                        + "model's " + widthReaders[i] + " takes " + widths[i]);
+            }
+            if (indices[i] && inputs.get(i).dtype() == DType.INT64) {
+                java.nio.LongBuffer values = inputs.get(i).data().asLongBuffer();
+                while (values.hasRemaining()) {
+                    if (values.get() < 0) {
+                        throw new BackendException("input " + inputNames.get(i) + " holds a negative index, which "
+                                + "the model's ArrayFeatureExtractor would read from before its input");
+                    }
+                }
+            }
         }
     }
 
