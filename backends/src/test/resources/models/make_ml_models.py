@@ -11,6 +11,7 @@ run before Inferis checked them:
   ml_concat_input.onnx   LinearRegressor fed by a Concat: its input's width cannot be followed to a model input
   ml_far_feature.onnx    TreeEnsembleRegressor splitting on feature 2^31 + 1 (ONNX Runtime checks it as an int32)
   ml_negative_index.onnx ArrayFeatureExtractor of index -100,000,000: read from before its input, into the output
+  ml_tree_v5.onnx        TreeEnsemble (ai.onnx.ml opset 5) whose tree root is node 100,000 of 1 (killed the store)
 Valid, with the outputs ONNX Runtime gives for ml_input in ml_expected.json:
   ml_pipeline.onnx       Scaler -> LinearClassifier (3 classes, string labels, softmax), x: FLOAT [N, 4]
   ml_svc.onnx            SVMClassifier (RBF, 3 classes, probabilities), x: FLOAT [N, 4]
@@ -29,10 +30,11 @@ from onnx import helper as h
 ML = "ai.onnx.ml"
 
 
-def save(name, nodes, outputs, width=4, initializers=()):
+def save(name, nodes, outputs, width=4, initializers=(), ml_opset=3):
     graph = h.make_graph(nodes, name, [h.make_tensor_value_info("x", T.FLOAT, ["N", width])],
                          [h.make_tensor_value_info(o, t, None) for o, t in outputs], initializer=list(initializers))
-    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17), h.make_opsetid(ML, 3)])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 19 if ml_opset >= 4 else 17),
+                                               h.make_opsetid(ML, ml_opset)])
     model.ir_version = 8
     onnx.save(model, name + ".onnx")
     return name + ".onnx"
@@ -75,6 +77,12 @@ save("ml_far_feature", [h.make_node(
     target_ids=[0, 0], target_weights=[1.0, 2.0])], [("y", T.FLOAT)])
 save("ml_negative_index", [h.make_node("ArrayFeatureExtractor", ["x", "i"], ["y"], domain=ML)], [("y", T.FLOAT)],
      initializers=[h.make_tensor("i", T.INT64, [1], [-100_000_000])])
+save("ml_tree_v5", [h.make_node(
+    "TreeEnsemble", ["x"], ["y"], domain=ML, n_targets=1, tree_roots=[100_000],
+    nodes_modes=h.make_tensor("modes", T.UINT8, [1], [0]), nodes_featureids=[0],
+    nodes_splits=h.make_tensor("splits", T.FLOAT, [1], [0.5]), nodes_truenodeids=[0], nodes_trueleafs=[1],
+    nodes_falsenodeids=[1], nodes_falseleafs=[1], leaf_targetids=[0, 0],
+    leaf_weights=h.make_tensor("weights", T.FLOAT, [2], [1.0, 2.0]))], [("y", T.FLOAT)], ml_opset=5)
 select_graph = h.make_graph([h.make_node("ArrayFeatureExtractor", ["x", "i"], ["y"], domain=ML)], "ml_select",
                             [h.make_tensor_value_info("x", T.FLOAT, ["N", 4]),
                              h.make_tensor_value_info("i", T.INT64, ["K"])], [h.make_tensor_value_info("y", T.FLOAT, None)])

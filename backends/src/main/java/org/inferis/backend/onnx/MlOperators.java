@@ -13,12 +13,14 @@ import org.inferis.backend.BackendException;
 
 /**
  * Checks the {@code ai.onnx.ml} operators whose ONNX Runtime kernels (1.21) index one attribute by the length of
- * another, or by the width of their input, without checking: {@code LinearRegressor}, {@code LinearClassifier},
- * {@code SVMRegressor} and {@code SVMClassifier}. A crafted model of each (a coefficient for a million targets, fewer
- * class labels than intercepts, no {@code rho}, one kernel parameter of three) killed the process on its first run or
- * as it loaded. Attributes are checked here, before ONNX Runtime sees the model; the input widths that three of them
- * read without checking are returned, to be checked on every run ({@link InputWidth}), which needs the operator's
- * input to be a model input, directly or through operators that keep its shape.
+ * another, or by their input's width or values, without checking: {@code LinearRegressor}, {@code LinearClassifier},
+ * {@code SVMRegressor}, {@code SVMClassifier}, the tree ensembles and {@code ArrayFeatureExtractor}. A crafted model of
+ * each (a coefficient for a million targets, fewer class labels than intercepts, no {@code rho}, one kernel parameter
+ * of three, a feature index of 2^31, an index of -10^8) killed the process as it loaded or on its first run.
+ * Attributes and constant indices are checked here, before ONNX Runtime sees the model; the input widths the linear
+ * and SVM classifiers read, and indices fed as model inputs, are returned to be checked on every run
+ * ({@link RunChecks}), which needs them to come from a model input that the checks can follow. Opset 5's
+ * {@code TreeEnsemble}, whose conversion trusts its node indices, is refused.
  */
 final class MlOperators {
     private static final String ML = "ai.onnx.ml";
@@ -239,6 +241,10 @@ final class MlOperators {
             case "LinearClassifier" -> linearClassifier(node);
             case "SVMRegressor" -> svmRegressor(node);
             case "SVMClassifier" -> svmClassifier(node);
+            case "TreeEnsemble" -> throw new BackendException("the model's " + node.label() + " (ai.onnx.ml opset 5) "
+                    + "is refused: ONNX Runtime converts its node and leaf indices to the older form without checking them (an index past the nodes killed "
+                    + "the process as the model loaded); export the forest as TreeEnsembleRegressor or "
+                    + "TreeEnsembleClassifier (ai.onnx.ml opset 3)");
             default -> trees(node);
         };
     }

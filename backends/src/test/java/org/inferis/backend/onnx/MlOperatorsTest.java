@@ -115,6 +115,8 @@ class MlOperatorsTest {
             assertTrue(refusal(concat(model(), new Proto().message(25, function).toBytes()))
                     .contains("a feature index of " + feature));
         }
+        assertTrue(refusal(model(node("TreeEnsemble", "x", OnnxProto.ints("nodes_featureids", 0))))
+                .contains("(ai.onnx.ml opset 5) is refused"));
     }
 
     @Test
