@@ -1,8 +1,5 @@
 package org.inferis.backend.onnx;
 
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.WireFormat;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -10,6 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.inferis.backend.BackendException;
+import org.inferis.backend.onnx.OnnxGraph.Attribute;
+import org.inferis.backend.onnx.OnnxGraph.Graph;
+import org.inferis.backend.onnx.OnnxGraph.Node;
+import org.inferis.backend.onnx.RunChecks.InputWidth;
 
 /**
  * Checks the {@code ai.onnx.ml} operators whose ONNX Runtime kernels (1.21) index one attribute by the length of
@@ -32,123 +33,46 @@ final class MlOperators {
     private static final int MAX_CLASSES = 65535;
     /** Operators whose outputs are positions, never negative. */
     private static final List<String> POSITIONS = List.of("ArgMax", "ArgMin");
-    /** TensorProto.DataType's INT64. */
-    private static final int INT64 = 7;
-
-    /**
-     * What a node's attribute holds, as far as the checks need: its integer, its list's length and, of a list of
-     * integers, the least, the greatest and the sum (Long.MAX_VALUE past it): a forest's lists can be millions long.
-     */
-    private record Attribute(long integer, int length, long min, long max, long sum, boolean referenced) {
-    }
-
-    /** A list of integers, read one at a time. */
-    private static final class Integers {
-        int length;
-        long min = Long.MAX_VALUE;
-        long max = Long.MIN_VALUE;
-        long sum;
-
-        void add(long value) {
-            length++;
-            min = Math.min(min, value);
-            max = Math.max(max, value);
-            // saturates upwards; a sum with a negative value in it is not used (no count may be negative)
-            sum = value > 0 && sum > Long.MAX_VALUE - value ? Long.MAX_VALUE : sum + value;
-        }
-    }
-
-    private record Node(String opType, String domain, String name, List<String> inputs, List<String> outputs,
-                        Map<String, Attribute> attributes) {
-        boolean checked() {
-            return ML.equals(domain) && CHECKED.contains(opType);
-        }
-
-        boolean isIndexing() {
-            return ML.equals(domain) && opType.equals("ArrayFeatureExtractor");
-        }
-
-        boolean keepsShape() {
-            return (domain.isEmpty() ? SHAPE_KEEPING : ML.equals(domain) ? SHAPE_KEEPING_ML : List.of())
-                    .contains(opType) && !inputs.isEmpty();
-        }
-
-        int length(String attribute) {
-            Attribute value = attributes.get(attribute);
-            return value == null ? 0 : value.length();
-        }
-
-        long integer(String attribute, long otherwise) {
-            Attribute value = attributes.get(attribute);
-            return value == null ? otherwise : value.integer();
-        }
-
-        String label() {
-            return opType + (name.isEmpty() ? "" : " '" + name + "'");
-        }
-    }
-
-    /** A graph's nodes, inputs, and initializers with the least INT64 value of each (Long.MAX_VALUE: none). */
-    private record Graph(List<Node> nodes, Set<String> inputs, Map<String, Long> initializers) {
-    }
-
-    /** What runs must hold: input widths, and inputs whose values are indices that must not be negative. */
-    record RunChecks(List<InputWidth> widths, Set<String> nonNegativeInputs) {
-    }
-
-    /** The width a model input must have on every run, as the operator that reads it counts it. */
-    record InputWidth(String input, long width, String reader) {
-        /** Rank 0 or 1: all the elements; else the second dimension, as the kernels count their features. */
-        static long of(long[] shape) {
-            if (shape.length >= 2) {
-                return shape[1];
-            }
-            long elements = 1;
-            for (long dim : shape) {
-                elements *= dim;
-            }
-            return elements;
-        }
-    }
-
-    private final List<Node> nested = new ArrayList<>();
-    private final List<Node> inFunctions = new ArrayList<>();
 
     private MlOperators() {
     }
 
-    /** Refuses the model when a checked operator's attributes disagree; returns the input widths runs must have. */
-    static RunChecks check(byte[] model) throws BackendException {
-        MlOperators found = new MlOperators();
-        Graph main;
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(model);
-            in.enableAliasing(true);
-            main = found.readModel(in);
-        } catch (IOException e) {
-            throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
-        }
-        for (List<Node> nodes : List.of(found.inFunctions, found.nested)) {
+    private static boolean checked(Node node) {
+        return ML.equals(node.domain()) && CHECKED.contains(node.opType());
+    }
+
+    private static boolean isIndexing(Node node) {
+        return ML.equals(node.domain()) && node.opType().equals("ArrayFeatureExtractor");
+    }
+
+    private static boolean keepsShape(Node node) {
+        return (node.domain().isEmpty() ? SHAPE_KEEPING : ML.equals(node.domain()) ? SHAPE_KEEPING_ML : List.of())
+                .contains(node.opType()) && !node.inputs().isEmpty();
+    }
+
+    /** Refuses the model when a checked operator's attributes disagree; returns what its runs must hold. */
+    static RunChecks check(OnnxGraph model) throws BackendException {
+        List<Node> nested = new ArrayList<>();
+        model.subgraphs().forEach(graph -> nested.addAll(graph.nodes()));
+        for (List<Node> nodes : List.of(model.functionNodes(), nested)) {
             for (Node node : nodes) {
-                if (node.isIndexing() || node.checked() && attributes(node) >= 0) {
+                if (isIndexing(node) || checked(node) && attributes(node) >= 0) {
                     throw new BackendException("the model calls " + node.label() + " inside a "
-                            + (nodes == found.nested ? "subgraph" : "function") + ", where Inferis cannot follow "
-                            + "its input" + (node.isIndexing() ? "'s indices" : "'s width") + ", which ONNX Runtime "
+                            + (nodes == nested ? "subgraph" : "function") + ", where Inferis cannot follow "
+                            + "its input" + (isIndexing(node) ? "'s indices" : "'s width") + ", which ONNX Runtime "
                             + "trusts");
                 }
             }
         }
-        Map<String, Node> producers = new HashMap<>();
-        for (Node node : main.nodes()) {
-            node.outputs().forEach(output -> producers.put(output, node));
-        }
+        Graph main = model.main();
+        Map<String, Node> producers = main.producers();
         Map<String, InputWidth> widths = new HashMap<>();
         Set<String> nonNegative = new HashSet<>();
         for (Node node : main.nodes()) {
-            if (node.isIndexing()) {
+            if (isIndexing(node)) {
                 indices(node, producers, main).ifPresent(nonNegative::add);
             }
-            if (!node.checked()) {
+            if (!checked(node)) {
                 continue;
             }
             long width = attributes(node);
@@ -162,7 +86,7 @@ final class MlOperators {
                         + " features of input '" + source + "' and its " + node.label() + " " + width);
             }
         }
-        return new RunChecks(List.copyOf(widths.values()), Set.copyOf(nonNegative));
+        return new RunChecks(List.copyOf(widths.values()), Set.copyOf(nonNegative), Set.of());
     }
 
     /**
@@ -176,22 +100,22 @@ final class MlOperators {
         String name = node.inputs().size() > 1 ? node.inputs().get(1) : "";
         Node producer = producers.get(name);
         Set<String> seen = new HashSet<>();
-        while (producer != null && producer.domain().isEmpty() && producer.opType().equals("Identity")
-                && !producer.inputs().isEmpty() && seen.add(name)) {
+        while (producer != null && producer.isOnnx("Identity") && !producer.inputs().isEmpty() && seen.add(name)) {
             name = producer.inputs().get(0);
             producer = producers.get(name);
         }
         long least;
         if (producer == null && graph.initializers().containsKey(name)) {
-            least = graph.initializers().get(name);
-        } else if (producer == null && graph.inputs().contains(name)) {
+            least = graph.initializers().get(name).values().min;
+        } else if (producer == null && graph.inputs().containsKey(name)) {
             return java.util.Optional.of(name);
         } else if (producer != null && producer.domain().isEmpty() && POSITIONS.contains(producer.opType())) {
             return java.util.Optional.empty();
-        } else if (producer != null && producer.domain().isEmpty() && producer.opType().equals("Constant")) {
+        } else if (producer != null && producer.isOnnx("Constant")) {
             least = Long.MAX_VALUE;
             for (Attribute value : producer.attributes().values()) {
-                least = Math.min(least, Math.min(value.min(), value.length() == 0 ? value.integer() : Long.MAX_VALUE));
+                least = Math.min(least, value.tensor() != null ? value.tensor().values().min
+                        : value.length() > 0 ? value.integers().min : value.integer());
             }
         } else {
             throw new BackendException("the model's " + node.label() + " takes its indices from "
@@ -201,7 +125,7 @@ final class MlOperators {
         }
         require(node, least >= 0, "has a negative index (" + least + ")");
         // an initializer that is also a graph input is a default a run might replace
-        return graph.inputs().contains(name) ? java.util.Optional.of(name) : java.util.Optional.empty();
+        return graph.inputs().containsKey(name) ? java.util.Optional.of(name) : java.util.Optional.empty();
     }
 
     /** The model input a node's first input comes from, through operators that keep its shape. */
@@ -212,11 +136,11 @@ final class MlOperators {
         String name = node.inputs().get(0);
         Set<String> seen = new HashSet<>();
         Node producer = producers.get(name);
-        while (producer != null && producer.keepsShape() && seen.add(name)) {
+        while (producer != null && keepsShape(producer) && seen.add(name)) {
             name = producer.inputs().get(0);
             producer = producers.get(name);
         }
-        if (producer == null && graph.inputs().contains(name) && !graph.initializers().containsKey(name)) {
+        if (producer == null && graph.inputs().containsKey(name) && !graph.initializers().containsKey(name)) {
             return name;
         }
         throw new BackendException("the model's " + node.label() + " reads as many features as its input has, "
@@ -256,7 +180,7 @@ final class MlOperators {
     private static long trees(Node node) throws BackendException {
         Attribute features = node.attributes().get("nodes_featureids");
         if (features != null && features.length() > 0) {
-            long worst = features.min() < 0 ? features.min() : features.max();
+            long worst = features.integers().min < 0 ? features.integers().min : features.integers().max;
             require(node, worst >= 0 && worst <= Integer.MAX_VALUE, "has a feature index of " + worst + " (0 to "
                     + Integer.MAX_VALUE + ")");
         }
@@ -300,8 +224,8 @@ final class MlOperators {
         Attribute perClass = node.attributes().get("vectors_per_class");
         long vectors = 0;
         if (perClass != null && perClass.length() > 0) {
-            require(node, perClass.min() >= 0, "has " + perClass.min() + " vectors for a class");
-            vectors = perClass.sum();
+            require(node, perClass.integers().min >= 0, "has " + perClass.integers().min + " vectors for a class");
+            vectors = perClass.integers().sum;
             require(node, vectors <= node.length("support_vectors"), "has more vectors than support_vectors: a "
                     + "vector needs a feature or more");
         }
@@ -347,198 +271,5 @@ final class MlOperators {
     private static BackendException refused(Node node, String why) {
         return new BackendException("the model's " + node.label() + " " + why + "; ONNX Runtime does not check it "
                 + "and would read out of bounds, so Inferis refuses the model");
-    }
-
-    // onnx.proto's field numbers, for the messages read here
-    private Graph readModel(CodedInputStream in) throws IOException {
-        Graph main = new Graph(List.of(), Set.of(), Map.of());
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            int field = WireFormat.getTagFieldNumber(tag);
-            if (field == 7 && delimited(tag)) { // graph
-                main = inner(in, () -> readGraph(in, false));
-            } else if (field == 25 && delimited(tag)) { // functions
-                inner(in, () -> readNodes(in, 7, inFunctions));
-            } else {
-                in.skipField(tag);
-            }
-        }
-        return main;
-    }
-
-    private Graph readGraph(CodedInputStream in, boolean subgraph) throws IOException {
-        List<Node> nodes = new ArrayList<>();
-        Set<String> inputs = new HashSet<>();
-        Map<String, Long> initializers = new HashMap<>();
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            int field = WireFormat.getTagFieldNumber(tag);
-            if (field == 1 && delimited(tag)) { // node
-                nodes.add(inner(in, () -> readNode(in)));
-            } else if (field == 5 && delimited(tag)) { // initializer
-                Integers values = new Integers();
-                String initializer = inner(in, () -> readTensor(in, values));
-                initializers.put(initializer, values.min);
-            } else if (field == 11 && delimited(tag)) { // input: a ValueInfoProto, its name is field 1
-                inputs.add(inner(in, () -> readName(in, 1)));
-            } else {
-                in.skipField(tag);
-            }
-        }
-        if (subgraph) {
-            nested.addAll(nodes);
-        }
-        return new Graph(nodes, inputs, initializers);
-    }
-
-    private Void readNodes(CodedInputStream in, int nodeField, List<Node> into) throws IOException {
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) == nodeField && delimited(tag)) {
-                into.add(inner(in, () -> readNode(in)));
-            } else {
-                in.skipField(tag);
-            }
-        }
-        return null;
-    }
-
-    private Node readNode(CodedInputStream in) throws IOException {
-        List<String> inputs = new ArrayList<>();
-        List<String> outputs = new ArrayList<>();
-        Map<String, Attribute> attributes = new HashMap<>();
-        String opType = "";
-        String domain = "";
-        String name = "";
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            int field = WireFormat.getTagFieldNumber(tag);
-            if (!delimited(tag)) {
-                in.skipField(tag);
-                continue;
-            }
-            switch (field) {
-                case 1 -> inputs.add(in.readStringRequireUtf8());
-                case 2 -> outputs.add(in.readStringRequireUtf8());
-                case 3 -> name = in.readStringRequireUtf8();
-                case 4 -> opType = in.readStringRequireUtf8();
-                case 7 -> domain = in.readStringRequireUtf8();
-                case 5 -> {
-                    Map.Entry<String, Attribute> attribute = inner(in, () -> readAttribute(in));
-                    attributes.put(attribute.getKey(), attribute.getValue());
-                }
-                default -> in.skipField(tag);
-            }
-        }
-        return new Node(opType, domain.equals("ai.onnx") ? "" : domain, name, inputs, outputs, attributes);
-    }
-
-    private Map.Entry<String, Attribute> readAttribute(CodedInputStream in) throws IOException {
-        String name = "";
-        long integer = 0;
-        int length = 0;
-        Integers integers = new Integers();
-        boolean referenced = false;
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            int field = WireFormat.getTagFieldNumber(tag);
-            boolean delimited = delimited(tag);
-            if (field == 1 && delimited) {
-                name = in.readStringRequireUtf8();
-            } else if (field == 3 && varint(tag)) { // i
-                integer = in.readInt64();
-            } else if (field == 5 && delimited) { // t: its INT64 values count as the attribute's integers
-                inner(in, () -> readTensor(in, integers));
-            } else if ((field == 6 || field == 11) && delimited) { // g, graphs
-                inner(in, () -> readGraph(in, true));
-            } else if (field == 7 && delimited) { // floats, packed
-                int bytes = in.readRawVarint32();
-                length += bytes / Float.BYTES;
-                in.skipRawBytes(bytes);
-            } else if (field == 8 && (delimited || varint(tag))) { // ints
-                readInt64s(in, tag, integers);
-            } else if (field == 21 && delimited) { // ref_attr_name
-                referenced |= !in.readStringRequireUtf8().isEmpty();
-            } else {
-                length += field == 7 || field == 9 ? 1 : 0; // a float or a string, one a field
-                in.skipField(tag);
-            }
-        }
-        return Map.entry(name, new Attribute(integer, length + integers.length, integers.min, integers.max,
-                integers.sum, referenced));
-    }
-
-    /** Reads a TensorProto's name, adding its values to {@code values} when it is an INT64 tensor. */
-    private static String readTensor(CodedInputStream in, Integers values) throws IOException {
-        String name = "";
-        Integers int64s = new Integers();
-        com.google.protobuf.ByteString raw = com.google.protobuf.ByteString.EMPTY;
-        long type = 0;
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            int field = WireFormat.getTagFieldNumber(tag);
-            if (field == 2 && varint(tag)) {
-                type = in.readInt64();
-            } else if (field == 7 && (delimited(tag) || varint(tag))) { // int64_data
-                readInt64s(in, tag, int64s);
-            } else if (field == 8 && delimited(tag)) {
-                name = in.readStringRequireUtf8();
-            } else if (field == 9 && delimited(tag)) {
-                raw = in.readBytes(); // a view of the model's bytes, not a copy (aliasing is on)
-            } else {
-                in.skipField(tag);
-            }
-        }
-        if (type == INT64) {
-            java.nio.LongBuffer longs = raw.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .asLongBuffer();
-            while (longs.hasRemaining()) {
-                values.add(longs.get());
-            }
-            if (int64s.length > 0) {
-                values.add(int64s.min);
-            }
-        }
-        return name;
-    }
-
-    private static String readName(CodedInputStream in, int nameField) throws IOException {
-        String name = "";
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) == nameField && delimited(tag)) {
-                name = in.readStringRequireUtf8();
-            } else {
-                in.skipField(tag);
-            }
-        }
-        return name;
-    }
-
-    private interface Reading<T> {
-        T read() throws IOException;
-    }
-
-    /** Reads a length-delimited message with {@code reading}, within its length. */
-    private static <T> T inner(CodedInputStream in, Reading<T> reading) throws IOException {
-        int limit = in.pushLimit(in.readRawVarint32());
-        T value = reading.read();
-        in.checkLastTagWas(0);
-        in.popLimit(limit);
-        return value;
-    }
-
-    /** Reads a repeated int64 field into {@code values}: packed, or one value a field. */
-    private static void readInt64s(CodedInputStream in, int tag, Integers values) throws IOException {
-        if (varint(tag)) {
-            values.add(in.readInt64());
-            return;
-        }
-        int limit = in.pushLimit(in.readRawVarint32());
-        while (in.getBytesUntilLimit() > 0) {
-            values.add(in.readInt64());
-        }
-        in.popLimit(limit);
-    }
-
-    private static boolean varint(int tag) {
-        return WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_VARINT;
-    }
-
-    private static boolean delimited(int tag) {
-        return WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
     }
 }

@@ -39,7 +39,13 @@ public final class OnnxBackend implements ModelBackend {
             throw BackendException.enginesWords("No graph was found in the protobuf.", null);
         }
         ModelContent.check(blob);
-        MlOperators.RunChecks checks = MlOperators.check(blob); // after ModelContent, which bounds its nesting
+        RunChecks checks;
+        try {
+            OnnxGraph graph = OnnxGraph.read(blob); // after ModelContent, which bounds the nesting
+            checks = MlOperators.check(graph);
+        } catch (java.io.IOException e) {
+            throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
+        }
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
             if (options.intraOpThreads() > 0) {

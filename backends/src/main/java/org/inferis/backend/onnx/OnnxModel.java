@@ -40,7 +40,7 @@ final class OnnxModel implements LoadedModel {
     /** Inputs whose values are indices an operator reads unchecked: none may be negative. */
     private final boolean[] indices;
 
-    OnnxModel(OrtEnvironment environment, OrtSession session, MlOperators.RunChecks checks) throws OrtException {
+    OnnxModel(OrtEnvironment environment, OrtSession session, RunChecks checks) throws OrtException {
         this.environment = environment;
         this.session = session;
         this.inputNames = List.copyOf(session.getInputInfo().keySet());
@@ -49,7 +49,7 @@ final class OnnxModel implements LoadedModel {
         this.widthReaders = new String[inputNames.size()];
         this.indices = new boolean[inputNames.size()];
         java.util.Arrays.fill(this.widths, -1);
-        for (MlOperators.InputWidth width : checks.widths()) {
+        for (RunChecks.InputWidth width : checks.widths()) {
             int input = inputNames.indexOf(width.input()); // the checks found it a model input, not an initializer
             if (input < 0) {
                 session.close();
@@ -59,7 +59,7 @@ final class OnnxModel implements LoadedModel {
             this.widths[input] = width.width();
             this.widthReaders[input] = width.reader();
         }
-        for (String name : checks.nonNegativeInputs()) {
+        for (String name : checks.nonNegative()) {
             int input = inputNames.indexOf(name); // none: an initializer ONNX Runtime does not let a run replace
             if (input >= 0) {
                 indices[input] = true;
@@ -95,7 +95,7 @@ final class OnnxModel implements LoadedModel {
 
     private void checkInputs(List<Tensor> inputs) throws BackendException {
         for (int i = 0; i < widths.length && i < inputs.size(); i++) {
-            long width = MlOperators.InputWidth.of(inputs.get(i).shape());
+            long width = RunChecks.InputWidth.of(inputs.get(i).shape());
             if (widths[i] >= 0 && width != widths[i]) {
                 throw new BackendException("input " + inputNames.get(i) + " has " + width + " features where the "
                         + "model's " + widthReaders[i] + " takes " + widths[i]);

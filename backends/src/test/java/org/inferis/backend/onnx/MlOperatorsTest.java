@@ -45,15 +45,23 @@ class MlOperatorsTest {
                 OnnxProto.ints("classlabels_ints", 1, 2, 3));
     }
 
+    private static RunChecks check(byte[] model) throws BackendException {
+        try {
+            return MlOperators.check(OnnxGraph.read(model));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static String refusal(byte[] model) {
-        return assertThrows(BackendException.class, () -> MlOperators.check(model)).getMessage();
+        return assertThrows(BackendException.class, () -> check(model)).getMessage();
     }
 
     @Test
     void aClassifierOfSupportVectorsNeedsEveryAttributeItsKernelReads() throws BackendException {
         long[] perClass = {2, 1, 1};
-        assertEquals(List.of(new MlOperators.InputWidth("x", 4, "SVMClassifier")),
-                MlOperators.check(model(svc(perClass, 16, 8, 3, 3, 3))).widths());
+        assertEquals(List.of(new RunChecks.InputWidth("x", 4, "SVMClassifier")),
+                check(model(svc(perClass, 16, 8, 3, 3, 3))).widths());
         assertTrue(refusal(model(svc(new long[] {2, 2}, 16, 8, 3, 0, 0))).contains("2 counts of vectors for 3"));
         assertTrue(refusal(model(svc(perClass, 16, 7, 3, 0, 0))).contains("7 coefficients for 4 vectors"));
         assertTrue(refusal(model(svc(perClass, 16, 8, 2, 0, 0))).contains("2 rho for 3 pairs"));
@@ -72,7 +80,7 @@ class MlOperatorsTest {
                 OnnxProto.attribute("targets", 2));
         byte[] model = model(node("Identity", "x"), node("Scaler", "yx", OnnxProto.floats("scale", 1),
                 OnnxProto.floats("offset", 1)), regressor);
-        assertEquals(List.of(new MlOperators.InputWidth("x", 3, "LinearRegressor")), MlOperators.check(model).widths());
+        assertEquals(List.of(new RunChecks.InputWidth("x", 3, "LinearRegressor")), check(model).widths());
         Proto classifier = node("LinearClassifier", "x", "label", OnnxProto.floats("coefficients", 8),
                 OnnxProto.floats("intercepts", 2), OnnxProto.strings("classlabels_strings", "a", "b"));
         String twoWidths = refusal(model(node("Identity", "x"), node("Scaler", "yx"), regressor, classifier));
@@ -106,7 +114,7 @@ class MlOperatorsTest {
     @Test
     void aForestsFeatureIndicesMustFitTheIntegerOnnxRuntimeChecksThemAs() throws BackendException {
         Proto forest = node("TreeEnsembleClassifier", "x", OnnxProto.ints("nodes_featureids", 0, 3, 7));
-        assertEquals(List.of(), MlOperators.check(model(forest)).widths(), "ONNX Runtime checks the width itself");
+        assertEquals(List.of(), check(model(forest)).widths(), "ONNX Runtime checks the width itself");
         for (long feature : new long[] {-1, 1L << 31}) {
             Proto crafted = node("TreeEnsembleRegressor", "x", OnnxProto.ints("nodes_featureids", 0, feature));
             assertTrue(refusal(model(crafted)).contains("a feature index of " + feature), Long.toString(feature));
@@ -133,12 +141,12 @@ class MlOperatorsTest {
                 .message(5, OnnxProto.ints("value_ints", 1, -1));
         assertTrue(refusal(model(constant, extract)).contains("has a negative index (-1)"));
         Proto fine = OnnxProto.tensor("i", OnnxProto.INT64, 2).varint(7, 0).varint(7, 5);
-        assertEquals(new MlOperators.RunChecks(List.of(), Set.of()),
-                MlOperators.check(OnnxProto.model(List.of(extract), List.of(fine), OnnxProto.FLOAT, new long[0])));
+        assertEquals(new RunChecks(List.of(), Set.of(), Set.of()),
+                check(OnnxProto.model(List.of(extract), List.of(fine), OnnxProto.FLOAT, new long[0])));
         Proto argMax = OnnxProto.node("ArgMax", "", List.of("x"), List.of("i"));
-        assertEquals(Set.of(), MlOperators.check(model(argMax, extract)).nonNegativeInputs());
+        assertEquals(Set.of(), check(model(argMax, extract)).nonNegative());
         Proto fromInput = OnnxProto.node("ArrayFeatureExtractor", ML, List.of("x", "x"), List.of("y"));
-        assertEquals(Set.of("x"), MlOperators.check(model(fromInput)).nonNegativeInputs());
+        assertEquals(Set.of("x"), check(model(fromInput)).nonNegative());
         Proto computed = OnnxProto.node("Neg", "", List.of("x"), List.of("i"));
         assertTrue(refusal(model(computed, extract)).contains("takes its indices from a Neg"));
     }
@@ -148,7 +156,7 @@ class MlOperatorsTest {
         Proto packed = new Proto().string(1, "coefficients").bytes(7, new byte[6 * Float.BYTES]).varint(20, 6);
         Proto perTarget = new Proto().string(1, "targets").varint(3, 2).varint(20, 2);
         byte[] model = model(node("LinearRegressor", "x", packed, perTarget));
-        assertEquals(List.of(new MlOperators.InputWidth("x", 3, "LinearRegressor")), MlOperators.check(model).widths());
+        assertEquals(List.of(new RunChecks.InputWidth("x", 3, "LinearRegressor")), check(model).widths());
     }
 
     private static byte[] concat(byte[] first, byte[] second) {

@@ -1,0 +1,367 @@
+package org.inferis.backend.onnx;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the checks of a model read from its bytes, by onnx.proto's field numbers: the main graph (nodes, inputs with
+ * their element types, initializers), the nodes of the model's functions, and every subgraph. Integer tensors are
+ * summed up ({@link Values}), not kept. Read after {@link ModelContent#check}, which bounds the nesting.
+ */
+final class OnnxGraph {
+    // TensorProto.DataType
+    static final int FLOAT = 1;
+    static final int UINT8 = 2;
+    static final int INT8 = 3;
+    static final int UINT16 = 4;
+    static final int INT16 = 5;
+    static final int INT32 = 6;
+    static final int INT64 = 7;
+    static final int STRING = 8;
+    static final int BOOL = 9;
+    static final int UINT32 = 12;
+    static final int UINT64 = 13;
+
+    /** Integer values read one at a time: how many, the least, the greatest, their sum, and whether 0 or -1 is one. */
+    static final class Values {
+        int length;
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        long sum;
+        boolean zero;
+        boolean minusOne;
+
+        void add(long value) {
+            length++;
+            min = Math.min(min, value);
+            max = Math.max(max, value);
+            // saturates upwards; a sum with a negative value in it is not used (no count may be negative)
+            sum = value > 0 && sum > Long.MAX_VALUE - value ? Long.MAX_VALUE : sum + value;
+            zero |= value == 0;
+            minusOne |= value == -1;
+        }
+    }
+
+    /** A tensor's name and element type, and its values when it holds integers. */
+    record Tensor(String name, int type, Values values) {
+    }
+
+    /**
+     * What an attribute holds, as far as the checks need: its integer, its list's length (floats, integers, strings),
+     * its integers, its tensor (or null) and its graphs; referenced when a function's caller gives it.
+     */
+    record Attribute(long integer, int length, Values integers, Tensor tensor, List<Graph> graphs,
+                     boolean referenced) {
+    }
+
+    record Node(String opType, String domain, String name, List<String> inputs, List<String> outputs,
+                Map<String, Attribute> attributes) {
+        /** An operator of ONNX's own set ({@code ""}, {@code ai.onnx}) of that name. */
+        boolean isOnnx(String operator) {
+            return domain.isEmpty() && opType.equals(operator);
+        }
+
+        int length(String attribute) {
+            Attribute value = attributes.get(attribute);
+            return value == null ? 0 : value.length();
+        }
+
+        long integer(String attribute, long otherwise) {
+            Attribute value = attributes.get(attribute);
+            return value == null ? otherwise : value.integer();
+        }
+
+        String input(int index) {
+            return index < inputs.size() ? inputs.get(index) : "";
+        }
+
+        String label() {
+            return opType + (name.isEmpty() ? "" : " '" + name + "'");
+        }
+    }
+
+    /**
+     * A graph's nodes in order, its inputs with their element types (0: not declared; an initializer may be one too,
+     * a default a run might replace), its initializers.
+     */
+    record Graph(List<Node> nodes, Map<String, Integer> inputs, Map<String, Tensor> initializers) {
+        /** The node that makes each value. */
+        Map<String, Node> producers() {
+            Map<String, Node> producers = new HashMap<>();
+            for (Node node : nodes) {
+                node.outputs().forEach(output -> producers.put(output, node));
+            }
+            return producers;
+        }
+    }
+
+    private final Graph main;
+    private final List<Node> functionNodes;
+    private final List<Graph> subgraphs = new ArrayList<>();
+
+    private OnnxGraph(Graph main, List<Node> functionNodes) {
+        this.main = main;
+        this.functionNodes = functionNodes;
+    }
+
+    Graph main() {
+        return main;
+    }
+
+    List<Node> functionNodes() {
+        return functionNodes;
+    }
+
+    /** Every graph inside a node's attribute, of the main graph's nodes and the functions', however deep. */
+    List<Graph> subgraphs() {
+        return subgraphs;
+    }
+
+    static OnnxGraph read(byte[] model) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(model);
+        in.enableAliasing(true); // raw tensor data is read as views of the model's bytes, not copies
+        Graph main = new Graph(List.of(), Map.of(), Map.of());
+        List<Node> functionNodes = new ArrayList<>();
+        List<Graph> subgraphs = new ArrayList<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 7 && delimited(tag)) { // graph
+                main = inner(in, () -> readGraph(in, subgraphs));
+            } else if (field == 25 && delimited(tag)) { // functions: FunctionProto, its nodes are field 7
+                inner(in, () -> readFunction(in, functionNodes, subgraphs));
+            } else {
+                in.skipField(tag);
+            }
+        }
+        OnnxGraph graph = new OnnxGraph(main, functionNodes);
+        graph.subgraphs.addAll(subgraphs);
+        return graph;
+    }
+
+    private static Graph readGraph(CodedInputStream in, List<Graph> subgraphs) throws IOException {
+        List<Node> nodes = new ArrayList<>();
+        Map<String, Integer> inputs = new HashMap<>();
+        Map<String, Tensor> initializers = new HashMap<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 1 && delimited(tag)) { // node
+                nodes.add(inner(in, () -> readNode(in, subgraphs)));
+            } else if (field == 5 && delimited(tag)) { // initializer
+                Tensor initializer = inner(in, () -> readTensor(in));
+                initializers.put(initializer.name(), initializer);
+            } else if (field == 11 && delimited(tag)) { // input: ValueInfoProto
+                Map.Entry<String, Integer> input = inner(in, () -> readValueInfo(in));
+                inputs.put(input.getKey(), input.getValue());
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return new Graph(nodes, inputs, initializers);
+    }
+
+    private static Void readFunction(CodedInputStream in, List<Node> into, List<Graph> subgraphs) throws IOException {
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            if (WireFormat.getTagFieldNumber(tag) == 7 && delimited(tag)) {
+                into.add(inner(in, () -> readNode(in, subgraphs)));
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return null;
+    }
+
+    private static Node readNode(CodedInputStream in, List<Graph> subgraphs) throws IOException {
+        List<String> inputs = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        Map<String, Attribute> attributes = new HashMap<>();
+        String opType = "";
+        String domain = "";
+        String name = "";
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (!delimited(tag)) {
+                in.skipField(tag);
+                continue;
+            }
+            switch (field) {
+                case 1 -> inputs.add(in.readStringRequireUtf8());
+                case 2 -> outputs.add(in.readStringRequireUtf8());
+                case 3 -> name = in.readStringRequireUtf8();
+                case 4 -> opType = in.readStringRequireUtf8();
+                case 7 -> domain = in.readStringRequireUtf8();
+                case 5 -> {
+                    Map.Entry<String, Attribute> attribute = inner(in, () -> readAttribute(in, subgraphs));
+                    attributes.put(attribute.getKey(), attribute.getValue());
+                }
+                default -> in.skipField(tag);
+            }
+        }
+        return new Node(opType, domain.equals("ai.onnx") ? "" : domain, name, inputs, outputs, attributes);
+    }
+
+    private static Map.Entry<String, Attribute> readAttribute(CodedInputStream in, List<Graph> subgraphs)
+            throws IOException {
+        String name = "";
+        long integer = 0;
+        int length = 0;
+        Values integers = new Values();
+        Tensor tensor = null;
+        List<Graph> graphs = new ArrayList<>();
+        boolean referenced = false;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            boolean delimited = delimited(tag);
+            if (field == 1 && delimited) {
+                name = in.readStringRequireUtf8();
+            } else if (field == 3 && varint(tag)) { // i
+                integer = in.readInt64();
+            } else if (field == 5 && delimited) { // t
+                tensor = inner(in, () -> readTensor(in));
+            } else if ((field == 6 || field == 11) && delimited) { // g, graphs
+                Graph graph = inner(in, () -> readGraph(in, subgraphs));
+                graphs.add(graph);
+                subgraphs.add(graph);
+            } else if (field == 7 && delimited) { // floats, packed
+                int bytes = in.readRawVarint32();
+                length += bytes / Float.BYTES;
+                in.skipRawBytes(bytes);
+            } else if (field == 8 && (delimited || varint(tag))) { // ints
+                readInt64s(in, tag, integers);
+            } else if (field == 21 && delimited) { // ref_attr_name
+                referenced |= !in.readStringRequireUtf8().isEmpty();
+            } else {
+                length += field == 7 || field == 9 ? 1 : 0; // a float or a string, one a field
+                in.skipField(tag);
+            }
+        }
+        return Map.entry(name, new Attribute(integer, length + integers.length, integers, tensor, graphs,
+                referenced));
+    }
+
+    private static Tensor readTensor(CodedInputStream in) throws IOException {
+        String name = "";
+        Values listed = new Values();
+        ByteString raw = ByteString.EMPTY;
+        int type = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 2 && varint(tag)) {
+                type = in.readInt32();
+            } else if ((field == 5 || field == 7 || field == 11) && (delimited(tag) || varint(tag))) {
+                readInt64s(in, tag, listed); // int32_data, int64_data, uint64_data: whichever the type uses
+            } else if (field == 8 && delimited(tag)) {
+                name = in.readStringRequireUtf8();
+            } else if (field == 9 && delimited(tag)) {
+                raw = in.readBytes();
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return new Tensor(name, type, integers(type, listed, raw));
+    }
+
+    /** The integer values of a tensor of the given type, raw (little-endian) or listed; none for other types. */
+    private static Values integers(int type, Values listed, ByteString raw) {
+        int width = switch (type) {
+            case INT8, UINT8, BOOL -> 1;
+            case INT16, UINT16 -> 2;
+            case INT32, UINT32 -> 4;
+            case INT64, UINT64 -> 8;
+            default -> 0;
+        };
+        if (width == 0) {
+            return new Values();
+        }
+        if (raw.isEmpty()) {
+            return listed;
+        }
+        Values values = new Values();
+        ByteBuffer bytes = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        while (bytes.remaining() >= width) {
+            values.add(switch (type) {
+                case INT8 -> bytes.get();
+                case UINT8, BOOL -> Byte.toUnsignedLong(bytes.get());
+                case INT16 -> bytes.getShort();
+                case UINT16 -> Short.toUnsignedLong(bytes.getShort());
+                case INT32 -> bytes.getInt();
+                case UINT32 -> Integer.toUnsignedLong(bytes.getInt());
+                default -> bytes.getLong();
+            });
+        }
+        return values;
+    }
+
+    /** A ValueInfoProto's name and, when it is a tensor's, its element type (0 when not given). */
+    private static Map.Entry<String, Integer> readValueInfo(CodedInputStream in) throws IOException {
+        String name = "";
+        int type = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 1 && delimited(tag)) {
+                name = in.readStringRequireUtf8();
+            } else if (field == 2 && delimited(tag)) { // TypeProto: tensor_type (1): elem_type (1)
+                type = inner(in, () -> readNested(in, 1, () -> readNested(in, 1, null)));
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return Map.entry(name, type);
+    }
+
+    /** Within a message, the integer at {@code field} (innermost null) or what {@code deeper} reads of it. */
+    private static int readNested(CodedInputStream in, int field, Reading<Integer> deeper) throws IOException {
+        int value = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            if (WireFormat.getTagFieldNumber(tag) == field && deeper == null && varint(tag)) {
+                value = in.readInt32();
+            } else if (WireFormat.getTagFieldNumber(tag) == field && deeper != null && delimited(tag)) {
+                value = inner(in, deeper);
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return value;
+    }
+
+    private interface Reading<T> {
+        T read() throws IOException;
+    }
+
+    /** Reads a length-delimited message with {@code reading}, within its length. */
+    private static <T> T inner(CodedInputStream in, Reading<T> reading) throws IOException {
+        int limit = in.pushLimit(in.readRawVarint32());
+        T value = reading.read();
+        in.checkLastTagWas(0);
+        in.popLimit(limit);
+        return value;
+    }
+
+    /** Reads a repeated integer field into {@code values}: packed, or one value a field. */
+    private static void readInt64s(CodedInputStream in, int tag, Values values) throws IOException {
+        if (varint(tag)) {
+            values.add(in.readInt64());
+            return;
+        }
+        int limit = in.pushLimit(in.readRawVarint32());
+        while (in.getBytesUntilLimit() > 0) {
+            values.add(in.readInt64());
+        }
+        in.popLimit(limit);
+    }
+
+    private static boolean varint(int tag) {
+        return WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_VARINT;
+    }
+
+    private static boolean delimited(int tag) {
+        return WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    }
+}
