@@ -152,6 +152,50 @@ class CrashResistanceIT {
     }
 
     @Test
+    void integerDivisorsAndPositionsOnnxRuntimeTrustsAreRefusedOrCheckedOnEveryRun() {
+        Map<String, String> refusals = Map.of(
+                "div_by_zero.onnx", "Div divides by a constant holding 0",
+                "div_computed.onnx", "Div divides integers by the output of Add",
+                "max_unpool.onnx", "MaxUnpool is refused",
+                "roi_align.onnx", "RoiAlign is refused");
+        Ai.status(c, "AI.TENSORSET", "ints", "INT32", 2, "VALUES", 7, 9);
+        Ai.status(c, "AI.TENSORSET", "zeros", "INT32", 2, "VALUES", 0, 0);
+        Ai.status(c, "AI.TENSORSET", "image", "FLOAT", 1, 1, 1, 1, "VALUES", 1);
+        refusals.forEach((file, words) -> {
+            String reply = outcome("AI.MODELSTORE", "trusting", "ONNX", "CPU", "BLOB", Fixtures.model(file));
+            if (reply.equals("OK")) { // as before the checks: the run is where these killed the server
+                List<Object> run = new ArrayList<>(List.of("trusting", "INPUTS"));
+                run.addAll(file.equals("div_computed.onnx") ? List.of(2, "ints", "zeros")
+                        : List.of(1, file.startsWith("div") ? "ints" : "image"));
+                run.addAll(List.of("OUTPUTS", 1, "y"));
+                outcome("AI.MODELEXECUTE", run.toArray());
+            }
+            assertAlive(file);
+            assertTrue(reply.contains("ERR the model's " + words), file + ": " + reply);
+        });
+        assertEquals(0L, c.sync().exists("trusting"));
+        // a divisor that is a model input: every run's values are checked
+        TestModels.store(c, "divide", "int_divide.onnx");
+        Ai.status(c, "AI.TENSORSET", "divisors", "INT32", 2, "VALUES", 2, 0);
+        String reply = outcome("AI.MODELEXECUTE", "divide", "INPUTS", 2, "ints", "divisors", "OUTPUTS", 1, "q");
+        assertAlive("an integer division by a 0 a client sent");
+        assertTrue(reply.contains("ERR input b holds a 0 or -1"), reply);
+        Ai.status(c, "AI.TENSORSET", "divisors", "INT32", 2, "VALUES", 2, -3);
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "divide", "INPUTS", 2, "ints", "divisors", "OUTPUTS", 1, "q"));
+        assertEquals(List.of(3L, -3L), Ai.array(c, "AI.TENSORGET", "q", "VALUES"));
+        // divisions of floating-point values, and of a shape by a constant, as exporters write them, still run
+        TestModels.store(c, "normalize", "normalize.onnx");
+        Ai.status(c, "AI.TENSORSET", "row", "FLOAT", 1, 4, "VALUES", 1, 2, 3, 4);
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "normalize", "INPUTS", 1, "row", "OUTPUTS", 1, "share"));
+        assertEquals(List.of("0.1", "0.2", "0.3", "0.4"), Ai.array(c, "AI.TENSORGET", "share", "VALUES").stream()
+                .map(value -> String.format("%.1f", Double.parseDouble(String.valueOf(value)))).toList());
+        TestModels.store(c, "reshape", "shape_divide.onnx");
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "reshape", "INPUTS", 1, "row", "OUTPUTS", 1, "square"));
+        assertEquals(List.of("dtype", "FLOAT", "shape", List.of(1L, 2L, 2L)),
+                Ai.array(c, "AI.TENSORGET", "square", "META"));
+    }
+
+    @Test
     void deeplyNestedScriptsAreRefusedBeforeLibtorchParsesThem() {
         String deep = nestedScript(1000);
         assertTrue(deep.length() < 2100, "a 2 KB request");

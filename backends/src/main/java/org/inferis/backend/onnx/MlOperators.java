@@ -54,7 +54,9 @@ final class MlOperators {
     static RunChecks check(OnnxGraph model) throws BackendException {
         List<Node> nested = new ArrayList<>();
         model.subgraphs().forEach(graph -> nested.addAll(graph.nodes()));
-        for (List<Node> nodes : List.of(model.functionNodes(), nested)) {
+        List<Node> inFunctions = new ArrayList<>();
+        model.functions().forEach(function -> inFunctions.addAll(function.nodes()));
+        for (List<Node> nodes : List.of(inFunctions, nested)) {
             for (Node node : nodes) {
                 if (isIndexing(node) || checked(node) && attributes(node) >= 0) {
                     throw new BackendException("the model calls " + node.label() + " inside a "

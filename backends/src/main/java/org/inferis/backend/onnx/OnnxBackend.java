@@ -42,7 +42,8 @@ public final class OnnxBackend implements ModelBackend {
         RunChecks checks;
         try {
             OnnxGraph graph = OnnxGraph.read(blob); // after ModelContent, which bounds the nesting
-            checks = MlOperators.check(graph);
+            TrustingOperators.check(graph);
+            checks = MlOperators.check(graph).withNonZero(Divisions.check(graph));
         } catch (java.io.IOException e) {
             throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
         }

@@ -48,6 +48,12 @@ final class OnnxGraph {
             zero |= value == 0;
             minusOne |= value == -1;
         }
+
+        /** Whether 0 or -1 is among them, of other values (the rest is not kept). */
+        void merge(Values other) {
+            zero |= other.zero;
+            minusOne |= other.minusOne;
+        }
     }
 
     /** A tensor's name and element type, and its values when it holds integers. */
@@ -104,20 +110,22 @@ final class OnnxGraph {
     }
 
     private final Graph main;
-    private final List<Node> functionNodes;
-    private final List<Graph> subgraphs = new ArrayList<>();
+    private final List<Graph> functions;
+    private final List<Graph> subgraphs;
 
-    private OnnxGraph(Graph main, List<Node> functionNodes) {
+    private OnnxGraph(Graph main, List<Graph> functions, List<Graph> subgraphs) {
         this.main = main;
-        this.functionNodes = functionNodes;
+        this.functions = functions;
+        this.subgraphs = subgraphs;
     }
 
     Graph main() {
         return main;
     }
 
-    List<Node> functionNodes() {
-        return functionNodes;
+    /** The model's functions, each as a graph of its nodes (their inputs are untyped: they take the caller's). */
+    List<Graph> functions() {
+        return functions;
     }
 
     /** Every graph inside a node's attribute, of the main graph's nodes and the functions', however deep. */
@@ -129,21 +137,19 @@ final class OnnxGraph {
         CodedInputStream in = CodedInputStream.newInstance(model);
         in.enableAliasing(true); // raw tensor data is read as views of the model's bytes, not copies
         Graph main = new Graph(List.of(), Map.of(), Map.of());
-        List<Node> functionNodes = new ArrayList<>();
+        List<Graph> functions = new ArrayList<>();
         List<Graph> subgraphs = new ArrayList<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             int field = WireFormat.getTagFieldNumber(tag);
             if (field == 7 && delimited(tag)) { // graph
                 main = inner(in, () -> readGraph(in, subgraphs));
             } else if (field == 25 && delimited(tag)) { // functions: FunctionProto, its nodes are field 7
-                inner(in, () -> readFunction(in, functionNodes, subgraphs));
+                functions.add(inner(in, () -> readFunction(in, subgraphs)));
             } else {
                 in.skipField(tag);
             }
         }
-        OnnxGraph graph = new OnnxGraph(main, functionNodes);
-        graph.subgraphs.addAll(subgraphs);
-        return graph;
+        return new OnnxGraph(main, functions, subgraphs);
     }
 
     private static Graph readGraph(CodedInputStream in, List<Graph> subgraphs) throws IOException {
@@ -167,15 +173,16 @@ final class OnnxGraph {
         return new Graph(nodes, inputs, initializers);
     }
 
-    private static Void readFunction(CodedInputStream in, List<Node> into, List<Graph> subgraphs) throws IOException {
+    private static Graph readFunction(CodedInputStream in, List<Graph> subgraphs) throws IOException {
+        List<Node> nodes = new ArrayList<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (WireFormat.getTagFieldNumber(tag) == 7 && delimited(tag)) {
-                into.add(inner(in, () -> readNode(in, subgraphs)));
+                nodes.add(inner(in, () -> readNode(in, subgraphs)));
             } else {
                 in.skipField(tag);
             }
         }
-        return null;
+        return new Graph(nodes, Map.of(), Map.of());
     }
 
     private static Node readNode(CodedInputStream in, List<Graph> subgraphs) throws IOException {

@@ -39,6 +39,8 @@ final class OnnxModel implements LoadedModel {
     private final String[] widthReaders;
     /** Inputs whose values are indices an operator reads unchecked: none may be negative. */
     private final boolean[] indices;
+    /** Inputs whose values are integer divisors: none may be 0 or -1. */
+    private final boolean[] divisors;
 
     OnnxModel(OrtEnvironment environment, OrtSession session, RunChecks checks) throws OrtException {
         this.environment = environment;
@@ -48,6 +50,7 @@ final class OnnxModel implements LoadedModel {
         this.widths = new long[inputNames.size()];
         this.widthReaders = new String[inputNames.size()];
         this.indices = new boolean[inputNames.size()];
+        this.divisors = new boolean[inputNames.size()];
         java.util.Arrays.fill(this.widths, -1);
         for (RunChecks.InputWidth width : checks.widths()) {
             int input = inputNames.indexOf(width.input()); // the checks found it a model input, not an initializer
@@ -59,10 +62,15 @@ final class OnnxModel implements LoadedModel {
             this.widths[input] = width.width();
             this.widthReaders[input] = width.reader();
         }
-        for (String name : checks.nonNegative()) {
+        mark(checks.nonNegative(), indices);
+        mark(checks.nonZero(), divisors);
+    }
+
+    private void mark(java.util.Set<String> names, boolean[] inputs) {
+        for (String name : names) {
             int input = inputNames.indexOf(name); // none: an initializer ONNX Runtime does not let a run replace
             if (input >= 0) {
-                indices[input] = true;
+                inputs[input] = true;
             }
         }
     }
@@ -109,7 +117,34 @@ final class OnnxModel implements LoadedModel {
                     }
                 }
             }
+            if (divisors[i] && trapsAsDivisor(inputs.get(i))) {
+                throw new BackendException("input " + inputNames.get(i) + " holds a 0 or -1, which the model divides "
+                        + "integers by: ONNX Runtime does not check integer divisors, and a 0 (or -1 under the least "
+                        + "integer) kills the process");
+            }
         }
+    }
+
+    /** Whether an integer tensor holds a 0, or (signed) a -1; other types ONNX Runtime refuses for the division. */
+    private static boolean trapsAsDivisor(Tensor tensor) {
+        DType dtype = tensor.dtype();
+        if (!List.of(DType.INT8, DType.UINT8, DType.INT16, DType.UINT16, DType.INT32, DType.INT64).contains(dtype)) {
+            return false;
+        }
+        boolean signed = dtype != DType.UINT8 && dtype != DType.UINT16;
+        ByteBuffer data = tensor.data();
+        while (data.hasRemaining()) {
+            long value = switch (dtype) {
+                case INT8, UINT8 -> data.get();
+                case INT16, UINT16 -> data.getShort();
+                case INT32 -> data.getInt();
+                default -> data.getLong();
+            };
+            if (value == 0 || signed && value == -1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,0 +1,110 @@
+package org.inferis.backend.onnx;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.onnx.OnnxGraph.Graph;
+import org.inferis.backend.onnx.OnnxGraph.Node;
+import org.inferis.backend.onnx.OnnxGraph.Values;
+
+/**
+ * Integer {@code Div} and {@code Mod}, which ONNX Runtime computes with the processor's division: a divisor of 0, or
+ * of -1 under the least integer, traps and kills the process (a model dividing an INT32 input by a zero constant
+ * did). An integer division is allowed when its divisor is a constant none of whose values is 0 (or -1, for signed
+ * types), or a model input, whose values every run checks ({@link RunChecks#nonZero}); a divisor the model computes,
+ * or a division whose type the checks cannot tell ({@link ElementTypes}), is refused.
+ */
+final class Divisions {
+    private static final List<Integer> SIGNED = List.of(OnnxGraph.INT8, OnnxGraph.INT16, OnnxGraph.INT32,
+            OnnxGraph.INT64);
+
+    private Divisions() {
+    }
+
+    /** Refuses divisions that could trap; returns the model inputs that are divisors, for every run to check. */
+    static Set<String> check(OnnxGraph model) throws BackendException {
+        Set<String> divisors = new HashSet<>();
+        Map<String, Integer> mainTypes = ElementTypes.of(model.main(), Map.of());
+        check(model.main(), mainTypes, divisors);
+        for (Graph subgraph : model.subgraphs()) {
+            check(subgraph, ElementTypes.of(subgraph, mainTypes), null);
+        }
+        for (Graph function : model.functions()) {
+            check(function, ElementTypes.of(function, Map.of()), null);
+        }
+        return divisors;
+    }
+
+    /** Checks a graph's divisions; {@code divisors} null: a graph whose inputs no run gives (a subgraph, a function). */
+    private static void check(Graph graph, Map<String, Integer> types, Set<String> divisors)
+            throws BackendException {
+        Map<String, Node> producers = graph.producers();
+        for (Node node : graph.nodes()) {
+            if (!node.isOnnx("Div") && !node.isOnnx("Mod")) {
+                continue;
+            }
+            Integer type = types.getOrDefault(node.input(0), types.get(node.input(1)));
+            if (type == null) {
+                throw new BackendException("the model's " + node.label() + " divides values whose type Inferis cannot "
+                        + "tell: ONNX Runtime divides integers without checking the divisor, and a 0 kills the "
+                        + "process; give the model's inputs their types, or divide floating-point values");
+            }
+            if (!ElementTypes.isInteger(type)) {
+                continue;
+            }
+            String divisor = node.input(1);
+            Node producer = producers.get(divisor);
+            while (producer != null && producer.isOnnx("Identity") && !producer.inputs().isEmpty()) {
+                divisor = producer.input(0);
+                producer = producers.get(divisor);
+            }
+            Values values = constant(graph, producer, divisor);
+            if (values != null) {
+                if (values.zero || SIGNED.contains(type) && values.minusOne) {
+                    throw refused(node, "divides by a constant holding " + (values.zero ? "0" : "-1"));
+                }
+                if (divisors != null && producer == null && graph.inputs().containsKey(divisor)) {
+                    divisors.add(divisor); // an initializer that is also an input: a run may give another
+                }
+            } else if (divisors != null && producer == null && graph.inputs().containsKey(divisor)) {
+                divisors.add(divisor);
+            } else {
+                throw refused(node, "divides integers by " + (producer == null ? "a value from outside its graph"
+                        : "the output of " + producer.opType()) + ", which could be 0; Inferis takes integer "
+                        + "divisors only from constants or model inputs (checked on every run)");
+            }
+        }
+    }
+
+    /** The values of a constant divisor (an initializer, or a Constant node's), or null. */
+    private static Values constant(Graph graph, Node producer, String name) {
+        if (producer == null) {
+            OnnxGraph.Tensor initializer = graph.initializers().get(name);
+            return initializer == null ? null : initializer.values();
+        }
+        if (!producer.isOnnx("Constant")) {
+            return null;
+        }
+        Values values = new Values();
+        producer.attributes().forEach((attribute, value) -> {
+            switch (attribute) {
+                case "value" -> {
+                    if (value.tensor() != null) {
+                        values.merge(value.tensor().values());
+                    }
+                }
+                case "value_int" -> values.add(value.integer());
+                case "value_ints" -> values.merge(value.integers());
+                default -> { }
+            }
+        });
+        return values;
+    }
+
+    private static BackendException refused(Node node, String why) {
+        return new BackendException("the model's " + node.label() + " " + why + ": ONNX Runtime does not check "
+                + "integer divisors, and a 0 (or -1 under the least integer) kills the process");
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Makes ONNX fixtures of operators ONNX Runtime runs trusting what it is given, each of which killed the server:
+  div_by_zero.onnx     y = x // 0 on INT32 (the processor traps on an integer division by zero)
+  div_computed.onnx    y = a // (b + b) on INT32: a divisor the model computes, which could be 0
+  max_unpool.onnx      MaxUnpool whose index lies far past its output
+  roi_align.onnx       RoiAlign whose batch index lies far past its batch
+and ones that must keep working:
+  int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
+  normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
+  shape_divide.onnx    y = x reshaped to [-1, shape(x)[1] // 2, 2], x: FLOAT [N, 4] (as PyTorch exports write)
+Run with onnx installed (see make_models.py): /tmp/fx/bin/python make_trusting_onnx.py
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper
+
+
+def save(name, nodes, inputs, output_type, initializers=None):
+    graph = h.make_graph(nodes, name, [h.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+                         [h.make_tensor_value_info("y", output_type, None)],
+                         initializer=[numpy_helper.from_array(np.array(v), k) for k, v in (initializers or {}).items()])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, name + ".onnx")
+
+
+ints = [("a", T.INT32, ["N"]), ("b", T.INT32, ["N"])]
+save("div_by_zero", [h.make_node("Div", ["a", "zero"], ["y"])], ints[:1], T.INT32,
+     {"zero": np.array([0], dtype=np.int32)})
+save("div_computed", [h.make_node("Add", ["b", "b"], ["twice"]), h.make_node("Div", ["a", "twice"], ["y"])], ints,
+     T.INT32)
+save("max_unpool", [h.make_node("MaxUnpool", ["x", "far"], ["y"], kernel_shape=[1, 1])],
+     [("x", T.FLOAT, [1, 1, 1, 1])], T.FLOAT, {"far": np.array([[[[100_000_000]]]], dtype=np.int64)})
+save("roi_align", [h.make_node("RoiAlign", ["x", "rois", "far"], ["y"])], [("x", T.FLOAT, [1, 1, 4, 4])], T.FLOAT,
+     {"rois": np.array([[0, 0, 1, 1]], dtype=np.float32), "far": np.array([100_000_000], dtype=np.int64)})
+save("int_divide", [h.make_node("Div", ["a", "b"], ["y"])], ints, T.INT32)
+save("normalize", [h.make_node("ReduceSum", ["x"], ["sum"], keepdims=1), h.make_node("Div", ["x", "sum"], ["y"])],
+     [("x", T.FLOAT, [1, 4])], T.FLOAT)
+save("shape_divide", [
+    h.make_node("Shape", ["x"], ["shape"]),
+    h.make_node("Slice", ["shape", "one", "two"], ["width"]),
+    h.make_node("Constant", [], ["half"], value=h.make_tensor("half", T.INT64, [1], [2])),
+    h.make_node("Div", ["width", "half"], ["columns"]),
+    h.make_node("Concat", ["minus_one", "columns", "two"], ["target"], axis=0),
+    h.make_node("Reshape", ["x", "target"], ["y"])], [("x", T.FLOAT, ["N", 4])], T.FLOAT,
+    {"one": np.array([1], dtype=np.int64), "two": np.array([2], dtype=np.int64),
+     "minus_one": np.array([-1], dtype=np.int64)})
