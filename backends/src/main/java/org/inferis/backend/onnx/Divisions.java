@@ -37,7 +37,7 @@ final class Divisions {
         return divisors;
     }
 
-    /** Checks a graph's divisions; {@code divisors} null: a graph whose inputs no run gives (a subgraph, a function). */
+    /** Checks a graph's divisions; {@code divisors} null: a graph no run gives inputs to (a subgraph, a function). */
     private static void check(Graph graph, Map<String, Integer> types, Set<String> divisors)
             throws BackendException {
         Map<String, Node> producers = graph.producers();

@@ -168,9 +168,9 @@ final class MlOperators {
             case "SVMRegressor" -> svmRegressor(node);
             case "SVMClassifier" -> svmClassifier(node);
             case "TreeEnsemble" -> throw new BackendException("the model's " + node.label() + " (ai.onnx.ml opset 5) "
-                    + "is refused: ONNX Runtime converts its node and leaf indices to the older form without checking them (an index past the nodes killed "
-                    + "the process as the model loaded); export the forest as TreeEnsembleRegressor or "
-                    + "TreeEnsembleClassifier (ai.onnx.ml opset 3)");
+                    + "is refused: ONNX Runtime converts its node and leaf indices to the older form without checking "
+                    + "them (an index past the nodes killed the process as the model loaded); export the forest as "
+                    + "TreeEnsembleRegressor or TreeEnsembleClassifier (ai.onnx.ml opset 3)");
             default -> trees(node);
         };
     }
