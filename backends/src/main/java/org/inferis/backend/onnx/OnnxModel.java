@@ -34,44 +34,19 @@ final class OnnxModel implements LoadedModel {
     /** The run options of the call running on each thread, so the watchdog can terminate it. */
     private final Map<Thread, OrtSession.RunOptions> running = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** The widths that operators reading them unchecked need, by input position (-1: any). */
-    private final long[] widths;
-    private final String[] widthReaders;
-    /** Inputs whose values are indices an operator reads unchecked: none may be negative. */
-    private final boolean[] indices;
-    /** Inputs whose values are integer divisors: none may be 0 or -1. */
-    private final boolean[] divisors;
+    /** What ONNX Runtime would run unchecked, checked before each run. */
+    private final RunChecks.Bound checks;
 
     OnnxModel(OrtEnvironment environment, OrtSession session, RunChecks checks) throws OrtException {
         this.environment = environment;
         this.session = session;
         this.inputNames = List.copyOf(session.getInputInfo().keySet());
         this.outputNames = List.copyOf(session.getOutputInfo().keySet());
-        this.widths = new long[inputNames.size()];
-        this.widthReaders = new String[inputNames.size()];
-        this.indices = new boolean[inputNames.size()];
-        this.divisors = new boolean[inputNames.size()];
-        java.util.Arrays.fill(this.widths, -1);
-        for (RunChecks.InputWidth width : checks.widths()) {
-            int input = inputNames.indexOf(width.input()); // the checks found it a model input, not an initializer
-            if (input < 0) {
-                session.close();
-                throw new IllegalArgumentException("the model's " + width.reader() + " reads '" + width.input()
-                        + "', which ONNX Runtime does not take as an input");
-            }
-            this.widths[input] = width.width();
-            this.widthReaders[input] = width.reader();
-        }
-        mark(checks.nonNegative(), indices);
-        mark(checks.nonZero(), divisors);
-    }
-
-    private void mark(java.util.Set<String> names, boolean[] inputs) {
-        for (String name : names) {
-            int input = inputNames.indexOf(name); // none: an initializer ONNX Runtime does not let a run replace
-            if (input >= 0) {
-                inputs[input] = true;
-            }
+        try {
+            this.checks = checks.bind(inputNames);
+        } catch (IllegalArgumentException e) {
+            session.close();
+            throw e;
         }
     }
 
@@ -87,7 +62,7 @@ final class OnnxModel implements LoadedModel {
 
     @Override
     public List<Tensor> run(List<Tensor> inputs) throws BackendException {
-        checkInputs(inputs);
+        checks.check(inputs);
         Thread self = Thread.currentThread();
         try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
             running.put(self, options);
@@ -99,52 +74,6 @@ final class OnnxModel implements LoadedModel {
         } catch (OrtException | RuntimeException e) {
             throw new BackendException(BackendException.whole(e), e);
         }
-    }
-
-    private void checkInputs(List<Tensor> inputs) throws BackendException {
-        for (int i = 0; i < widths.length && i < inputs.size(); i++) {
-            long width = RunChecks.InputWidth.of(inputs.get(i).shape());
-            if (widths[i] >= 0 && width != widths[i]) {
-                throw new BackendException("input " + inputNames.get(i) + " has " + width + " features where the "
-                        + "model's " + widthReaders[i] + " takes " + widths[i]);
-            }
-            if (indices[i] && inputs.get(i).dtype() == DType.INT64) {
-                java.nio.LongBuffer values = inputs.get(i).data().asLongBuffer();
-                while (values.hasRemaining()) {
-                    if (values.get() < 0) {
-                        throw new BackendException("input " + inputNames.get(i) + " holds a negative index, which "
-                                + "the model's ArrayFeatureExtractor would read from before its input");
-                    }
-                }
-            }
-            if (divisors[i] && trapsAsDivisor(inputs.get(i))) {
-                throw new BackendException("input " + inputNames.get(i) + " holds a 0 or -1, which the model divides "
-                        + "integers by: ONNX Runtime does not check integer divisors, and a 0 (or -1 under the least "
-                        + "integer) kills the process");
-            }
-        }
-    }
-
-    /** Whether an integer tensor holds a 0, or (signed) a -1; other types ONNX Runtime refuses for the division. */
-    private static boolean trapsAsDivisor(Tensor tensor) {
-        DType dtype = tensor.dtype();
-        if (!List.of(DType.INT8, DType.UINT8, DType.INT16, DType.UINT16, DType.INT32, DType.INT64).contains(dtype)) {
-            return false;
-        }
-        boolean signed = dtype != DType.UINT8 && dtype != DType.UINT16;
-        ByteBuffer data = tensor.data();
-        while (data.hasRemaining()) {
-            long value = switch (dtype) {
-                case INT8, UINT8 -> data.get();
-                case INT16, UINT16 -> data.getShort();
-                case INT32 -> data.getInt();
-                default -> data.getLong();
-            };
-            if (value == 0 || signed && value == -1) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

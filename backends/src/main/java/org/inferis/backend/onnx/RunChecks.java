@@ -1,7 +1,12 @@
 package org.inferis.backend.onnx;
 
+import java.nio.ByteBuffer;
+import java.nio.LongBuffer;
 import java.util.List;
 import java.util.Set;
+import org.inferis.backend.BackendException;
+import org.inferis.tensor.DType;
+import org.inferis.tensor.Tensor;
 
 /**
  * What every run of a model must hold, for operators ONNX Runtime runs without checking their input: inputs of a
@@ -29,5 +34,102 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
 
     RunChecks withNonZero(Set<String> divisors) {
         return new RunChecks(widths, nonNegative, Set.copyOf(divisors));
+    }
+
+    /**
+     * These checks by the positions of a session's inputs. An input that ONNX Runtime does not take (an initializer
+     * it lets no run replace) needs no check of its values; one whose width is read must be taken.
+     */
+    Bound bind(List<String> inputNames) {
+        return new Bound(this, inputNames);
+    }
+
+    /** The checks of one session's runs. */
+    static final class Bound {
+        private final List<String> inputNames;
+        private final InputWidth[] widths;
+        private final boolean[] indices;
+        private final boolean[] divisors;
+        private final boolean none;
+
+        private Bound(RunChecks checks, List<String> inputNames) {
+            this.inputNames = inputNames;
+            this.widths = new InputWidth[inputNames.size()];
+            this.indices = new boolean[inputNames.size()];
+            this.divisors = new boolean[inputNames.size()];
+            for (InputWidth width : checks.widths()) {
+                int input = inputNames.indexOf(width.input());
+                if (input < 0) {
+                    throw new IllegalArgumentException("the model's " + width.reader() + " reads '" + width.input()
+                            + "', which ONNX Runtime does not take as an input");
+                }
+                widths[input] = width;
+            }
+            mark(checks.nonNegative(), indices);
+            mark(checks.nonZero(), divisors);
+            this.none = checks.widths().isEmpty() && checks.nonNegative().isEmpty() && checks.nonZero().isEmpty();
+        }
+
+        private void mark(Set<String> names, boolean[] inputs) {
+            for (String name : names) {
+                int input = inputNames.indexOf(name);
+                if (input >= 0) {
+                    inputs[input] = true;
+                }
+            }
+        }
+
+        /** Refuses a run whose inputs an operator would read out of bounds or divide by zero. */
+        void check(List<Tensor> inputs) throws BackendException {
+            for (int i = 0; !none && i < widths.length && i < inputs.size(); i++) {
+                Tensor input = inputs.get(i);
+                long width = InputWidth.of(input.shape());
+                if (widths[i] != null && width != widths[i].width()) {
+                    throw new BackendException("input " + inputNames.get(i) + " has " + width + " features where the "
+                            + "model's " + widths[i].reader() + " takes " + widths[i].width());
+                }
+                if (indices[i] && input.dtype() == DType.INT64 && anyNegative(input.data().asLongBuffer())) {
+                    throw new BackendException("input " + inputNames.get(i) + " holds a negative index, which the "
+                            + "model's ArrayFeatureExtractor would read from before its input");
+                }
+                if (divisors[i] && trapsAsDivisor(input)) {
+                    throw new BackendException("input " + inputNames.get(i) + " holds a 0 or -1, which the model "
+                            + "divides integers by: ONNX Runtime does not check integer divisors, and a 0 (or -1 under "
+                            + "the least integer) kills the process");
+                }
+            }
+        }
+
+        private static boolean anyNegative(LongBuffer values) {
+            while (values.hasRemaining()) {
+                if (values.get() < 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether an integer tensor holds a 0, or (signed) a -1; other types ONNX Runtime refuses to divide. */
+        private static boolean trapsAsDivisor(Tensor tensor) {
+            DType dtype = tensor.dtype();
+            if (!List.of(DType.INT8, DType.UINT8, DType.INT16, DType.UINT16, DType.INT32, DType.INT64)
+                    .contains(dtype)) {
+                return false;
+            }
+            boolean signed = dtype != DType.UINT8 && dtype != DType.UINT16;
+            ByteBuffer data = tensor.data();
+            while (data.hasRemaining()) {
+                long value = switch (dtype) {
+                    case INT8, UINT8 -> data.get();
+                    case INT16, UINT16 -> data.getShort();
+                    case INT32 -> data.getInt();
+                    default -> data.getLong();
+                };
+                if (value == 0 || signed && value == -1) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }
