@@ -196,6 +196,20 @@ class CrashResistanceIT {
     }
 
     @Test
+    void tensorFlowGradientOpsAreRefused() {
+        // a MaxPoolGradWithArgmax whose argmax lies past its input: TensorFlow's CHECK aborted the process
+        String reply = outcome("AI.MODELSTORE", "gradient", "TF", "CPU", "INPUTS", 1, "x", "OUTPUTS", 1, "y", "BLOB",
+                Fixtures.model("tf_pool_grad.pb"));
+        if (reply.equals("OK")) { // as before the check: the run is where it killed the server
+            Ai.status(c, "AI.TENSORSET", "floats", "FLOAT", 2, "VALUES", 1, 2);
+            outcome("AI.MODELEXECUTE", "gradient", "INPUTS", 1, "floats", "OUTPUTS", 1, "pooled");
+        }
+        assertAlive("a TensorFlow gradient op");
+        assertTrue(reply.contains("is a MaxPoolGradWithArgmax, a gradient op"), reply);
+        assertEquals(0L, c.sync().exists("gradient"));
+    }
+
+    @Test
     void deeplyNestedScriptsAreRefusedBeforeLibtorchParsesThem() {
         String deep = nestedScript(1000);
         assertTrue(deep.length() < 2100, "a 2 KB request");

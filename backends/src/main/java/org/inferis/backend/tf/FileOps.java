@@ -3,7 +3,6 @@ package org.inferis.backend.tf;
 import java.util.Set;
 import org.inferis.backend.BackendException;
 import org.tensorflow.proto.AttrValue;
-import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 
@@ -37,13 +36,8 @@ final class FileOps {
     }
 
     static void check(GraphDef graph) throws BackendException {
-        for (NodeDef node : graph.getNodeList()) {
+        for (NodeDef node : GraphNodes.of(graph)) {
             check(node);
-        }
-        for (FunctionDef function : graph.getLibrary().getFunctionList()) {
-            for (NodeDef node : function.getNodeDefList()) {
-                check(node);
-            }
         }
     }
 
