@@ -196,17 +196,33 @@ class CrashResistanceIT {
     }
 
     @Test
-    void tensorFlowGradientOpsAreRefused() {
-        // a MaxPoolGradWithArgmax whose argmax lies past its input: TensorFlow's CHECK aborted the process
-        String reply = outcome("AI.MODELSTORE", "gradient", "TF", "CPU", "INPUTS", 1, "x", "OUTPUTS", 1, "y", "BLOB",
-                Fixtures.model("tf_pool_grad.pb"));
-        if (reply.equals("OK")) { // as before the check: the run is where it killed the server
-            Ai.status(c, "AI.TENSORSET", "floats", "FLOAT", 2, "VALUES", 1, 2);
-            outcome("AI.MODELEXECUTE", "gradient", "INPUTS", 1, "floats", "OUTPUTS", 1, "pooled");
+    void tensorFlowOpsThatAbortOnWhatTheyAreGivenAreRefused() {
+        Ai.status(c, "AI.TENSORSET", "floats", "FLOAT", 2, "VALUES", 1, 2);
+        Ai.status(c, "AI.TENSORSET", "image", "UINT8", 2, 2, 1, "VALUES", 1, 2, 3, 4);
+        Ai.status(c, "AI.TENSORSET", "no-rows", "INT32", 1, "VALUES", 0);
+        // a MaxPoolGradWithArgmax whose argmax lies past its input; an EncodePng of the image's first 0 rows: both
+        // failed a TensorFlow CHECK, which aborts the process
+        assertRefusedBeforeItAborts("tf_pool_grad.pb", "is a MaxPoolGradWithArgmax, a gradient op",
+                List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats"));
+        assertRefusedBeforeItAborts("tf_encode_png.pb", "is a EncodePng, whose kernel aborts",
+                List.of(2, "image", "rows", "OUTPUTS", 1, "png"), List.of(2, "image", "no-rows"));
+    }
+
+    /** Stores a TF graph (INPUTS ...), and runs it on the given inputs if stored, as before the checks. */
+    private static void assertRefusedBeforeItAborts(String file, String words, List<Object> io, List<Object> feeds) {
+        List<Object> store = new ArrayList<>(List.of("aborting", "TF", "CPU", "INPUTS"));
+        store.addAll(io);
+        store.addAll(List.of("BLOB", Fixtures.model(file)));
+        String reply = outcome("AI.MODELSTORE", store.toArray());
+        if (reply.equals("OK")) { // the run is where it killed the server
+            List<Object> run = new ArrayList<>(List.of("aborting", "INPUTS"));
+            run.addAll(feeds);
+            run.addAll(List.of("OUTPUTS", 1, "out"));
+            outcome("AI.MODELEXECUTE", run.toArray());
         }
-        assertAlive("a TensorFlow gradient op");
-        assertTrue(reply.contains("is a MaxPoolGradWithArgmax, a gradient op"), reply);
-        assertEquals(0L, c.sync().exists("gradient"));
+        assertAlive(file);
+        assertTrue(reply.contains(words), file + ": " + reply);
+        assertEquals(0L, c.sync().exists("aborting"));
     }
 
     @Test

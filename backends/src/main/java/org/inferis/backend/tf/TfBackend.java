@@ -124,7 +124,7 @@ public final class TfBackend implements ModelBackend {
         }
         FunctionCalls.check(definition);
         FileOps.check(definition);
-        GradientOps.check(definition);
+        TrustingOps.check(definition);
         DType[] narrowInputs = new DType[names.inputs().size()];
         definition = NarrowTypes.widenInputs(definition, names.inputs(), narrowInputs);
         Graph graph = new Graph();
