@@ -2,6 +2,7 @@
 """Makes TensorFlow graphs whose kernels abort the process (a failed CHECK) on what a client or the graph gives:
   tf_pool_grad.pb    x: FLOAT [None] (unused) -> y = MaxPoolGradWithArgmax whose argmax lies far past its input
   tf_encode_png.pb   image: UINT8 [None, None, 1], rows: INT32 [1] -> png = EncodePng(image[:rows]): rows 0 aborts
+  tf_huge_window.pb  x: FLOAT [None] (unused) -> y = MaxPool3D with a window of 2^30 x 2^30 x 2^30 (crashed)
 Both must be refused. Run with tensorflow-cpu installed (see make_tf_models.py): /tmp/tf/bin/python make_tf_trusting.py
 """
 import tensorflow as tf
@@ -33,5 +34,13 @@ def encode_png():
     tf.identity(tf.raw_ops.EncodePng(image=top), name="png")
 
 
+def huge_window():
+    tf1.placeholder(tf.float32, [None], name="x")
+    pooled = tf.raw_ops.MaxPool3D(input=tf.ones([1, 1, 1, 1, 1]), ksize=[1, 2**30, 2**30, 2**30, 1],
+                                  strides=[1, 1, 1, 1, 1], padding="SAME")
+    tf.identity(pooled, name="y")
+
+
 save("tf_pool_grad.pb", pool_grad)
+save("tf_huge_window.pb", huge_window)
 save("tf_encode_png.pb", encode_png)

@@ -200,12 +200,15 @@ class CrashResistanceIT {
         Ai.status(c, "AI.TENSORSET", "floats", "FLOAT", 2, "VALUES", 1, 2);
         Ai.status(c, "AI.TENSORSET", "image", "UINT8", 2, 2, 1, "VALUES", 1, 2, 3, 4);
         Ai.status(c, "AI.TENSORSET", "no-rows", "INT32", 1, "VALUES", 0);
-        // a MaxPoolGradWithArgmax whose argmax lies past its input; an EncodePng of the image's first 0 rows: both
+        // a MaxPoolGradWithArgmax whose argmax lies past its input; an EncodePng of the image's first 0 rows: each
         // failed a TensorFlow CHECK, which aborts the process
         assertRefusedBeforeItAborts("tf_pool_grad.pb", "is a MaxPoolGradWithArgmax, a gradient op",
                 List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats"));
         assertRefusedBeforeItAborts("tf_encode_png.pb", "is a EncodePng, whose kernel aborts",
                 List.of(2, "image", "rows", "OUTPUTS", 1, "png"), List.of(2, "image", "no-rows"));
+        // a MaxPool3D whose window of 2^90 elements overflowed TensorFlow's arithmetic
+        assertRefusedBeforeItAborts("tf_huge_window.pb", "whose ksize spans more than 2^31 elements",
+                List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats"));
     }
 
     /** Stores a TF graph (INPUTS ...), and runs it on the given inputs if stored, as before the checks. */

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.inferis.backend.BackendException;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 
@@ -11,13 +12,17 @@ import org.tensorflow.proto.NodeDef;
  * Refuses ops whose TensorFlow (2.18) kernels abort the process on inputs a client or a crafted graph can give (a
  * failed CHECK): the ops that compute gradients (backward kernels, gradient accumulators, SymbolicGradient), which a
  * graph served for inference has none of and which trust what the forward op would have given them (a
- * {@code MaxPoolGradWithArgmax} with an argmax past its input aborted), and the ops listed with their reason.
+ * {@code MaxPoolGradWithArgmax} with an argmax past its input aborted), and the ops listed with their reason. And a
+ * window or a stride ({@code ksize}, {@code strides}, {@code dilations}, {@code rates}) whose dimensions multiply past
+ * 2^31 is refused: a MaxPool3D of 2^30 x 2^30 x 2^30 overflowed TensorFlow's window arithmetic and crashed the process.
  * {@code StopGradient} and {@code PreventGradient}, identities in inference, pass.
  */
 final class TrustingOps {
     private static final Pattern GRADIENT = Pattern.compile(
             "\\w*(Backprop\\w*|Grad(V\\d|Grad\\w*|WithArgmax|A|Boxes|Image|WithShape)?|Gradients?)");
     private static final Set<String> IDENTITIES = Set.of("StopGradient", "PreventGradient");
+    private static final java.util.List<String> WINDOWS = java.util.List.of("ksize", "strides", "dilations",
+            "rates");
     private static final Map<String, String> REFUSED = Map.of(
             "EncodePng", "aborts the process on an empty image (a CHECK in png_io.cc); encode images outside the model");
 
@@ -33,6 +38,19 @@ final class TrustingOps {
             }
             if (REFUSED.containsKey(op)) {
                 throw refused(node, "whose kernel " + REFUSED.get(op));
+            }
+            for (String window : WINDOWS) {
+                long size = 1; // of positive dimensions (TensorFlow refuses the others itself)
+                for (long dim : node.getAttrOrDefault(window, AttrValue.getDefaultInstance()).getList().getIList()) {
+                    if (dim > Integer.MAX_VALUE || dim > 0 && (size *= dim) > Integer.MAX_VALUE) {
+                        size = Long.MAX_VALUE; // size was at most 2^31 before the product: no overflow
+                        break;
+                    }
+                }
+                if (size > Integer.MAX_VALUE) {
+                    throw refused(node, "whose " + window + " spans more than 2^31 elements, which overflowed "
+                            + "TensorFlow's window arithmetic");
+                }
             }
         }
     }
