@@ -54,12 +54,9 @@ final class Divisions {
             if (!ElementTypes.isInteger(type)) {
                 continue;
             }
-            String divisor = node.input(1);
-            Node producer = producers.get(divisor);
-            while (producer != null && producer.isOnnx("Identity") && !producer.inputs().isEmpty()) {
-                divisor = producer.input(0);
-                producer = producers.get(divisor);
-            }
+            OnnxGraph.Source source = OnnxGraph.trace(node.input(1), producers, step -> step.isOnnx("Identity"));
+            String divisor = source.name();
+            Node producer = source.producer();
             Values values = constant(graph, producer, divisor);
             if (values != null) {
                 if (values.zero || SIGNED.contains(type) && values.minusOne) {

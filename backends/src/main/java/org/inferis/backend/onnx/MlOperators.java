@@ -99,13 +99,9 @@ final class MlOperators {
      */
     private static java.util.Optional<String> indices(Node node, Map<String, Node> producers, Graph graph)
             throws BackendException {
-        String name = node.inputs().size() > 1 ? node.inputs().get(1) : "";
-        Node producer = producers.get(name);
-        Set<String> seen = new HashSet<>();
-        while (producer != null && producer.isOnnx("Identity") && !producer.inputs().isEmpty() && seen.add(name)) {
-            name = producer.inputs().get(0);
-            producer = producers.get(name);
-        }
+        OnnxGraph.Source source = OnnxGraph.trace(node.input(1), producers, producer -> producer.isOnnx("Identity"));
+        String name = source.name();
+        Node producer = source.producer();
         long least;
         if (producer == null && graph.initializers().containsKey(name)) {
             least = graph.initializers().get(name).values().min;
@@ -135,13 +131,9 @@ final class MlOperators {
         if (node.inputs().isEmpty()) {
             throw new BackendException("the model's " + node.label() + " has no input");
         }
-        String name = node.inputs().get(0);
-        Set<String> seen = new HashSet<>();
-        Node producer = producers.get(name);
-        while (producer != null && keepsShape(producer) && seen.add(name)) {
-            name = producer.inputs().get(0);
-            producer = producers.get(name);
-        }
+        OnnxGraph.Source source = OnnxGraph.trace(node.input(0), producers, MlOperators::keepsShape);
+        String name = source.name();
+        Node producer = source.producer();
         if (producer == null && graph.inputs().containsKey(name) && !graph.initializers().containsKey(name)) {
             return name;
         }

@@ -109,6 +109,24 @@ final class OnnxGraph {
         }
     }
 
+    /** Where a value comes from: the first value up its chain, and the node that makes it (null: none does). */
+    record Source(String name, Node producer) {
+    }
+
+    /**
+     * Follows a value up through the nodes {@code through} lets pass (by their first input), stopping at a cycle
+     * (a crafted graph need not be acyclic before ONNX Runtime checks it).
+     */
+    static Source trace(String name, Map<String, Node> producers, java.util.function.Predicate<Node> through) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        Node producer = producers.get(name);
+        while (producer != null && through.test(producer) && !producer.inputs().isEmpty() && seen.add(name)) {
+            name = producer.input(0);
+            producer = producers.get(name);
+        }
+        return new Source(name, producer);
+    }
+
     private final Graph main;
     private final List<Graph> functions;
     private final List<Graph> subgraphs;

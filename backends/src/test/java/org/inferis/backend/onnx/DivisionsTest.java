@@ -2,6 +2,7 @@ package org.inferis.backend.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -55,6 +56,11 @@ class DivisionsTest {
                 .contains("holding -1"));
         assertTrue(refusal(ints, toInt32("x", "j"), node("Div", List.of("i", "j"), "y"))
                 .contains("divides integers by the output of Cast"));
+        // a divisor up a cycle of Identities (ONNX Runtime would refuse the graph; the checks must not spin on it)
+        String cycle = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> refusal(ints,
+                node("Identity", List.of("b"), "a"), node("Identity", List.of("a"), "b"),
+                node("Div", List.of("i", "a"), "y")));
+        assertTrue(cycle.contains("divides integers by the output of Identity"), cycle);
     }
 
     @Test
