@@ -58,19 +58,18 @@ final class Divisions {
             String divisor = source.name();
             Node producer = source.producer();
             Values values = constant(graph, producer, divisor);
-            if (values != null) {
-                if (values.zero || SIGNED.contains(type) && values.minusOne) {
-                    throw refused(node, "divides by a constant holding " + (values.zero ? "0" : "-1"));
-                }
-                if (divisors != null && producer == null && graph.inputs().containsKey(divisor)) {
-                    divisors.add(divisor); // an initializer that is also an input: a run may give another
-                }
-            } else if (divisors != null && producer == null && graph.inputs().containsKey(divisor)) {
-                divisors.add(divisor);
-            } else {
+            // a model input (an initializer may be one too: a default a run may replace) is checked on every run
+            boolean fedByRuns = divisors != null && producer == null && graph.inputs().containsKey(divisor);
+            if (values == null && !fedByRuns) {
                 throw refused(node, "divides integers by " + (producer == null ? "a value from outside its graph"
                         : "the output of " + producer.opType()) + ", which could be 0; Inferis takes integer "
                         + "divisors only from constants or model inputs (checked on every run)");
+            }
+            if (values != null && (values.zero || SIGNED.contains(type) && values.minusOne)) {
+                throw refused(node, "divides by a constant holding " + (values.zero ? "0" : "-1"));
+            }
+            if (fedByRuns) {
+                divisors.add(divisor);
             }
         }
     }

@@ -1,5 +1,6 @@
 package org.inferis.backend.tf;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -21,10 +22,10 @@ final class TrustingOps {
     private static final Pattern GRADIENT = Pattern.compile(
             "\\w*(Backprop\\w*|Grad(V\\d|Grad\\w*|WithArgmax|A|Boxes|Image|WithShape)?|Gradients?)");
     private static final Set<String> IDENTITIES = Set.of("StopGradient", "PreventGradient");
-    private static final java.util.List<String> WINDOWS = java.util.List.of("ksize", "strides", "dilations",
-            "rates");
+    private static final List<String> WINDOWS = List.of("ksize", "strides", "dilations", "rates");
     private static final Map<String, String> REFUSED = Map.of(
-            "EncodePng", "aborts the process on an empty image (a CHECK in png_io.cc); encode images outside the model");
+            "EncodePng", "aborts the process on an empty image (a CHECK in png_io.cc); encode images outside the "
+                    + "model");
 
     private TrustingOps() {
     }
@@ -40,19 +41,28 @@ final class TrustingOps {
                 throw refused(node, "whose kernel " + REFUSED.get(op));
             }
             for (String window : WINDOWS) {
-                long size = 1; // of positive dimensions (TensorFlow refuses the others itself)
-                for (long dim : node.getAttrOrDefault(window, AttrValue.getDefaultInstance()).getList().getIList()) {
-                    if (dim > Integer.MAX_VALUE || dim > 0 && (size *= dim) > Integer.MAX_VALUE) {
-                        size = Long.MAX_VALUE; // size was at most 2^31 before the product: no overflow
-                        break;
-                    }
-                }
-                if (size > Integer.MAX_VALUE) {
+                List<Long> dims = node.getAttrOrDefault(window, AttrValue.getDefaultInstance()).getList().getIList();
+                if (spansPast2To31(dims)) {
                     throw refused(node, "whose " + window + " spans more than 2^31 elements, which overflowed "
                             + "TensorFlow's window arithmetic");
                 }
             }
         }
+    }
+
+    /** Whether the positive dimensions (TensorFlow refuses the others itself) multiply past 2^31. */
+    private static boolean spansPast2To31(List<Long> dims) {
+        long size = 1;
+        for (long dim : dims) {
+            if (dim > Integer.MAX_VALUE) {
+                return true;
+            }
+            size *= Math.max(dim, 1); // at most 2^31 x 2^31: no overflow
+            if (size > Integer.MAX_VALUE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static BackendException refused(NodeDef node, String why) {
