@@ -7,8 +7,6 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.function.BiConsumer;
 import org.inferis.keyspace.Key;
@@ -78,10 +76,7 @@ public final class Metrics implements RunObserver, AutoCloseable {
     }
 
     private static double usedMemory() {
-        Runtime runtime = Runtime.getRuntime();
-        long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
-        return runtime.totalMemory() - runtime.freeMemory() + direct;
+        return MemoryUse.heapUsed() + MemoryUse.direct();
     }
 
     /** The port the endpoint listens on. */

@@ -1,7 +1,6 @@
 package org.inferis.server;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -46,7 +45,7 @@ public final class InferisServer {
      * The largest read from a client's socket (Netty's default: 64 KiB). A large argument, a tensor's BLOB, then
      * arrives in a few reads, as Redis reads a big argument whole: a 588 KiB AI.TENSORSET at 50 clients measured 2,450
      * requests/s with 64 KiB reads, 3,600 with 2 MiB. Each connection's read size adapts to what its reads bring, so
-     * clients of small commands keep small buffers.
+     * clients of small commands keep small buffers ({@link ReadBuffers}).
      */
     private static final int MAX_READ_BYTES = 2 * 1024 * 1024;
 
@@ -165,7 +164,7 @@ public final class InferisServer {
                 .option(ChannelOption.SO_BACKLOG, 511)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES))
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new ReadBuffers(MAX_READ_BYTES))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {

@@ -9,6 +9,7 @@ import java.util.function.BiConsumer;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.keyspace.ValueType;
 import org.inferis.model.ExecutableValue;
+import org.inferis.observability.MemoryUse;
 
 /** The INFO text: {@code # Section} headers and {@code field:value} lines with Redis's field names. */
 public final class InfoReport {
@@ -87,11 +88,8 @@ public final class InfoReport {
     }
 
     private static void memory(ServerContext server, StringBuilder text) {
-        Runtime runtime = Runtime.getRuntime();
-        long heapUsed = runtime.totalMemory() - runtime.freeMemory();
-        long direct = ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
-                .filter(pool -> pool.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed)
-                .sum();
+        long heapUsed = MemoryUse.heapUsed();
+        long direct = MemoryUse.direct();
         long used = heapUsed + direct;
         field(text, "used_memory", used);
         field(text, "used_memory_human", human(used));

@@ -22,6 +22,10 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         System.setProperty("PID", Long.toString(ProcessHandle.current().pid())); // for the log pattern
+        // Before Netty loads (with the jar manifest's Add-Opens): its unpooled direct buffers then come from the C
+        // allocator unzeroed and go back on release, not zeroed by the JVM and freed by the GC (see ReadBuffers)
+        System.setProperty("io.netty.tryReflectionSetAccessible",
+                System.getProperty("io.netty.tryReflectionSetAccessible", "true"));
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.print(usage());
             return;

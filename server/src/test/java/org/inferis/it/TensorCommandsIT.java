@@ -3,6 +3,7 @@ package org.inferis.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -119,6 +120,45 @@ class TensorCommandsIT {
         assertArrayEquals(image, Ai.bytes(c, "AI.TENSORGET", "img", "BLOB"));
         List<Object> meta = Ai.array(c, "AI.TENSORGET", "img", "META");
         assertEquals(List.of(1L, 3L, 224L, 224L), meta.get(3));
+    }
+
+    /**
+     * Reads past 64 KiB go to buffers of their own, freed on release (ReadBuffers): large BLOBs pipelined on one
+     * connection, cut wherever the socket cuts them and mixed with small commands, each arrive whole, and the buffers
+     * are handed back (120 reads of up to 2 MiB kept would hold over 100 MiB of direct memory).
+     */
+    @Test
+    void pipelinedLargeBlobsArriveWholeAndTheirReadBuffersAreFreed() throws Exception {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        long directBefore = directMemory(c);
+        for (int round = 0; round < 15; round++) {
+            List<Object[]> commands = new java.util.ArrayList<>();
+            List<byte[]> images = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                byte[] image = new byte[3 * 224 * 224 * 4];
+                java.util.Arrays.fill(image, (byte) (round * 8 + i));
+                image[i] = 1; // each differs at its start and end
+                image[image.length - 1 - i] = 2;
+                images.add(image);
+                commands.add(new Object[] {"AI.TENSORSET", "img" + i, "FLOAT", 1, 3, 224, 224, "BLOB", image});
+                commands.add(new Object[] {"AI.TENSORSET", "small" + i, "INT8", 1, "VALUES", i});
+            }
+            for (var reply : Ai.pipelined(c, commands)) {
+                assertEquals("OK", reply.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertArrayEquals(images.get(i), Ai.bytes(c, "AI.TENSORGET", "img" + i, "BLOB"), "img" + i);
+                assertEquals(List.of((long) i), Ai.array(c, "AI.TENSORGET", "small" + i, "VALUES"));
+            }
+        }
+        long grown = directMemory(c) - directBefore;
+        assertTrue(grown < 48L << 20, "direct memory grew by " + grown + " bytes over 120 large requests");
+    }
+
+    private static long directMemory(StatefulRedisConnection<String, String> c) {
+        return c.sync().info("memory").lines().filter(line -> line.startsWith("used_memory_direct:"))
+                .mapToLong(line -> Long.parseLong(line.substring("used_memory_direct:".length()).trim()))
+                .findFirst().orElseThrow();
     }
 
     @Test
