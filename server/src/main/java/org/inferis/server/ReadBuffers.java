@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.netty.channel.ChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
 
@@ -35,68 +34,21 @@ final class ReadBuffers implements RecvByteBufAllocator {
         return new LargeReadsApart((ExtendedHandle) sizes.newHandle());
     }
 
-    /** Netty's handle, but for where a large read's buffer comes from. */
-    private static final class LargeReadsApart implements ExtendedHandle {
-        private final ExtendedHandle sizes;
-
+    /** Netty's handle, but for where a large read's buffer comes from; extended, as the epoll transport needs. */
+    private static final class LargeReadsApart extends DelegatingHandle implements ExtendedHandle {
         LargeReadsApart(ExtendedHandle sizes) {
-            this.sizes = sizes;
+            super(sizes);
         }
 
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            int size = sizes.guess();
-            return size > LARGE_READ ? UnpooledByteBufAllocator.DEFAULT.directBuffer(size) : sizes.allocate(alloc);
-        }
-
-        @Override
-        public int guess() {
-            return sizes.guess();
-        }
-
-        @Override
-        public void reset(ChannelConfig config) {
-            sizes.reset(config);
-        }
-
-        @Override
-        public void incMessagesRead(int numMessages) {
-            sizes.incMessagesRead(numMessages);
-        }
-
-        @Override
-        public void lastBytesRead(int bytes) {
-            sizes.lastBytesRead(bytes);
-        }
-
-        @Override
-        public int lastBytesRead() {
-            return sizes.lastBytesRead();
-        }
-
-        @Override
-        public void attemptedBytesRead(int bytes) {
-            sizes.attemptedBytesRead(bytes);
-        }
-
-        @Override
-        public int attemptedBytesRead() {
-            return sizes.attemptedBytesRead();
-        }
-
-        @Override
-        public boolean continueReading() {
-            return sizes.continueReading();
+            int size = guess();
+            return size > LARGE_READ ? UnpooledByteBufAllocator.DEFAULT.directBuffer(size) : super.allocate(alloc);
         }
 
         @Override
         public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return sizes.continueReading(maybeMoreDataSupplier);
-        }
-
-        @Override
-        public void readComplete() {
-            sizes.readComplete();
+            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
         }
     }
 }
