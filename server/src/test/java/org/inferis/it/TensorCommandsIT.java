@@ -125,7 +125,7 @@ class TensorCommandsIT {
     /**
      * Reads past 64 KiB go to buffers of their own, freed on release (ReadBuffers): large BLOBs pipelined on one
      * connection, cut wherever the socket cuts them and mixed with small commands, each arrive whole, and the buffers
-     * are handed back (120 reads of up to 2 MiB kept would hold over 100 MiB of direct memory).
+     * are handed back (the read buffers of 120 such requests, kept, would hold over 100 MiB of direct memory).
      */
     @Test
     void pipelinedLargeBlobsArriveWholeAndTheirReadBuffersAreFreed() throws Exception {
@@ -137,7 +137,7 @@ class TensorCommandsIT {
             for (int i = 0; i < 8; i++) {
                 byte[] image = new byte[3 * 224 * 224 * 4];
                 java.util.Arrays.fill(image, (byte) (round * 8 + i));
-                image[i] = 1; // each differs at its start and end
+                image[i] = 1; // marks near both ends, so a shifted or cut copy shows
                 image[image.length - 1 - i] = 2;
                 images.add(image);
                 commands.add(new Object[] {"AI.TENSORSET", "img" + i, "FLOAT", 1, 3, 224, 224, "BLOB", image});
