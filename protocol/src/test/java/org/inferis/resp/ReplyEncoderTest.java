@@ -96,4 +96,36 @@ class ReplyEncoderTest {
         }
         out.release();
     }
+
+    @Test
+    void pipelinedRepliesShareOneBufferSizedByTheLastBatch() {
+        EmbeddedChannel channel = new EmbeddedChannel(new ReplyEncoder());
+        String value = "v".repeat(1024);
+        for (int i = 0; i < 16; i++) {
+            channel.write(BulkReply.of(value + i), channel.voidPromise());
+        }
+        channel.flush();
+        ByteBuf first = channel.readOutbound();
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 16; i++) {
+            expected.append('$').append(value.length() + String.valueOf(i).length()).append("\r\n").append(value)
+                    .append(i).append("\r\n");
+        }
+        assertEquals(expected.toString(), first.toString(StandardCharsets.ISO_8859_1), "16 replies, one buffer");
+        first.release();
+        // the next batch starts at the last one's size, rounded up; a small one after it is still whole
+        channel.write(IntegerReply.of(1), channel.voidPromise());
+        channel.write(SimpleStringReply.OK, channel.voidPromise());
+        channel.flush();
+        ByteBuf second = channel.readOutbound();
+        assertEquals(32 * 1024, second.capacity());
+        assertEquals(":1\r\n+OK\r\n", second.toString(StandardCharsets.ISO_8859_1));
+        second.release();
+        channel.writeOutbound(IntegerReply.of(2));
+        ByteBuf third = channel.readOutbound();
+        assertEquals(1024, third.capacity(), "back to the smallest after a small batch");
+        assertEquals(":2\r\n", third.toString(StandardCharsets.ISO_8859_1));
+        third.release();
+        assertEquals(null, (Object) channel.readOutbound());
+    }
 }
