@@ -46,6 +46,9 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
 
     /** The checks of one session's runs. */
     static final class Bound {
+        private static final Set<DType> INTEGERS = java.util.EnumSet.of(DType.INT8, DType.UINT8, DType.INT16,
+                DType.UINT16, DType.INT32, DType.INT64);
+
         private final List<String> inputNames;
         private final InputWidth[] widths;
         private final boolean[] indices;
@@ -83,10 +86,9 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
         void check(List<Tensor> inputs) throws BackendException {
             for (int i = 0; !none && i < widths.length && i < inputs.size(); i++) {
                 Tensor input = inputs.get(i);
-                long width = InputWidth.of(input.shape());
-                if (widths[i] != null && width != widths[i].width()) {
-                    throw new BackendException("input " + inputNames.get(i) + " has " + width + " features where the "
-                            + "model's " + widths[i].reader() + " takes " + widths[i].width());
+                if (widths[i] != null && InputWidth.of(input.shape()) != widths[i].width()) {
+                    throw new BackendException("input " + inputNames.get(i) + " has " + InputWidth.of(input.shape())
+                            + " features where the model's " + widths[i].reader() + " takes " + widths[i].width());
                 }
                 if (indices[i] && input.dtype() == DType.INT64 && anyNegative(input.data().asLongBuffer())) {
                     throw new BackendException("input " + inputNames.get(i) + " holds a negative index, which the "
@@ -112,8 +114,7 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
         /** Whether an integer tensor holds a 0, or (signed) a -1; other types ONNX Runtime refuses to divide. */
         private static boolean trapsAsDivisor(Tensor tensor) {
             DType dtype = tensor.dtype();
-            if (!List.of(DType.INT8, DType.UINT8, DType.INT16, DType.UINT16, DType.INT32, DType.INT64)
-                    .contains(dtype)) {
+            if (!INTEGERS.contains(dtype)) {
                 return false;
             }
             boolean signed = dtype != DType.UINT8 && dtype != DType.UINT16;
