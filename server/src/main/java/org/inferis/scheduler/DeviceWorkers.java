@@ -228,7 +228,7 @@ final class DeviceWorkers {
         long start = System.nanoTime();
         long now = start;
         while (arrivals.get() == seen && now - start < budget && !stopped) {
-            SpinPause.after(now - start);
+            SpinPause.awaitingRequest();
             now = System.nanoTime();
         }
         spinning.set(false);

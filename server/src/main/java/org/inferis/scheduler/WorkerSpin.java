@@ -26,7 +26,7 @@ final class WorkerSpin {
     static final double SPARE_CORES = 0.5;
     /**
      * Ticks of spinning between two quiet ticks: 5 s, so that 2% of the runs of a lone client go unspun. A load that
-     * comes meanwhile finds spinners that give it their core: past 20 µs a spin yields between checks ({@link SpinPause}).
+     * comes meanwhile finds spinners that give it their core: a worker's spin yields between checks ({@link SpinPause}).
      */
     static final int TICKS_BETWEEN_CHECKS = 50;
 

@@ -14,15 +14,16 @@ import org.inferis.scheduler.SpinPause;
  * {@link #LIMIT_NANOS}, instead of sleeping in epoll. A sleeping loop is woken by the worker that finished the run,
  * which on a VM means an interrupt to a halted vCPU; at one client of a small model that wake measured 20-25 µs of
  * the round trip (TorchScript Linear p50 126-133 µs sleeping, 99-112 polling). Past its first 20 µs a poll yields
- * the core between checks ({@link SpinPause}), so the client it answers is not kept waiting for it. It costs the
- * core, so a loop polls only when exactly one run of its connections is pending (more: the loop has other work
- * coming) and the scheduler says spinning is allowed: {@code run-spin} on and a core to spare
+ * the core between checks ({@link SpinPause#awaitingResult}), so the client it answers is not kept waiting for it.
+ * It costs the core, so a loop polls only when exactly one run of its connections is pending (more: the loop has
+ * other work coming) and the scheduler says spinning is allowed: {@code run-spin} on and a core to spare
  * ({@code RunScheduler#spinAllowed}). While it polls, work handed to the loop from other threads is seen in its task
  * queue; a poll on a loop that knows its timers ({@link Timers}) ends when the next one is due.
  * <p>
  * Once a run is answered and none is pending, the loop polls on for {@link #NEXT_REQUEST_NANOS} after the answer: a
  * client that waits for each reply sends its next run about then, and a sleeping loop would be woken by it the dear
- * way. On a VM where a halted vCPU's wake-up is slow (a PING at 1 client 120-170 µs), the reference CNN in ONNX at one
+ * way. That poll yields its core from the first check ({@link SpinPause#awaitingRequest}): the client needs one now.
+ * On a VM where a halted vCPU's wake-up is slow (a PING at 1 client 120-170 µs), the reference CNN in ONNX at one
  * client measured p50 116-126 µs with it and 122-270 without, the ONNX Linear 44-53 against 52-193 (six alternating
  * pairs); 16 clients lost nothing (27.8-35.2k against 19.7-32.0k runs/s).
  */
@@ -110,6 +111,7 @@ final class LoopSpin implements SelectStrategy {
                 limit = Math.min(limit, due);
             }
         }
+        boolean awaitingRequest = awaitedRuns == 0; // polling on after an answer
         long start = System.nanoTime();
         long now = start;
         try {
@@ -118,7 +120,11 @@ final class LoopSpin implements SelectStrategy {
                 if (ready > 0 || loop.pendingTasks() > 0) {
                     return ready; // handled as ready events (none, when it was a task), then the tasks run
                 }
-                SpinPause.after(now - start);
+                if (awaitingRequest) {
+                    SpinPause.awaitingRequest();
+                } else {
+                    SpinPause.awaitingResult(now - start);
+                }
                 now = System.nanoTime();
             }
             return SelectStrategy.SELECT;
