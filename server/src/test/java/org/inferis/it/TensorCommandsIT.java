@@ -11,7 +11,10 @@ import io.lettuce.core.protocol.ProtocolVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,7 +33,7 @@ class TensorCommandsIT {
 
     private static String error(StatefulRedisConnection<String, String> c, Object... args) {
         String command = (String) args[0];
-        Object[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        Object[] rest = Arrays.copyOfRange(args, 1, args.length);
         return assertThrows(RedisCommandExecutionException.class, () -> Ai.status(c, command, rest)).getMessage();
     }
 
@@ -132,11 +135,11 @@ class TensorCommandsIT {
         StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
         long directBefore = directMemory(c);
         for (int round = 0; round < 15; round++) {
-            List<Object[]> commands = new java.util.ArrayList<>();
-            List<byte[]> images = new java.util.ArrayList<>();
+            List<Object[]> commands = new ArrayList<>();
+            List<byte[]> images = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 byte[] image = new byte[3 * 224 * 224 * 4];
-                java.util.Arrays.fill(image, (byte) (round * 8 + i));
+                Arrays.fill(image, (byte) (round * 8 + i));
                 image[i] = 1; // marks near both ends, so a shifted or cut copy shows
                 image[image.length - 1 - i] = 2;
                 images.add(image);
@@ -144,7 +147,7 @@ class TensorCommandsIT {
                 commands.add(new Object[] {"AI.TENSORSET", "small" + i, "INT8", 1, "VALUES", i});
             }
             for (var reply : Ai.pipelined(c, commands)) {
-                assertEquals("OK", reply.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals("OK", reply.get(10, TimeUnit.SECONDS));
             }
             for (int i = 0; i < 8; i++) {
                 assertArrayEquals(images.get(i), Ai.bytes(c, "AI.TENSORGET", "img" + i, "BLOB"), "img" + i);

@@ -2,6 +2,7 @@ package org.inferis.backend.onnx;
 
 import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.inferis.backend.BackendException;
@@ -46,8 +47,8 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
 
     /** The checks of one session's runs. */
     static final class Bound {
-        private static final Set<DType> INTEGERS = java.util.EnumSet.of(DType.INT8, DType.UINT8, DType.INT16,
-                DType.UINT16, DType.INT32, DType.INT64);
+        private static final Set<DType> INTEGERS =
+                EnumSet.of(DType.INT8, DType.UINT8, DType.INT16, DType.UINT16, DType.INT32, DType.INT64);
 
         private final List<String> inputNames;
         private final InputWidth[] widths;
