@@ -1,6 +1,5 @@
 package org.inferis.tensor;
 
-import java.util.Locale;
 
 /** Element types of a tensor, named as RedisAI names them. */
 public enum DType {
@@ -49,14 +48,5 @@ public enum DType {
             case BOOL -> 1;
             default -> throw new IllegalStateException(name() + " is not an integer type");
         };
-    }
-
-    /** The type named (in any case), or null. */
-    public static DType parse(String name) {
-        try {
-            return valueOf(name.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

@@ -13,6 +13,7 @@ import org.inferis.persistence.Persistence;
 import org.inferis.scheduler.RunScheduler;
 import org.inferis.server.ClientRegistry;
 import org.inferis.server.ServerStats;
+import org.inferis.tensor.wire.TensorFactory;
 
 /**
  * What commands may reach of the server: the keyspace and the services commands act on, never its listeners,
@@ -40,6 +41,9 @@ public interface CommandContext {
 
     /** The engine that compiles TorchScript scripts. */
     TorchBackend scriptEngine();
+
+    /** Builds AI.TENSORSET's tensors, bounded by {@code proto-max-bulk-len} as it is set now. */
+    TensorFactory tensors();
 
     SlowLog slowLog();
 

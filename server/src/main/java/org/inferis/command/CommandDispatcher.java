@@ -1,10 +1,13 @@
 package org.inferis.command;
 
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import org.inferis.config.NumericOption;
 import org.inferis.observability.Metrics;
+import org.inferis.observability.SlowLog;
 import org.inferis.persistence.ChangeLog;
 import org.inferis.persistence.Replayer;
-import org.inferis.observability.SlowLog;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
 import org.inferis.resp.Request;
@@ -22,22 +25,18 @@ public final class CommandDispatcher {
     private static final ErrorReply NOAUTH = new ErrorReply("NOAUTH Authentication required.");
     private static final ErrorReply LOADING = new ErrorReply("LOADING Inferis is starting its engines");
     /** The server stopped taking commands (it is shutting down): this one is not run, and its connection closes. */
-    private static final Reply DROPPED = new PendingReply(java.util.concurrent.CompletableFuture.failedFuture(
-            new java.util.concurrent.CancellationException("the server is stopping")));
+    private static final Reply DROPPED = new PendingReply(CompletableFuture.failedFuture(
+            new CancellationException("the server is stopping")));
     private static final ErrorReply OOM = new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
 
     private final CommandContext server;
-    /** slowlog-log-slower-than, kept here since every command reads it. */
-    private volatile long slowlogThreshold;
+    private final NumericOption slowlogThreshold;
+    private final NumericOption maxmemory;
 
     public CommandDispatcher(CommandContext server) {
         this.server = server;
-        this.slowlogThreshold = server.config().getLong("slowlog-log-slower-than");
-        server.config().onChange((name, value) -> {
-            if (name.equals("slowlog-log-slower-than")) {
-                slowlogThreshold = Long.parseLong(value);
-            }
-        });
+        this.slowlogThreshold = server.config().numeric("slowlog-log-slower-than");
+        this.maxmemory = server.config().numeric("maxmemory");
     }
 
     public Reply dispatch(ClientSession client, Request request) {
@@ -112,7 +111,7 @@ public final class CommandDispatcher {
      * a model or script run until its reply, a blocked pop (waiting, not working) only for its own part.
      */
     private Reply timed(ClientSession client, Request request, CommandSpec spec, Reply reply, long start) {
-        long threshold = slowlogThreshold;
+        long threshold = slowlogThreshold.getAsLong();
         Metrics metrics = server.metrics();
         if (threshold < 0 && metrics == null) {
             return reply;
@@ -143,7 +142,7 @@ public final class CommandDispatcher {
     }
 
     private boolean overMemoryLimit() {
-        long limit = server.config().getLong("maxmemory");
+        long limit = maxmemory.getAsLong();
         if (limit == 0) {
             return false;
         }

@@ -5,6 +5,7 @@ import static org.inferis.command.CommandFlag.READONLY;
 import static org.inferis.command.CommandFlag.WRITE;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.inferis.keyspace.Key;
 import org.inferis.keyspace.Keyspace;
@@ -28,6 +29,7 @@ import org.inferis.tensor.wire.TensorValues;
 final class TensorCommands {
     private static final String GROUP = "ai";
     static final ErrorReply EMPTY_KEY = ErrorReply.err("tensor key is empty or in a different shard");
+    private static final DType[] DTYPES = DType.values();
 
     private TensorCommands() {
     }
@@ -53,7 +55,7 @@ final class TensorCommands {
         if (request.size() < 4) {
             throw Args.wrongArity("AI.TENSORSET");
         }
-        DType dtype = DType.parse(request.string(2));
+        DType dtype = dtype(request, 2);
         if (dtype == null) {
             throw RespException.err("invalid data type");
         }
@@ -71,8 +73,8 @@ final class TensorCommands {
             }
             dims[i - 3] = dim;
         }
-        long[] shape = java.util.Arrays.copyOf(dims, i - 3);
-        TensorFactory factory = new TensorFactory(client.server().config().getLong("proto-max-bulk-len"));
+        long[] shape = Arrays.copyOf(dims, i - 3);
+        TensorFactory factory = client.server().tensors();
         if (i == request.size()) {
             return factory.zeros(dtype, shape);
         }
@@ -87,6 +89,16 @@ final class TensorCommands {
             throw RespException.err("wrong number of values was given in 'AI.TENSORSET' command");
         }
         return factory.fromValues(dtype, shape, request, i + 1);
+    }
+
+    /** The type an argument names in any case, or null: compared in place, as every AI.TENSORSET does this. */
+    private static DType dtype(Request request, int index) {
+        for (DType dtype : DTYPES) {
+            if (request.is(index, dtype.name())) {
+                return dtype;
+            }
+        }
+        return null;
     }
 
     private static long elementCountOrMax(long[] shape) {

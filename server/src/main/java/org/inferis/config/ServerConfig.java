@@ -24,7 +24,7 @@ public final class ServerConfig {
     private final Map<String, ConfigOption> options = new LinkedHashMap<>();
     private final Map<String, String> values = new ConcurrentHashMap<>();
     /** Numeric options parsed once when set, since some are read on every request. */
-    private final Map<String, Long> numbers = new ConcurrentHashMap<>();
+    private final Map<String, NumericOption> numbers = new ConcurrentHashMap<>();
     private final List<BiConsumer<String, String>> listeners = new CopyOnWriteArrayList<>();
     private volatile String configFile;
 
@@ -204,10 +204,16 @@ public final class ServerConfig {
 
     private void store(String name, String value) {
         values.put(name, value);
+        long number;
         try {
-            numbers.put(name, Long.parseLong(value));
+            number = Long.parseLong(value);
         } catch (NumberFormatException e) {
             numbers.remove(name);
+            return;
+        }
+        NumericOption option = numbers.putIfAbsent(name, new NumericOption(number));
+        if (option != null) {
+            option.set(number);
         }
     }
 
@@ -237,11 +243,16 @@ public final class ServerConfig {
     }
 
     public long getLong(String name) {
-        Long value = numbers.get(name);
-        if (value == null) {
+        return numeric(name).getAsLong();
+    }
+
+    /** A numeric option whose value follows CONFIG SET, for reading on every request. */
+    public NumericOption numeric(String name) {
+        NumericOption option = numbers.get(name);
+        if (option == null) {
             throw new IllegalArgumentException("no numeric option " + name);
         }
-        return value;
+        return option;
     }
 
     public int getInt(String name) {

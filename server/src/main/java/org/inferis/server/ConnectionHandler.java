@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.inferis.command.CommandDispatcher;
 import org.inferis.command.PendingReply;
+import org.inferis.config.NumericOption;
 import org.inferis.persistence.AppendOnly;
 import org.inferis.resp.ErrorReply;
 import org.inferis.resp.Reply;
@@ -43,6 +44,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
 
     private final ServerContext server;
     private final CommandDispatcher dispatcher;
+    private final NumericOption outputBufferLimit;
     /** Pipelined runs a connection may have started at once. */
     private static final int MAX_PIPELINED_RUNS = 256;
 
@@ -77,6 +79,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
     ConnectionHandler(ServerContext server, CommandDispatcher dispatcher) {
         this.server = server;
         this.dispatcher = dispatcher;
+        this.outputBufferLimit = server.config().numeric("client-output-buffer-limit");
     }
 
     /** Until AUTH succeeds (when a password is set), requests are held to Redis's pre-authentication limits. */
@@ -302,7 +305,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ap
 
     /** Disconnects a client whose unread replies exceed {@code client-output-buffer-limit}, as Redis does. */
     private void closeIfNotReading(ChannelHandlerContext ctx) {
-        long limit = server.config().getLong("client-output-buffer-limit");
+        long limit = outputBufferLimit.getAsLong();
         var outbound = ctx.channel().unsafe().outboundBuffer();
         if (limit > 0 && client != null && outbound != null && outbound.totalPendingWriteBytes() > limit) {
             LOG.warn("Client {} closed for overcoming of output buffer limits ({} bytes unread)",

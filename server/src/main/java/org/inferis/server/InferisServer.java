@@ -29,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.inferis.command.CommandDispatcher;
+import org.inferis.config.NumericOption;
 import org.inferis.config.ServerConfig;
 import org.inferis.observability.Metrics;
 import org.inferis.persistence.PersistenceException;
@@ -88,8 +89,9 @@ public final class InferisServer {
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
         workers = new ConnectionLoops(config.getInt("io-threads"), loopHandlers);
         CommandDispatcher dispatcher = new CommandDispatcher(context);
+        NumericOption maxBulkLength = config.numeric("proto-max-bulk-len"); // at most Integer.MAX_VALUE
         RequestLimits limits = new RequestLimits(RequestLimits.DEFAULT_MAX_ARGUMENTS,
-                () -> config.getInt("proto-max-bulk-len"), () -> config.getLong("client-query-buffer-limit"));
+                () -> (int) maxBulkLength.getAsLong(), config.numeric("client-query-buffer-limit"));
         SslContext tls = config.getInt("tls-port") > 0 ? tlsContext() : null;
         int port = config.getInt("port");
         int tlsPort = config.getInt("tls-port");

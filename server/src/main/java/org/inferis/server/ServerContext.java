@@ -1,10 +1,11 @@
 package org.inferis.server;
 
-import org.inferis.persistence.Persistence;
 import java.time.Clock;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.inferis.backend.EngineOptions;
 import org.inferis.backend.ModelBackend;
 import org.inferis.backend.onnx.OnnxBackend;
@@ -19,9 +20,12 @@ import org.inferis.keyspace.Keyspace;
 import org.inferis.observability.Metrics;
 import org.inferis.observability.Monitors;
 import org.inferis.observability.SlowLog;
+import org.inferis.persistence.Persistence;
 import org.inferis.scheduler.RunScheduler;
+import org.inferis.tensor.wire.TensorFactory;
 import org.inferis.worker.StreamWorkers;
 import org.inferis.worker.WorkerSpec;
+import org.slf4j.LoggerFactory;
 
 /** What every command can reach: configuration, the keyspace, the clients and the server's controls. */
 public final class ServerContext implements CommandContext {
@@ -34,6 +38,7 @@ public final class ServerContext implements CommandContext {
     private final BlockedPops blockedPops = new BlockedPops();
     private final SlowLog slowLog = new SlowLog();
     private final Monitors monitors = new Monitors();
+    private final TensorFactory tensors;
     private volatile boolean ready;
     /** The time, refreshed by the cron every tick: precise enough for idle times, and free to read. */
     private volatile long coarseMillis;
@@ -42,8 +47,8 @@ public final class ServerContext implements CommandContext {
     private final Map<String, ModelBackend> backends;
     private final TorchBackend torch;
     private final long startedAt;
-    private final String runId = java.util.HexFormat.of().formatHex(randomBytes());
-    private final java.util.function.Function<Boolean, java.util.concurrent.CompletableFuture<Boolean>> shutdown;
+    private final String runId = HexFormat.of().formatHex(randomBytes());
+    private final Function<Boolean, CompletableFuture<Boolean>> shutdown;
     /** Shutting down: connections start no new command (see {@link #isDraining}). */
     private volatile boolean draining;
     /** Stopped for good: set under the keyspace lock, after which no command or run changes the keyspace. */
@@ -53,19 +58,20 @@ public final class ServerContext implements CommandContext {
     private volatile StreamWorkers workers;
 
     ServerContext(ServerConfig config, Clock clock,
-                  java.util.function.Function<Boolean, java.util.concurrent.CompletableFuture<Boolean>> shutdown) {
+                  Function<Boolean, CompletableFuture<Boolean>> shutdown) {
         this.config = config;
         this.keyspace = new Keyspace(clock);
         this.startedAt = clock.millis();
         this.coarseMillis = startedAt;
+        this.tensors = new TensorFactory(config.numeric("proto-max-bulk-len"));
         this.scheduler = new RunScheduler(config.getInt("threads-per-queue"),
-                () -> config.getLong("model-execution-timeout"), () -> config.getLong("run-spin"));
+                config.numeric("model-execution-timeout"), config.numeric("run-spin"));
         EngineOptions engineOptions = engineThreads(config, Runtime.getRuntime().availableProcessors());
         LoggerFactory.getLogger(ServerContext.class).info("Engine threads: {} per forward (intra-op), {} inter-op", engineOptions.intraOpThreads(),
                 engineOptions.interOpThreads());
         this.torch = new TorchBackend(engineOptions);
         this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions), "TF",
-                new TfBackend(engineOptions, () -> config.getLong("model-execution-timeout"), this::nativesDir));
+                new TfBackend(engineOptions, config.numeric("model-execution-timeout"), this::nativesDir));
         this.shutdown = shutdown;
         this.persistence = new Persistence(config, keyspace, StoredExecutables.loader(this), this::isReady, this::fatal);
     }
@@ -132,6 +138,10 @@ public final class ServerContext implements CommandContext {
     /** The engine that compiles TorchScript scripts. */
     public TorchBackend scriptEngine() {
         return torch;
+    }
+
+    public TensorFactory tensors() {
+        return tensors;
     }
 
     public SlowLog slowLog() {

@@ -233,6 +233,22 @@ class TensorCommandsIT {
         assertEquals(0L, c.sync().exists("z"), "no failed TENSORSET wrote anything");
     }
 
+    /** The size bound follows CONFIG SET on connections already open, as Redis's proto-max-bulk-len does. */
+    @Test
+    void protoMaxBulkLenSetAtRunTimeBoundsTheNextTensor() {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        try {
+            assertEquals("OK", c.sync().configSet("proto-max-bulk-len", "1mb"));
+            assertEquals("ERR tensor of 2097152 bytes exceeds proto-max-bulk-len (1048576 bytes)",
+                    error(c, "AI.TENSORSET", "z", "FLOAT", 512, 1024));
+            assertEquals(0L, c.sync().exists("z"));
+        } finally {
+            c.sync().configSet("proto-max-bulk-len", "512mb");
+        }
+        assertEquals("OK", Ai.status(c, "AI.TENSORSET", "z", "FLOAT", 512, 1024));
+        assertEquals(List.of("dtype", "FLOAT", "shape", List.of(512L, 1024L)), Ai.array(c, "AI.TENSORGET", "z", "META"));
+    }
+
     @Test
     void tensorGetErrorsMatchRedisAi() {
         StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);

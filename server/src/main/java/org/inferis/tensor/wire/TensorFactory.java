@@ -4,6 +4,9 @@ import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 import org.inferis.resp.Numbers;
 import org.inferis.resp.Request;
 import org.inferis.resp.RespException;
@@ -13,11 +16,11 @@ import org.inferis.tensor.Tensor;
 /** Builds tensors from AI.TENSORSET's BLOB or VALUES, with RedisAI's checks and error texts. */
 public final class TensorFactory {
     /** A decimal integer as Redis writes one: no sign but minus, no leading zero. */
-    private static final java.util.regex.Pattern INTEGER_LITERAL = java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)");
-    private final long maxBytes;
+    private static final Pattern INTEGER_LITERAL = Pattern.compile("-?(0|[1-9][0-9]*)");
+    private final LongSupplier maxBytes;
 
-    /** @param maxBytes the largest tensor accepted (the server's proto-max-bulk-len) */
-    public TensorFactory(long maxBytes) {
+    /** @param maxBytes the largest tensor accepted (the server's proto-max-bulk-len), read at each build */
+    public TensorFactory(LongSupplier maxBytes) {
         this.maxBytes = maxBytes;
     }
 
@@ -118,8 +121,8 @@ public final class TensorFactory {
         } catch (NumberFormatException e) {
             throw invalid(arg, index, count, "is not a number");
         }
-        boolean writtenInfinite = Double.isInfinite(value) && arg.toString(StandardCharsets.US_ASCII).toLowerCase(
-                java.util.Locale.ROOT).contains("inf");
+        boolean writtenInfinite = Double.isInfinite(value) && arg.toString(StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT)
+                .contains("inf");
         if (!writtenInfinite && overflows(dtype, value)) {
             throw invalid(arg, index, count, "overflows " + dtype + " (largest " + largest(dtype) + ")");
         }
@@ -212,7 +215,7 @@ public final class TensorFactory {
     }
 
     private int checkedSize(long bytes) {
-        if (bytes > maxBytes || bytes > Integer.MAX_VALUE - 8) {
+        if (bytes > maxBytes.getAsLong() || bytes > Integer.MAX_VALUE - 8) {
             throw tooLarge(bytes);
         }
         return (int) bytes;
@@ -220,7 +223,8 @@ public final class TensorFactory {
 
     private RespException tooLarge(long bytes) {
         String size = bytes == Long.MAX_VALUE ? "more than 2^63" : Long.toString(bytes);
-        return RespException.err("tensor of " + size + " bytes exceeds proto-max-bulk-len (" + maxBytes + " bytes)");
+        return RespException.err("tensor of " + size + " bytes exceeds proto-max-bulk-len (" + maxBytes.getAsLong()
+                + " bytes)");
     }
 
     /**
