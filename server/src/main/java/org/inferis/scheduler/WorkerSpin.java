@@ -6,17 +6,18 @@ import java.util.function.LongSupplier;
 
 /**
  * How long a worker that just answered a batch spins for the next run before it sleeps. A client that got its reply
- * often sends its next run within some 50 µs; a sleeping worker takes 10-15 µs to wake, and its core's caches have
- * cooled meanwhile (a forward after a 100 µs pause measured 10-15% slower than back to back). Spinning takes a core,
- * though, and under load it starves the event loops (16 clients of a small model: 2.4x fewer runs a second), so
- * the device spins only when its runs come one at a time ({@link DeviceWorkers}), and only while the machine leaves
- * {@link #SPARE_CORES} idle without any spinning. Measured with spinning on, the load would include the very work the
- * spinning displaced, so the load is read over a quiet tick (100 ms) in which nothing spins: every tick while nothing
- * spins anyway (which costs nothing, and lets spinning resume one tick after a load goes), one tick after
- * {@link #TICKS_BETWEEN_CHECKS} of spinning. A quiet tick answers its runs as {@code run-spin 0} does, and at one client
- * they set the p99: with a quiet tick every second (10% of the runs), the reference CNN in ONNX measured p99 226-236 µs
- * and the TorchScript Linear 189-203; every 5 s, 190-200 and 183-185; never, 192-211 and 167-174 (p50s within 3 µs of
- * each other; three alternating rounds of 15 s). Never on one core.
+ * often sends its next run within some 50 µs; a sleeping worker takes 10-15 µs to wake, and the forward after a sleep
+ * is slower (a forward after a 100 µs pause measured 10-15% slower on one VM; on a later one, after 100 µs asleep
+ * 25-40% on the TorchScript reference CNN, after 100 µs awake within the spread: docs/profiling.md, "A forward after a
+ * gap"). Spinning takes a core, though, and under load it starves the event loops (16 clients of a small model: 2.4x
+ * fewer runs a second), so the device spins only when its runs come one at a time ({@link DeviceWorkers}), and only
+ * while the machine leaves {@link #SPARE_CORES} idle without any spinning. Measured with spinning on, the load would
+ * include the very work the spinning displaced, so the load is read over a quiet tick (100 ms) in which nothing spins:
+ * every tick while nothing spins anyway (which costs nothing, and lets spinning resume one tick after a load goes),
+ * one tick after {@link #TICKS_BETWEEN_CHECKS} of spinning. A quiet tick answers its runs as {@code run-spin 0} does,
+ * and at one client they set the p99: with a quiet tick every second (10% of the runs), the reference CNN in ONNX
+ * measured p99 226-236 µs and the TorchScript Linear 189-203; every 5 s, 190-200 and 183-185; never, 192-211 and
+ * 167-174 (p50s within 3 µs of each other; three alternating rounds of 15 s). Never on one core.
  */
 final class WorkerSpin {
     /**
