@@ -179,6 +179,10 @@ class TensorCommandsIT {
         assertEquals("WRONGTYPE Operation against a key holding the wrong kind of value",
                 error(c, "AI.TENSORSET", "non-tensor", "INT32", 2, "unsupported", 2, 3));
         assertEquals("ERR invalid data type", error(c, "AI.TENSORSET", "z", "INT128", 2, "VALUES", 2, 3));
+        assertEquals("ERR invalid data type", error(c, "AI.TENSORSET", "z", "FLOATS", 2, "VALUES", 2, 3));
+        assertEquals("ERR invalid data type", error(c, "AI.TENSORSET", "z", "FLOA", 2, "VALUES", 2, 3));
+        assertEquals("OK", Ai.status(c, "AI.TENSORSET", "lower", "bFloat16", 2, "VALUES", 2, 3), "any case, as RedisAI");
+        assertEquals(List.of("dtype", "BFLOAT16", "shape", List.of(2L)), Ai.array(c, "AI.TENSORGET", "lower", "META"));
         assertEquals("ERR invalid or negative value found in tensor shape",
                 error(c, "AI.TENSORSET", "z", "INT32", -1, "VALUES", 2, 3));
         assertEquals("ERR invalid or negative value found in tensor shape",
