@@ -237,14 +237,23 @@ class TensorCommandsIT {
         assertEquals(0L, c.sync().exists("z"), "no failed TENSORSET wrote anything");
     }
 
-    /** The size bound follows CONFIG SET on connections already open, as Redis's proto-max-bulk-len does. */
+    /**
+     * The size bound follows CONFIG SET on connections already open, as Redis's proto-max-bulk-len does: for the
+     * tensor built and for the bulk strings read.
+     */
     @Test
-    void protoMaxBulkLenSetAtRunTimeBoundsTheNextTensor() {
+    void protoMaxBulkLenSetAtRunTimeBoundsTheNextTensor() throws Exception {
         StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
-        try {
+        try (RawConnection raw = new RawConnection(server.port())) {
             assertEquals("OK", c.sync().configSet("proto-max-bulk-len", "1mb"));
             assertEquals("ERR tensor of 2097152 bytes exceeds proto-max-bulk-len (1048576 bytes)",
                     error(c, "AI.TENSORSET", "z", "FLOAT", 512, 1024));
+            assertEquals(0L, c.sync().exists("z"));
+            // a BLOB whose header is over the new limit: refused before its payload, as Redis does
+            raw.send("*6\r\n$12\r\nAI.TENSORSET\r\n$1\r\nz\r\n$5\r\nUINT8\r\n$7\r\n2097152\r\n$4\r\nBLOB\r\n"
+                    + "$2097152\r\n");
+            assertEquals("-ERR Protocol error: invalid bulk length", raw.readLine());
+            assertTrue(raw.closedByServer());
             assertEquals(0L, c.sync().exists("z"));
         } finally {
             c.sync().configSet("proto-max-bulk-len", "512mb");
