@@ -1,6 +1,5 @@
 package org.inferis.tensor;
 
-
 /** Element types of a tensor, named as RedisAI names them. */
 public enum DType {
     FLOAT(4, Kind.FLOAT),
