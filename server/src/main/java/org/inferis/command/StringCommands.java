@@ -71,17 +71,19 @@ final class StringCommands {
             }
         }
         Key key = Args.key(request, 1);
-        Value old = keyspace.get(key);
         Reply previous = SimpleStringReply.OK;
-        if (get) {
-            if (old != null && !(old instanceof StringValue)) {
-                throw new WrongTypeException();
+        if (nx || xx || get) { // a plain SET needs no look at the old value: one lookup fewer
+            Value old = keyspace.get(key);
+            if (get) {
+                if (old != null && !(old instanceof StringValue)) {
+                    throw new WrongTypeException();
+                }
+                previous = old == null ? NullReply.BULK : BulkReply.of(((StringValue) old).bytes());
             }
-            previous = old == null ? NullReply.BULK : BulkReply.of(((StringValue) old).bytes());
-        }
-        boolean exists = old != null;
-        if ((nx && exists) || (xx && !exists)) {
-            return get ? previous : NullReply.BULK;
+            boolean exists = old != null;
+            if ((nx && exists) || (xx && !exists)) {
+                return get ? previous : NullReply.BULK;
+            }
         }
         keyspace.put(key, new StringValue(request.bytes(2)), keepTtl);
         if (expireAt != Keyspace.NO_EXPIRY) {
