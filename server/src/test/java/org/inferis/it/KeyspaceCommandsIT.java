@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,6 +61,30 @@ class KeyspaceCommandsIT {
         redis.set("max", Long.toString(Long.MAX_VALUE));
         e = assertThrows(RedisCommandExecutionException.class, () -> redis.incr("max"));
         assertEquals("ERR increment or decrement would overflow", e.getMessage());
+    }
+
+    @Test
+    void binaryKeysOfEveryLengthAroundTheHashStepsAreKeptApart() {
+        RedisCommands<byte[], byte[]> redis = server.connectBinary(ProtocolVersion.RESP2).sync();
+        List<byte[]> keys = new ArrayList<>();
+        for (int length = 0; length <= 25; length++) {
+            byte[] zeros = new byte[length];
+            keys.add(zeros);
+            for (int position = 0; position < length; position++) { // one byte off the all-zero key, each place
+                for (byte odd : new byte[] {1, (byte) 0x80, (byte) 0xFF}) {
+                    byte[] key = zeros.clone();
+                    key[position] = odd;
+                    keys.add(key);
+                }
+            }
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals("OK", redis.set(keys.get(i), Integer.toString(i).getBytes()));
+        }
+        assertEquals((long) keys.size(), redis.dbsize());
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals(Integer.toString(i), new String(redis.get(keys.get(i))), "key " + i);
+        }
     }
 
     @ParameterizedTest
