@@ -116,6 +116,21 @@ class ConnectionCommandsIT {
     }
 
     @Test
+    void commandNamesAreFoundInAnyCaseAndNearMissesAreUnknown() {
+        StatefulRedisConnection<String, String> c = server.connect(ProtocolVersion.RESP2);
+        assertEquals("OK", Ai.status(c, "sEt", "case", "1"));
+        assertEquals("OK", Ai.status(c, "ai.TensorSet", "t", "FLOAT", "1", "VALUES", "2"));
+        assertEquals("FLOAT", Ai.array(c, "Ai.TensorGet", "t", "META").get(1));
+        for (String nearMiss : List.of("SE", "SETT", "SEX", "AI.TENSORSE", "AI.TENSORSETS", "AI_TENSORSET", "S.T",
+                "ai.tensorset".repeat(6))) {
+            RedisCommandExecutionException unknown = assertThrows(RedisCommandExecutionException.class,
+                    () -> Ai.status(c, nearMiss, "case", "2"), nearMiss);
+            assertTrue(unknown.getMessage().startsWith("ERR unknown command '" + nearMiss + "'"), unknown.getMessage());
+        }
+        assertEquals("1", c.sync().get("case"), "no near miss ran as SET");
+    }
+
+    @Test
     void quitAndResetOnARawConnection() throws Exception {
         try (RawConnection raw = new RawConnection(server.port())) {
             raw.send(RawConnection.command("HELLO", "3"));
