@@ -152,6 +152,30 @@ class CrashResistanceIT {
     }
 
     @Test
+    void publicOperatorsGivenPositionsPastATensorAnswerLibtorchsError() {
+        assertEquals("OK", Ai.status(c, "AI.TENSORSET", "four", "FLOAT", 4, "VALUES", 1, 2, 3, 4));
+        // public operators, allowed in scripts, that take strides, offsets or indices: libtorch 2.7.1 checks each
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("torch.as_strided(x, [4], [100000000])", "out of bounds for storage of size 16");
+        checks.put("torch.searchsorted(x, x, sorter=torch.tensor([100000000, 1, 2, 3]))", "sorter index out of range");
+        checks.put("torch.embedding_bag(x.view(4, 1), torch.tensor([0, 1]), torch.tensor([0, 100000000]), False, 0,"
+                + " False, None, False)[0]", "offsets[-1] can not be greater than input's length");
+        checks.put("x.put_(torch.tensor([100000000]), torch.tensor([1.0]))", "tried to access index 100000000");
+        checks.put("torch.take(x, torch.tensor([-100000000]))", "tried to access index -100000000");
+        checks.put("x.index_put_([torch.tensor([100000000])], torch.tensor([1.0]))", "index 100000000 is out of bounds");
+        for (Map.Entry<String, String> check : checks.entrySet()) {
+            assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "positions", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
+                    "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    x = tensors[0]\n    return "
+                            + check.getKey() + "\n"));
+            String reply = outcome("AI.SCRIPTEXECUTE", "positions", "f", "INPUTS", 1, "four", "OUTPUTS", 1, "out");
+            assertAlive(check.getKey());
+            assertTrue(reply.startsWith("ERR") && reply.contains(check.getValue()), check.getKey() + ": " + reply);
+        }
+        assertEquals(List.of(1.0, 2.0, 3.0, 4.0), Ai.array(c, "AI.TENSORGET", "four", "VALUES"));
+        assertEquals(0L, c.sync().exists("out"));
+    }
+
+    @Test
     void integerDivisorsAndPositionsOnnxRuntimeTrustsAreRefusedOrCheckedOnEveryRun() {
         Map<String, String> refusals = Map.of(
                 "div_by_zero.onnx", "Div divides by a constant holding 0",
