@@ -125,12 +125,16 @@ class CrashResistanceIT {
     @Test
     void operatorsThatTrustTheirArgumentsAreRefused() {
         assertEquals("OK", Ai.status(c, "AI.TENSORSET", "four", "FLOAT", 4, "VALUES", 1, 2, 3, 4));
-        // each of these read or wrote far outside a tensor: the first, the last and the model killed the process
+        // each of these read or wrote far outside a tensor or divided by 0: the first, the last four and the model
+        // killed the process
         for (String body : List.of("torch._reshape_alias(tensors[0], [4], [100000000])",
                 "torch.sparse_coo_tensor(torch.tensor([[100000000]]), torch.tensor([1.0]), [4]).to_dense()",
                 "torch._sparse_coo_tensor_unsafe(torch.tensor([[100000000]]), torch.tensor([1.0]), [4]).to_dense()",
                 "tensors[0].to_sparse()._indices().fill_(100000000)",
-                "torch.segment_reduce(tensors[0], \"sum\", lengths=torch.tensor([100000000]), unsafe=True)")) {
+                "torch.segment_reduce(tensors[0], \"sum\", lengths=torch.tensor([100000000]), unsafe=True)",
+                "torch.segment_reduce(tensors[0], \"sum\", offsets=torch.tensor([0, 100000000]))",
+                "torch.ctc_loss(tensors[0].view(4, 1, 1).log_softmax(2), torch.tensor([[100000000, 5]]), [4], [2])",
+                "torch.native_channel_shuffle(tensors[0].view(1, 4, 1, 1), 0)")) {
             String reply = outcome("AI.SCRIPTSTORE", "unsafe", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
                     "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return " + body + "\n");
             assertTrue(reply.contains("Inferis refuses it"), body + ": " + reply);

@@ -20,8 +20,11 @@ import org.inferis.backend.BackendException;
  * output). Refused: the operators that build or resize sparse tensors, the private operators but those that
  * TorchScript prints for Python constructs and that the stock {@code torch.nn} modules compile to, and the private
  * and public tensor methods that hand out a sparse or nested tensor's own index tensors ({@code s.indices()}, not
- * {@code topk(...).indices}), and the keyword {@code unsafe=}
- * ({@code torch.segment_reduce(x, "sum", lengths=l, unsafe=True)} with lengths past {@code x} killed the process).</li>
+ * {@code topk(...).indices}), the keyword {@code unsafe=}
+ * ({@code torch.segment_reduce(x, "sum", lengths=l, unsafe=True)} with lengths past {@code x} killed the process), and
+ * the public operators whose CPU kernels were found to trust their arguments in libtorch 2.7.1: {@code ctc_loss}
+ * (a target label past the classes), {@code segment_reduce} (offsets past its input, even without {@code unsafe=})
+ * and {@code native_channel_shuffle} (0 groups) each killed the process.</li>
  * </ul>
  * Between two tokens may stand what Python allows there (white space, a line continuation, a comment inside
  * brackets). The text is scanned left to right without recursion; gaps are skipped from every dot and name, so text
@@ -32,7 +35,8 @@ final class RefusedOperators {
     /** Names refused wherever they stand. */
     private static final Pattern NAMES = Pattern.compile("\\b(from_file)\\b"
             + "|\\b_?(sparse_(?:coo|csr|csc|bsr|bsc|compressed)_tensor|to_sparse\\w*|sparse_mask|sparse_resize\\w*"
-            + "|sparse_sampled_addmm)\\b");
+            + "|sparse_sampled_addmm)\\b"
+            + "|\\b_?(ctc_loss|segment_reduce|native_channel_shuffle)\\b");
     /** Methods refused after a dot: they hand out a sparse or nested tensor's own index tensors. */
     private static final Set<String> INDEX_METHODS = Set.of("_indices", "_values", "_coalesced_",
             "_nested_tensor_size", "_nested_tensor_strides", "_nested_tensor_storage_offsets", "_philox_normal_",
@@ -85,8 +89,12 @@ final class RefusedOperators {
     private String firstRefused() {
         Matcher names = NAMES.matcher(source);
         if (names.find()) {
-            return names.group(1) != null ? "torch.from_file, which opens files on the server"
-                    : names.group(2) + ", which builds sparse tensors, whose indices libtorch does not check";
+            if (names.group(1) != null) {
+                return "torch.from_file, which opens files on the server";
+            }
+            return names.group(2) != null
+                    ? names.group(2) + ", which builds sparse tensors, whose indices libtorch does not check"
+                    : names.group(3) + ", which trusts its arguments";
         }
         for (int i = 0; i < source.length(); i++) {
             String refused = null;

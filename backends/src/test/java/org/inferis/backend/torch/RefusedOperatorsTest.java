@@ -38,7 +38,11 @@ class RefusedOperatorsTest {
         "x._to_sparse()",
         "s.coalesce().indices().fill_(100000000)",
         "s.crow_indices ().fill_(1)",
-        "torch.segment_reduce(x, 'sum', lengths=l, unsafe\n    = True)"})
+        "torch.segment_reduce(x, 'sum', lengths=l, unsafe\n    = True)",
+        "torch.segment_reduce(x, 'sum', offsets=o)",
+        "torch.ctc_loss(p, t, [4], [2])",
+        "torch.nn.functional.ctc_loss(p, t, il, tl)",
+        "ops.aten.native_channel_shuffle(x, 0)"})
     void refused(String code) {
         assertThrows(BackendException.class, () -> RefusedOperators.check(code, "the script"));
     }
@@ -58,7 +62,9 @@ class RefusedOperatorsTest {
         "torch._set_item(d, 'k', x)",
         "torch.__isnot__(x, None)",
         "values, indices = torch.topk(x, 2)\nreturn indices",
-        "if unsafe == 1:\n    return x"})
+        "if unsafe == 1:\n    return x",
+        "torch.channel_shuffle(x, 2)",
+        "ctc_losses = x"})
     void allowed(String code) {
         assertDoesNotThrow(() -> RefusedOperators.check(code, "the script"));
     }
