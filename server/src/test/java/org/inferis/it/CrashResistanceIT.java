@@ -125,7 +125,7 @@ class CrashResistanceIT {
     @Test
     void operatorsThatTrustTheirArgumentsAreRefused() {
         assertEquals("OK", Ai.status(c, "AI.TENSORSET", "four", "FLOAT", 4, "VALUES", 1, 2, 3, 4));
-        // each of these read or wrote far outside a tensor or divided by 0: the first, the last four and the model
+        // each of these read or wrote far outside a tensor or divided by 0: the first, the last five and the model
         // killed the process
         for (String body : List.of("torch._reshape_alias(tensors[0], [4], [100000000])",
                 "torch.sparse_coo_tensor(torch.tensor([[100000000]]), torch.tensor([1.0]), [4]).to_dense()",
@@ -134,7 +134,9 @@ class CrashResistanceIT {
                 "torch.segment_reduce(tensors[0], \"sum\", lengths=torch.tensor([100000000]), unsafe=True)",
                 "torch.segment_reduce(tensors[0], \"sum\", offsets=torch.tensor([0, 100000000]))",
                 "torch.ctc_loss(tensors[0].view(4, 1, 1).log_softmax(2), torch.tensor([[100000000, 5]]), [4], [2])",
-                "torch.native_channel_shuffle(tensors[0].view(1, 4, 1, 1), 0)")) {
+                "torch.native_channel_shuffle(tensors[0].view(1, 4, 1, 1), 0)",
+                "torch.linalg_ldl_solve(tensors[0].view(2, 2), torch.tensor([100000000, 1]).int(),"
+                        + " tensors[0][:2].view(2, 1))")) {
             String reply = outcome("AI.SCRIPTSTORE", "unsafe", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
                     "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return " + body + "\n");
             assertTrue(reply.contains("Inferis refuses it"), body + ": " + reply);

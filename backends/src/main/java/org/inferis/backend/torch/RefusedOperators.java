@@ -23,8 +23,9 @@ import org.inferis.backend.BackendException;
  * {@code topk(...).indices}), the keyword {@code unsafe=}
  * ({@code torch.segment_reduce(x, "sum", lengths=l, unsafe=True)} with lengths past {@code x} killed the process), and
  * the public operators whose CPU kernels were found to trust their arguments in libtorch 2.7.1: {@code ctc_loss}
- * (a target label past the classes), {@code segment_reduce} (offsets past its input, even without {@code unsafe=})
- * and {@code native_channel_shuffle} (0 groups) each killed the process.</li>
+ * (a target label past the classes), {@code segment_reduce} (offsets past its input, even without {@code unsafe=}),
+ * {@code native_channel_shuffle} (0 groups) and {@code linalg.ldl_solve} (pivots past the matrix, which LAPACK
+ * follows) each killed the process.</li>
  * </ul>
  * Between two tokens may stand what Python allows there (white space, a line continuation, a comment inside
  * brackets). The text is scanned left to right without recursion; gaps are skipped from every dot and name, so text
@@ -36,7 +37,7 @@ final class RefusedOperators {
     private static final Pattern NAMES = Pattern.compile("\\b(from_file)\\b"
             + "|\\b_?(sparse_(?:coo|csr|csc|bsr|bsc|compressed)_tensor|to_sparse\\w*|sparse_mask|sparse_resize\\w*"
             + "|sparse_sampled_addmm)\\b"
-            + "|\\b_?(ctc_loss|segment_reduce|native_channel_shuffle)\\b");
+            + "|\\b_?(ctc_loss|segment_reduce|native_channel_shuffle|(?:linalg_)?ldl_solve)\\b");
     /** Methods refused after a dot: they hand out a sparse or nested tensor's own index tensors. */
     private static final Set<String> INDEX_METHODS = Set.of("_indices", "_values", "_coalesced_",
             "_nested_tensor_size", "_nested_tensor_strides", "_nested_tensor_storage_offsets", "_philox_normal_",

@@ -42,7 +42,9 @@ class RefusedOperatorsTest {
         "torch.segment_reduce(x, 'sum', offsets=o)",
         "torch.ctc_loss(p, t, [4], [2])",
         "torch.nn.functional.ctc_loss(p, t, il, tl)",
-        "ops.aten.native_channel_shuffle(x, 0)"})
+        "ops.aten.native_channel_shuffle(x, 0)",
+        "torch.linalg.ldl_solve(ld, p, b)",
+        "torch.linalg_ldl_solve(ld, p, b)"})
     void refused(String code) {
         assertThrows(BackendException.class, () -> RefusedOperators.check(code, "the script"));
     }
@@ -64,7 +66,8 @@ class RefusedOperatorsTest {
         "values, indices = torch.topk(x, 2)\nreturn indices",
         "if unsafe == 1:\n    return x",
         "torch.channel_shuffle(x, 2)",
-        "ctc_losses = x"})
+        "ctc_losses = x",
+        "torch.linalg.ldl_factor(a)"})
     void allowed(String code) {
         assertDoesNotThrow(() -> RefusedOperators.check(code, "the script"));
     }
