@@ -294,7 +294,8 @@ final class MultibulkFastPath extends ChannelInboundHandlerAdapter {
         if (i + 1 >= end && i - from <= MAX_DIGITS) {
             return -2;
         }
-        if (i == from || i - from > MAX_DIGITS || byteAt(in, address, i) != '\r' || byteAt(in, address, i + 1) != '\n') {
+        if (i == from || i - from > MAX_DIGITS || byteAt(in, address, i) != '\r'
+                || byteAt(in, address, i + 1) != '\n') {
             return -1;
         }
         lineEnd = i + 2;

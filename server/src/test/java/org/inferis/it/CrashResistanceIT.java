@@ -168,7 +168,8 @@ class CrashResistanceIT {
                 + " False, None, False)[0]", "offsets[-1] can not be greater than input's length");
         checks.put("x.put_(torch.tensor([100000000]), torch.tensor([1.0]))", "tried to access index 100000000");
         checks.put("torch.take(x, torch.tensor([-100000000]))", "tried to access index -100000000");
-        checks.put("x.index_put_([torch.tensor([100000000])], torch.tensor([1.0]))", "index 100000000 is out of bounds");
+        checks.put("x.index_put_([torch.tensor([100000000])], torch.tensor([1.0]))",
+                "index 100000000 is out of bounds");
         for (Map.Entry<String, String> check : checks.entrySet()) {
             assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "positions", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE",
                     "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    x = tensors[0]\n    return "
