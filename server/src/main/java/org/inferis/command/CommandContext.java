@@ -3,7 +3,7 @@ package org.inferis.command;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.inferis.backend.ModelBackend;
-import org.inferis.backend.torch.TorchBackend;
+import org.inferis.backend.ScriptCompiler;
 import org.inferis.config.ServerConfig;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.observability.Metrics;
@@ -40,7 +40,7 @@ public interface CommandContext {
     ModelBackend backend(String name);
 
     /** The engine that compiles TorchScript scripts. */
-    TorchBackend scriptEngine();
+    ScriptCompiler scriptEngine();
 
     /** Builds AI.TENSORSET's tensors, bounded by {@code proto-max-bulk-len} as it is set now. */
     TensorFactory tensors();

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import org.inferis.backend.LoadedScript;
 import org.inferis.keyspace.Keyspace;
 import org.inferis.model.ScriptValue;
 import org.inferis.resp.Request;
@@ -29,11 +30,11 @@ final class ScriptExecuteCommand {
                 List<String> outputs, int positional, boolean variadic, long timeoutMillis) implements RunCall {
 
         private Runner runner() {
-            if (positional < 0) {
-                return in -> script.script().execute(function, in, keys, args);
-            }
-            return in -> script.script().call(function, in.subList(0, positional),
+            LoadedScript loaded = script.script();
+            Runner call = positional < 0 ? in -> loaded.execute(function, in, keys, args)
+                    : in -> loaded.call(function, in.subList(0, positional),
                     variadic ? in.subList(positional, in.size()) : null);
+            return Runner.stoppable(call, loaded::terminate);
         }
 
         /** Queues the call on the script's device; the script is referenced until it ends. */

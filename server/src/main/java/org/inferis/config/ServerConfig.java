@@ -69,6 +69,11 @@ public final class ServerConfig {
         // 0 leaves the engines' own defaults (one thread per core)
         register(ConfigOption.integer("intra-op-parallelism", 0, 0, 1024, false));
         register(ConfigOption.integer("inter-op-parallelism", 0, 0, 1024, false));
+        // yes: the engines run in a process of their own, which a crashing model or script ends instead of the
+        // server (each run then crosses a local socket; docs/engine-isolation.md)
+        register(ConfigOption.oneOf("engine-isolation", "no", false, List.of("yes", "no")));
+        // the engine process's data limit (RLIMIT_DATA) with engine-isolation; 0: none
+        register(ConfigOption.bytes("engine-memory-limit", 0, 0, Long.MAX_VALUE, false));
         // RedisAI's defaults: AI.CONFIG MODEL_CHUNK_SIZE and BACKENDSPATH change them
         register(ConfigOption.bytes("model-chunk-size", 511L << 20, 1, Integer.MAX_VALUE, true));
         register(ConfigOption.string("backends-path", defaultBackendsPath(), true));

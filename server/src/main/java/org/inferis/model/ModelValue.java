@@ -25,18 +25,7 @@ public final class ModelValue extends ExecutableValue {
     }
 
     private static Runner runner(LoadedModel model) {
-        return new Runner() {
-            @Override
-            public List<org.inferis.tensor.Tensor> run(List<org.inferis.tensor.Tensor> inputs)
-                    throws org.inferis.backend.BackendException {
-                return model.run(inputs);
-            }
-
-            @Override
-            public boolean terminate(Thread runningOn) {
-                return model.terminate(runningOn);
-            }
-        };
+        return Runner.stoppable(model::run, model::terminate);
     }
 
     public ModelOptions options() {

@@ -27,6 +27,12 @@ final class Batch {
         this.samples = samples;
     }
 
+    /** Asks the engine to stop this batch's call on that thread: the run's own call (a script's), or the model's. */
+    boolean terminate(Thread runningOn) {
+        RunRequest single = runs.size() == 1 ? runs.get(0) : null;
+        return (single != null && single.call != null ? single.call : instance).terminate(runningOn);
+    }
+
     /** Completes every run of the batch, whatever happens. */
     void execute(RunObserver observer) {
         try {

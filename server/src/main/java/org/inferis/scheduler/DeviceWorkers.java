@@ -110,7 +110,7 @@ final class DeviceWorkers {
                 }
                 lock.notifyAll();
             }
-            if (!batch.instance.terminate(worker.thread)) { // only calls the engine cannot stop count to quarantine
+            if (!batch.terminate(worker.thread)) { // only calls the engine cannot stop count to quarantine
                 synchronized (lock) {
                     if (batch.queue.abandonedOnce()) {
                         LOG.warn("{}", batch.queue.quarantine());

@@ -13,4 +13,19 @@ public interface Runner {
     default boolean terminate(Thread runningOn) {
         return false;
     }
+
+    /** A call that the engine can be asked to stop, through {@code terminate}. */
+    static Runner stoppable(Runner call, java.util.function.Predicate<Thread> terminate) {
+        return new Runner() {
+            @Override
+            public List<Tensor> run(List<Tensor> inputs) throws BackendException {
+                return call.run(inputs);
+            }
+
+            @Override
+            public boolean terminate(Thread runningOn) {
+                return terminate.test(runningOn);
+            }
+        };
+    }
 }

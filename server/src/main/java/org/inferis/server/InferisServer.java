@@ -273,6 +273,7 @@ public final class InferisServer {
         stopWorkers(0);
         cron.close();
         context.scheduler().close();
+        context.stopEngines();
         context.persistence().close();
         if (context.metrics() != null) {
             context.metrics().close();

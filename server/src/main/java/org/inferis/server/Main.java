@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
 import org.inferis.backend.EngineOptions;
+import org.inferis.backend.NativeExit;
 import org.inferis.backend.onnx.OnnxBackend;
 import org.inferis.backend.torch.TorchBackend;
 import org.inferis.config.ServerConfig;

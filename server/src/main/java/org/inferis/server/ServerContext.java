@@ -6,8 +6,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.inferis.backend.BackendException;
 import org.inferis.backend.EngineOptions;
 import org.inferis.backend.ModelBackend;
+import org.inferis.backend.NativeExit;
+import org.inferis.backend.ScriptCompiler;
+import org.inferis.backend.isolated.EngineProcess;
+import org.inferis.backend.isolated.IsolatedBackend;
 import org.inferis.backend.onnx.OnnxBackend;
 import org.inferis.backend.tf.TfBackend;
 import org.inferis.backend.torch.TorchBackend;
@@ -45,7 +50,11 @@ public final class ServerContext implements CommandContext {
     private volatile Metrics metrics;
     private final RunScheduler scheduler;
     private final Map<String, ModelBackend> backends;
+    /** libtorch in this process; with engine-isolation never started here (its engine process has its own). */
     private final TorchBackend torch;
+    private final ScriptCompiler scripts;
+    /** The engines' process with engine-isolation, else null. */
+    private final EngineProcess engineProcess;
     private final long startedAt;
     private final String runId = HexFormat.of().formatHex(randomBytes());
     private final Function<Boolean, CompletableFuture<Boolean>> shutdown;
@@ -70,8 +79,19 @@ public final class ServerContext implements CommandContext {
         LoggerFactory.getLogger(ServerContext.class).info("Engine threads: {} per forward (intra-op), {} inter-op", engineOptions.intraOpThreads(),
                 engineOptions.interOpThreads());
         this.torch = new TorchBackend(engineOptions);
-        this.backends = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions), "TF",
+        Map<String, ModelBackend> engines = Map.of("TORCH", torch, "ONNX", new OnnxBackend(engineOptions), "TF",
                 new TfBackend(engineOptions, config.numeric("model-execution-timeout"), this::nativesDir));
+        if (config.getString("engine-isolation").equals("yes")) {
+            this.engineProcess = new EngineProcess(new EngineProcess.Settings(engineOptions,
+                    config.numeric("model-execution-timeout"), nativesDir(), config.getLong("engine-memory-limit")));
+            this.backends = Map.copyOf(engines.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                    Map.Entry::getKey, engine -> new IsolatedBackend(engineProcess, engine.getValue()))));
+            this.scripts = (IsolatedBackend) backends.get("TORCH");
+        } else {
+            this.engineProcess = null;
+            this.backends = engines;
+            this.scripts = torch;
+        }
         this.shutdown = shutdown;
         this.persistence = new Persistence(config, keyspace, StoredExecutables.loader(this), this::isReady, this::fatal);
     }
@@ -136,8 +156,8 @@ public final class ServerContext implements CommandContext {
     }
 
     /** The engine that compiles TorchScript scripts. */
-    public TorchBackend scriptEngine() {
-        return torch;
+    public ScriptCompiler scriptEngine() {
+        return scripts;
     }
 
     public TensorFactory tensors() {
@@ -171,10 +191,25 @@ public final class ServerContext implements CommandContext {
         ready = true;
     }
 
-    /** Starts both engines, so the first model store or run does not pay for it. */
+    /** Starts both engines (in the engine process with engine-isolation), so the first store does not pay for it. */
     void startEngines() {
-        torch.start();
-        ai.onnxruntime.OrtEnvironment.getEnvironment();
+        if (engineProcess == null) {
+            torch.start();
+            ai.onnxruntime.OrtEnvironment.getEnvironment();
+            return;
+        }
+        try {
+            engineProcess.start();
+        } catch (BackendException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Ends the engine process, if there is one. */
+    void stopEngines() {
+        if (engineProcess != null) {
+            engineProcess.close();
+        }
     }
 
     /** The stream workers, or null before the server is ready. */

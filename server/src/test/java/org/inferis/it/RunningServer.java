@@ -39,6 +39,10 @@ public final class RunningServer implements BeforeAllCallback, AfterAllCallback 
         List<String> args = new ArrayList<>(List.of("--port", Integer.toString(FreePorts.next()),
                 "--dir", dataDirectory.toString()));
         args.addAll(List.of(options));
+        String everyServer = System.getProperty("inferis.it.options", "").trim(); // a second run of some ITs sets it
+        if (!everyServer.isEmpty()) {
+            args.addAll(List.of(everyServer.split("\\s+")));
+        }
         server = new InferisServer(ServerConfig.fromArguments(args.toArray(String[]::new)), Clock.systemUTC());
         port = server.start();
         long deadline = System.nanoTime() + 60_000_000_000L;

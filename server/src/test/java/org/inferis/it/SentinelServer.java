@@ -29,6 +29,10 @@ final class SentinelServer implements AutoCloseable {
         return new SentinelServer(ServerProcess.start(options));
     }
 
+    ServerProcess process() {
+        return server;
+    }
+
     StatefulRedisConnection<String, String> connection() {
         return connection;
     }

@@ -62,6 +62,11 @@ final class ServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** The server's process (the launcher execs java). */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     String output() {
         return output.toString();
     }

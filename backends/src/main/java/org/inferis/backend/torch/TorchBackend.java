@@ -15,9 +15,10 @@ import org.inferis.backend.IoNames;
 import org.inferis.backend.LoadedModel;
 import org.inferis.backend.LoadedScript;
 import org.inferis.backend.ModelBackend;
+import org.inferis.backend.ScriptCompiler;
 
 /** TorchScript models on libtorch, through DJL's PyTorch engine, loaded from bytes. */
-public final class TorchBackend implements ModelBackend {
+public final class TorchBackend implements ModelBackend, ScriptCompiler {
     private final EngineOptions options;
     private volatile Engine engine;
 
@@ -73,10 +74,7 @@ public final class TorchBackend implements ModelBackend {
         return started;
     }
 
-    /**
-     * Compiles TorchScript source; every entry point must exist and take
-     * {@code (tensors: List[Tensor], keys: List[str], args: List[str])}, as RedisAI requires.
-     */
+    @Override
     public LoadedScript compile(String source, List<String> entryPoints, Device device) throws BackendException {
         if (REDIS_CALLS.matcher(source).find()) {
             throw new BackendException("the script calls redis.* or redisAI.*, which need RedisAI's native "

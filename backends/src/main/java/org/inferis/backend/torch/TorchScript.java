@@ -34,8 +34,8 @@ final class TorchScript implements LoadedScript {
     }
 
     @Override
-    public boolean hasFunction(String name) {
-        return functions.containsKey(name);
+    public java.util.Set<String> functionNames() {
+        return functions.keySet();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.inferis.server;
+package org.inferis.backend;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -9,7 +9,7 @@ import com.sun.jna.Native;
  * the watchdog gave up on): {@code exit} would destroy libtorch's static tables under that thread, which then crashes
  * the process on its way out.
  */
-final class NativeExit {
+public final class NativeExit {
     private interface CLibrary extends Library {
         void _exit(int status);
     }
@@ -21,7 +21,7 @@ final class NativeExit {
      * Flushes the standard streams (the log goes to stdout) and ends the process with the status; where JNA cannot
      * reach the C library, halts the JVM (which still runs the C library's exit).
      */
-    static void now(int status) {
+    public static void now(int status) {
         System.out.flush();
         System.err.flush();
         try {

@@ -1,0 +1,353 @@
+package org.inferis.backend.isolated;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.EngineOptions;
+
+/**
+ * The server's side of the engine process ({@link EngineHost}): starts it (again, after it died), and lends
+ * connections to it, one call at a time each. A connection belongs to one life of the process, its generation;
+ * what was loaded into an earlier one is gone and loads again ({@link IsolatedModel}).
+ */
+public final class EngineProcess implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngineProcess.class);
+    private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
+    /**
+     * JVM options of the server that must not be repeated in a second process: debuggers, agents, recordings, and the
+     * heap's size, which is the server's (the engines' memory is native; the engine process's heap only passes tensors).
+     */
+    private static final List<String> NOT_INHERITED = List.of("-agentlib", "-agentpath", "-javaagent",
+            "-Xrunjdwp", "-XX:StartFlightRecording", "-XX:+FlightRecorder", "-Xms", "-Xmx", "-XX:+AlwaysPreTouch",
+            "-XX:InitialHeapSize", "-XX:MaxHeapSize");
+    /** System properties the engines read (offline natives, their cache directories), set however the server was. */
+    private static final List<String> ENGINE_PROPERTIES = List.of("ai.djl.", "org.bytedeco.", "org.tensorflow.");
+
+    /**
+     * @param memoryLimitBytes the engine process's data segment limit (RLIMIT_DATA); 0: none
+     */
+    public record Settings(EngineOptions options, LongSupplier deadlineMillis, Path nativesDir,
+                           long memoryLimitBytes) {
+    }
+
+    /** A connection to one generation of the process. */
+    final class Connection {
+        final long generation;
+        /** Its number, by which TERMINATE names the call on it. */
+        final long id = connections.incrementAndGet();
+        private final SocketChannel channel;
+        private final Wire.Out out = new Wire.Out();
+        private final Wire.In in = new Wire.In();
+
+        private Connection(long generation, SocketChannel channel) {
+            this.generation = generation;
+            this.channel = channel;
+        }
+
+        Wire.Out request(Wire.Op op) {
+            return out.start().op(op);
+        }
+
+        /** A call of a model or script: after its handle, the connection's number and the current deadline. */
+        Wire.Out runRequest(Wire.Op op, long handle) {
+            return request(op).putLong(handle).putLong(id).putLong(settings.deadlineMillis().getAsLong());
+        }
+
+        /** Sends the request and waits for its answer; the process's death fails it with the reason. */
+        Wire.In call() throws BackendException {
+            try {
+                out.send(channel);
+                return in.receive(channel).answer();
+            } catch (IOException e) {
+                close();
+                throw new BackendException(died(generation));
+            }
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closed either way
+            }
+        }
+    }
+
+    private static final java.util.regex.Pattern CRASH_SIGNAL = java.util.regex.Pattern.compile("^#\\s+(SIG[A-Z]+) ");
+    private static final java.util.regex.Pattern CRASH_FRAME =
+            java.util.regex.Pattern.compile("^# [CVj]\\s+\\[([^+\\]]+)");
+
+    private final Settings settings;
+    private final AtomicLong connections = new AtomicLong();
+    private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+    private Path directory;
+    private Process process;
+    private long generation;
+    private boolean closed;
+
+    public EngineProcess(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Starts the process unless it runs, and waits until it takes connections. */
+    public synchronized void start() throws BackendException {
+        if (closed) {
+            throw new BackendException("the server is stopping");
+        }
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            if (directory == null) {
+                directory = Files.createTempDirectory("inferis-engine-"); // only this user may enter it
+            }
+            Files.deleteIfExists(socket());
+            process = new ProcessBuilder(command()).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            throw new BackendException("could not start the engine process: " + e.getMessage(), e);
+        }
+        generation++;
+        LOG.info("Engine process {} started (pid {})", generation, process.pid());
+        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
+        while (true) { // until it listens: the engines start first (a few seconds)
+            try {
+                idle.addFirst(connect());
+                return;
+            } catch (IOException notYet) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    process.destroyForcibly();
+                    throw new BackendException("the engine process did not start (" + ended(process) + "); see "
+                            + "the log");
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackendException("interrupted while the engine process started");
+            }
+        }
+    }
+
+    private Connection connect() throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket()));
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return new Connection(generation, channel);
+    }
+
+    private Path socket() {
+        return directory.resolve("engine.sock");
+    }
+
+    /** The same Java, class path and JVM options as the server's, running {@link EngineHost}. */
+    private List<String> command() {
+        List<String> command = new ArrayList<>();
+        if (settings.memoryLimitBytes() > 0) {
+            // a shell sets the limit and becomes the process: Java cannot set another process's limits
+            command.addAll(List.of("/bin/sh", "-c", "ulimit -d " + settings.memoryLimitBytes() / 1024
+                    + " && exec \"$0\" \"$@\""));
+        }
+        command.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (NOT_INHERITED.stream().noneMatch(option::startsWith)) {
+                command.add(option);
+            }
+        }
+        for (String property : System.getProperties().stringPropertyNames()) {
+            String option = "-D" + property + "=" + System.getProperty(property);
+            if (ENGINE_PROPERTIES.stream().anyMatch(property::startsWith) && !command.contains(option)) {
+                command.add(option);
+            }
+        }
+        // a crash leaves its report where the server reads and removes it (died), and no core file
+        command.addAll(List.of("-XX:ErrorFile=" + directory.resolve("crash-%p.log"), "-XX:-CreateCoredumpOnCrash"));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), EngineHost.class.getName(),
+                socket().toString(), Integer.toString(settings.options().intraOpThreads()),
+                Integer.toString(settings.options().interOpThreads()), settings.nativesDir().toString()));
+        return command;
+    }
+
+    /** An idle connection to the running process, or a new one (starting the process when it is not running). */
+    Connection borrow() throws BackendException {
+        for (Connection connection; (connection = idle.pollFirst()) != null; ) {
+            if (connection.generation == currentGeneration()) {
+                return connection;
+            }
+            connection.close();
+        }
+        long connecting;
+        synchronized (this) {
+            start();
+            connecting = generation;
+            Connection started = idle.pollFirst(); // the one start() made, or one given back meanwhile
+            if (started != null && started.generation == generation) {
+                return started;
+            }
+            if (started != null) {
+                started.close();
+            }
+            try {
+                return connect();
+            } catch (IOException e) {
+                // the process died since it started: said below, outside the lock
+            }
+        }
+        throw new BackendException(died(connecting));
+    }
+
+    /** Takes back a connection whose call was answered; the most recently used is lent first. */
+    void giveBack(Connection connection) {
+        if (connection.generation == currentGeneration() && connection.channel.isOpen()) {
+            idle.addFirst(connection);
+        } else {
+            connection.close();
+        }
+    }
+
+    private synchronized long currentGeneration() {
+        return process != null && process.isAlive() ? generation : -1;
+    }
+
+    /**
+     * Asks the engine to stop the call running on that connection (of that generation), through another connection;
+     * false when it cannot (libtorch) or the process did not answer.
+     */
+    boolean terminate(Connection running, long handle) {
+        try {
+            Connection asking = borrow();
+            try {
+                if (asking.generation != running.generation) {
+                    return true; // the process that ran it is gone, and the call with it
+                }
+                asking.request(Wire.Op.TERMINATE).putLong(handle).putLong(running.id);
+                return asking.call().getBoolean();
+            } finally {
+                giveBack(asking);
+            }
+        } catch (BackendException e) {
+            return false;
+        }
+    }
+
+    /** Whether the process runs now (engines in it may or may not have started). */
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * Ends the running process at once: the only way to stop a call an engine cannot interrupt. Every call under way
+     * in it fails; the next call starts a new one.
+     */
+    synchronized void kill(String reason) {
+        if (process != null && process.isAlive()) {
+            LOG.warn("Killing engine process {} (pid {}): {}", generation, process.pid(), reason);
+            try {
+                // gone before the next call is lent a connection to it
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Why a call to that generation got no answer, once its process has ended (it is killed if it has not). */
+    private String died(long ofGeneration) {
+        Process ended;
+        synchronized (this) {
+            ended = ofGeneration == generation ? process : null;
+        }
+        if (ended == null) {
+            return "the engine process died during the call; the next call starts a new one";
+        }
+        try {
+            if (!ended.waitFor(2, TimeUnit.SECONDS)) {
+                ended.destroyForcibly().waitFor(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String crash = crashReport(ended.pid());
+        String reason = "the engine process died during the call (" + (crash != null ? crash : ended(ended))
+                + "); the next call starts a new one and loads the models and scripts into it again";
+        LOG.error("Engine process {}: {}", ofGeneration, reason);
+        return reason;
+    }
+
+    /**
+     * What the JVM's crash report of that process says failed ({@code SIGFPE in libtorch_cpu.so}), or null when it
+     * left none; the report's head goes to the log and the file is removed (crashes on purpose must not fill a disk).
+     */
+    private String crashReport(long pid) {
+        Path report = directory.resolve("crash-" + pid + ".log");
+        try {
+            if (!Files.exists(report)) {
+                return null;
+            }
+            List<String> lines = Files.readAllLines(report, java.nio.charset.StandardCharsets.ISO_8859_1);
+            Files.delete(report);
+            String signal = null;
+            String library = null;
+            for (String line : lines.subList(0, Math.min(lines.size(), 20))) {
+                java.util.regex.Matcher signalLine = CRASH_SIGNAL.matcher(line);
+                java.util.regex.Matcher frameLine = CRASH_FRAME.matcher(line);
+                if (signal == null && signalLine.find()) {
+                    signal = signalLine.group(1);
+                } else if (library == null && frameLine.find()) {
+                    library = frameLine.group(1);
+                }
+            }
+            LOG.error("Engine process {} crashed; its report begins:\n{}", pid,
+                    String.join("\n", lines.subList(0, Math.min(lines.size(), 12))));
+            return signal == null ? null : signal + (library == null ? "" : " in " + library);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String ended(Process process) {
+        if (process.isAlive()) {
+            return "it did not answer";
+        }
+        int status = process.exitValue();
+        return status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (process != null) {
+            process.destroyForcibly();
+        }
+        for (Connection connection; (connection = idle.pollFirst()) != null; ) {
+            connection.close();
+        }
+        if (directory != null) {
+            try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(file);
+                }
+                Files.deleteIfExists(directory);
+            } catch (IOException e) {
+                LOG.warn("Could not remove {}: {}", directory, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.inferis.backend.isolated;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.inferis.backend.BackendException;
+
+/**
+ * A model or script living in the engine process under a handle. The process may die and start again; the first
+ * call into a new generation loads it again from what the server keeps (its blob or source), so its clients see one
+ * failed call, not a lost model.
+ */
+abstract class IsolatedExecutable implements AutoCloseable {
+    /** One exchange with the engine process, given the handle this executable has there. */
+    interface Exchange<T> {
+        T over(EngineProcess.Connection connection, long handle) throws BackendException;
+    }
+
+    /** A call under way on a thread: its connection once it has one, and whether it was sent to the engine yet. */
+    private static final class Call {
+        EngineProcess.Connection connection;
+        boolean sent;
+        boolean stopped;
+    }
+
+    private final EngineProcess engine;
+    private final Map<Thread, Call> calls = new ConcurrentHashMap<>();
+    /** The generation of the process it was loaded into, and its handle there; guarded by this. */
+    private long generation = -1;
+    private long handle;
+
+    IsolatedExecutable(EngineProcess engine) {
+        this.engine = engine;
+    }
+
+    /** Sends the load (or compile) and reads its answer, keeping what it says; returns the handle. */
+    abstract long loadOn(EngineProcess.Connection connection) throws BackendException;
+
+    /** Loads it into the running process now: a store answers the engine's verdict. */
+    final void load() throws BackendException {
+        EngineProcess.Connection connection = engine.borrow();
+        try {
+            handleIn(connection);
+        } finally {
+            engine.giveBack(connection);
+        }
+    }
+
+    /**
+     * One call: the process started and this loaded into it first if need be (after a crash), which the
+     * watchdog's stop does not interrupt: a stop then only keeps the call from being sent.
+     */
+    final <T> T exchange(Exchange<T> exchange) throws BackendException {
+        Thread current = Thread.currentThread();
+        Call call = new Call();
+        calls.put(current, call);
+        EngineProcess.Connection connection = null;
+        try {
+            connection = engine.borrow();
+            long loaded = handleIn(connection);
+            synchronized (call) {
+                if (call.stopped) {
+                    throw new BackendException("stopped at model-execution-timeout before it ran");
+                }
+                call.connection = connection;
+                call.sent = true;
+            }
+            return exchange.over(connection, loaded);
+        } finally {
+            calls.remove(current);
+            if (connection != null) {
+                engine.giveBack(connection);
+            }
+        }
+    }
+
+    private synchronized long handleIn(EngineProcess.Connection connection) throws BackendException {
+        if (generation != connection.generation) {
+            handle = loadOn(connection);
+            generation = connection.generation;
+        }
+        return handle;
+    }
+
+    /**
+     * Stops the call on that thread: through its engine where the engine can (ONNX Runtime's terminate flag, TF's
+     * deadline), else by killing the engine process, which fails the other calls under way in it too.
+     */
+    public final boolean terminate(Thread runningOn) {
+        Call call = calls.get(runningOn);
+        if (call == null) {
+            return false;
+        }
+        EngineProcess.Connection running;
+        long loaded;
+        synchronized (call) {
+            if (!call.sent) {
+                call.stopped = true;
+                return true;
+            }
+            running = call.connection;
+        }
+        synchronized (this) {
+            loaded = handle;
+        }
+        if (!engine.terminate(running, loaded)) {
+            engine.kill(getClass().getSimpleName() + " call past model-execution-timeout, which its engine cannot "
+                    + "stop");
+        }
+        return true;
+    }
+
+    /** Frees it in the engine process, unless that process is gone (and took it along). */
+    @Override
+    public final synchronized void close() {
+        if (generation < 0 || !engine.isRunning()) {
+            return;
+        }
+        EngineProcess.Connection connection = null;
+        try {
+            connection = engine.borrow();
+            if (connection.generation == generation) {
+                connection.request(Wire.Op.CLOSE).putLong(handle);
+                connection.call();
+            }
+        } catch (BackendException | RuntimeException e) {
+            // gone with its process, or to be freed with it
+        } finally {
+            generation = -1;
+            if (connection != null) {
+                engine.giveBack(connection);
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.inferis.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * engine-isolation: what crashes libtorch, runs past the deadline or takes memory past the limit ends the engine
+ * process, never the server; its clients get one error, and the models and scripts stored before run on in the next
+ * engine process. (The other commands through the engine process: the ITs failsafe runs again with it.)
+ */
+class EngineIsolationIT {
+    private static final String SCRIPT = String.join("\n",
+            "def divide(tensors: List[Tensor], keys: List[str], args: List[str]):",
+            "    return tensors[0] // tensors[1]",
+            "",
+            "def spin(tensors: List[Tensor], keys: List[str], args: List[str]):",
+            "    x = tensors[0]",
+            "    while True:",
+            "        x = x + 1",
+            "    return x",
+            "",
+            "def grow(tensors: List[Tensor], keys: List[str], args: List[str]):", // 8 GiB in all, 4 GiB the last
+            "    kept = [tensors[0]]",
+            "    for i in range(11):",
+            "        kept.append(torch.empty([1048576 << i]))",
+            "    return tensors[0] + len(kept)",
+            "");
+
+    @TempDir
+    static Path dir;
+    private static SentinelServer server;
+    private static StatefulRedisConnection<String, String> c;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = SentinelServer.start("--dir", dir.toString(), "--save", "", "--engine-isolation", "yes",
+                "--model-execution-timeout", "2000", "--engine-memory-limit", "3gb");
+        c = server.connection();
+        TestModels.store(c, "torch", "int64_affine.pt");
+        TestModels.store(c, "onnx", "int64_affine.onnx");
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "script", "CPU", "ENTRY_POINTS", 3, "divide", "spin", "grow",
+                "SOURCE", SCRIPT));
+        Ai.status(c, "AI.TENSORSET", "least", "INT64", 1, "VALUES", Long.MIN_VALUE);
+        Ai.status(c, "AI.TENSORSET", "minus-one", "INT64", 1, "VALUES", -1);
+        Ai.status(c, "AI.TENSORSET", "seven", "INT64", 1, "VALUES", 7);
+        Ai.status(c, "AI.TENSORSET", "ids", "INT64", 1, 3, "VALUES", 1, -2, 3);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    private static String error(String command, Object... args) {
+        return assertThrows(RedisCommandExecutionException.class, () -> Ai.status(c, command, args)).getMessage();
+    }
+
+    /** The stored models and script still give their results (after a new engine process loaded them again). */
+    private static void assertEverythingRuns(String after) {
+        server.assertAlive(after);
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTEXECUTE", "script", "divide", "INPUTS", 2, "least", "seven",
+                "OUTPUTS", 1, "quotient"), after);
+        assertEquals(List.of(Math.floorDiv(Long.MIN_VALUE, 7L)), Ai.array(c, "AI.TENSORGET", "quotient", "VALUES"),
+                after);
+        for (String model : List.of("torch", "onnx")) {
+            assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", model, "INPUTS", 1, "ids", "OUTPUTS", 1, "out"), after);
+            assertEquals(List.of(4L, -5L, 10L), Ai.array(c, "AI.TENSORGET", "out", "VALUES"), after + ", " + model);
+        }
+    }
+
+    @Test
+    void aCrashInLibtorchEndsTheEngineProcessAndTheServerServesOn() {
+        long pid = server.process().handle().pid();
+        Ai.integer(c, "DEL", "crashed");
+        String error = error("AI.SCRIPTEXECUTE", "script", "divide", "INPUTS", 2, "least", "minus-one", "OUTPUTS", 1,
+                "crashed");
+        assertTrue(error.contains("the engine process died during the call (SIGFPE in libtorch_cpu.so)"), error);
+        assertEquals(0L, Ai.integer(c, "EXISTS", "crashed"), "no output is stored");
+        assertEquals(List.of(Long.MIN_VALUE), Ai.array(c, "AI.TENSORGET", "least", "VALUES"), "the input is intact");
+        assertEquals(pid, server.process().handle().pid());
+        assertTrue(server.process().handle().isAlive());
+        assertEverythingRuns("the crash");
+    }
+
+    @Test
+    void aRunPastTheDeadlineIsStoppedWithItsEngineProcessAndItsScriptStaysUsable() {
+        for (int overdue = 1; overdue <= 3; overdue++) { // in-process, twice quarantines a TorchScript script
+            String error = error("AI.SCRIPTEXECUTE", "script", "spin", "INPUTS", 1, "seven", "OUTPUTS", 1, "spun");
+            assertTrue(error.contains("model-execution-timeout"), error);
+        }
+        assertEverythingRuns("three overdue runs");
+        String info = Ai.string(c, "INFO", "ai");
+        assertTrue(info.contains("ai_abandoned_threads:0\r\n"), "the calls' threads came back: " + info);
+    }
+
+    @Test
+    void memoryPastTheLimitFailsTheCallNotTheServer() {
+        String error = error("AI.SCRIPTEXECUTE", "script", "grow", "INPUTS", 1, "seven", "OUTPUTS", 1, "grown");
+        assertTrue(error.contains("can't allocate memory") || error.contains("the engine process died"), error);
+        assertEverythingRuns("a script that asked for 8 GiB past a limit of 3");
+    }
+
+    @Test
+    void theEngineProcessEndsWithTheServerEvenAKilledOne() throws Exception {
+        for (String signal : List.of("TERM", "KILL")) {
+            ServerProcess other = ServerProcess.start("--dir", dir.toString(), "--save", "",
+                    "--engine-isolation", "yes");
+            List<ProcessHandle> engines = other.handle().children().toList();
+            assertEquals(1, engines.size(), "one engine process: " + engines);
+            assertTrue(engines.get(0).info().commandLine().orElse("").contains("EngineHost"));
+            other.signal(signal);
+            other.exitCode();
+            engines.get(0).onExit().get(30, TimeUnit.SECONDS);
+            assertFalse(engines.get(0).isAlive(), "after SIG" + signal);
+        }
+    }
+}
