@@ -7,7 +7,7 @@ set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$home/docs/benchmarks.md"
 sections_dir="$home/bench/target/report" # the sections this run measures, each written when its benchmark ends
-all=(foundation models batching latency tf dag compare durability persistence monitor tls streams)
+all=(foundation models batching latency tf dag compare durability persistence monitor tls streams isolation)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 
@@ -62,6 +62,10 @@ title[streams]="Stream workers"
 about[streams]="Jobs in a Redis stream (one 1x1x28x28 image of the reference CNN each, as safetensors) answered by one node
 and by two nodes of one consumer group (\`StreamLoad\` writes them all at once and waits for every result), beside the
 same model over RESP at 32 clients on one node. Every process (redis-server, the nodes, the load) shares the machine."
+title[isolation]="What engine-isolation costs"
+about[isolation]="Two servers side by side, one with its engines in its own process (the default), one with
+\`--engine-isolation yes\` (engines in a process of their own, each run crossing a Unix socket both ways): the reference
+CNN at 1 client and at 32 clients with \`BATCHSIZE 32\`, two rounds alternating after a 12 s warm-up, the means."
 title[tls]="TLS"
 about[tls]="The same commands over TLS and plain TCP."
 
