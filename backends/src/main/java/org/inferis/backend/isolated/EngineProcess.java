@@ -187,6 +187,22 @@ public final class EngineProcess implements AutoCloseable {
 
     /** An idle connection to the running process, or a new one (starting the process when it is not running). */
     Connection borrow() throws BackendException {
+        return lend(true);
+    }
+
+    /**
+     * A connection when the process runs, else null, never starting it: for what must not wait for a start (INFO on
+     * an event loop, freeing a model that went with its process).
+     */
+    Connection borrowIfRunning() {
+        try {
+            return lend(false);
+        } catch (BackendException e) {
+            return null;
+        }
+    }
+
+    private Connection lend(boolean starting) throws BackendException {
         for (Connection connection; (connection = idle.pollFirst()) != null; ) {
             if (connection.generation == currentGeneration()) {
                 return connection;
@@ -195,7 +211,11 @@ public final class EngineProcess implements AutoCloseable {
         }
         long connecting;
         synchronized (this) {
-            start();
+            if (starting) {
+                start();
+            } else if (!isRunning()) {
+                return null;
+            }
             connecting = generation;
             Connection started = idle.pollFirst(); // the one start() made, or one given back meanwhile
             if (started != null && started.generation == generation) {

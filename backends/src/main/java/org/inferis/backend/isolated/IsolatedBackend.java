@@ -38,32 +38,59 @@ public final class IsolatedBackend implements ModelBackend, ScriptCompiler {
         return local.unavailableReason();
     }
 
+    /** The engine's version once it started in the engine process (the same in every generation: the same jars). */
+    private volatile String version;
+
     @Override
     public String engineVersion() {
+        String known = version;
+        if (known != null) {
+            return known;
+        }
         try {
-            return ask(Wire.Op.VERSION, Wire.In::getString);
+            EngineProcess.Connection connection = engine.borrow();
+            try {
+                return askVersion(connection);
+            } finally {
+                engine.giveBack(connection);
+            }
         } catch (BackendException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
+    /**
+     * Whether the engine started in the engine process, once: INFO asks on an event loop, so this never starts the
+     * process or waits for it to start.
+     */
     @Override
     public boolean isStarted() {
-        try {
-            return engine.isRunning() && ask(Wire.Op.STARTED, Wire.In::getBoolean);
-        } catch (BackendException e) {
+        if (version != null) {
+            return true;
+        }
+        EngineProcess.Connection connection = engine.borrowIfRunning();
+        if (connection == null) {
             return false;
         }
-    }
-
-    private <T> T ask(Wire.Op op, java.util.function.Function<Wire.In, T> answer) throws BackendException {
-        EngineProcess.Connection connection = engine.borrow();
         try {
-            connection.request(op).putString(name());
-            return answer.apply(connection.call());
+            connection.request(Wire.Op.STARTED).putString(name());
+            if (connection.call().getBoolean()) {
+                askVersion(connection);
+                return true;
+            }
+            return false;
+        } catch (BackendException e) {
+            return false;
         } finally {
             engine.giveBack(connection);
         }
+    }
+
+    private String askVersion(EngineProcess.Connection connection) throws BackendException {
+        connection.request(Wire.Op.VERSION).putString(name());
+        String asked = connection.call().getString();
+        version = asked;
+        return asked;
     }
 
     @Override

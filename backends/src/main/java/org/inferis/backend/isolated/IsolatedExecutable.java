@@ -112,13 +112,9 @@ abstract class IsolatedExecutable implements AutoCloseable {
     /** Frees it in the engine process, unless that process is gone (and took it along). */
     @Override
     public final synchronized void close() {
-        if (generation < 0 || !engine.isRunning()) {
-            return;
-        }
-        EngineProcess.Connection connection = null;
+        EngineProcess.Connection connection = generation < 0 ? null : engine.borrowIfRunning();
         try {
-            connection = engine.borrow();
-            if (connection.generation == generation) {
+            if (connection != null && connection.generation == generation) {
                 connection.request(Wire.Op.CLOSE).putLong(handle);
                 connection.call();
             }

@@ -25,14 +25,21 @@ final class Wire {
     static final byte REFUSED_IN_ENGINES_WORDS = 2;
     static final byte FAILED = 3;
 
+    /** A frame buffer's size; one grown past {@link #KEPT} for a large tensor is let go at the next small frame. */
+    private static final int INITIAL = 1 << 16;
+    private static final int KEPT = 4 << 20;
+
     private Wire() {
     }
 
     /** A frame being written, in a buffer that grows and is kept for the next. */
     static final class Out {
-        private ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        private ByteBuffer buffer = ByteBuffer.allocate(INITIAL);
 
         Out start() {
+            if (buffer.capacity() > KEPT) {
+                buffer = ByteBuffer.allocate(INITIAL);
+            }
             buffer.clear().putInt(0); // the length, set by send
             return this;
         }
@@ -110,15 +117,15 @@ final class Wire {
 
     /** A frame read whole, its fields taken in order. */
     static final class In {
-        private ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        private ByteBuffer buffer = ByteBuffer.allocate(INITIAL);
 
         /** Reads the next frame; end of stream (the other process gone) is an {@link EOFException}. */
         In receive(SocketChannel channel) throws IOException {
             buffer.clear().limit(4);
             readFully(channel);
             int length = buffer.getInt(0);
-            if (buffer.capacity() < length) {
-                buffer = ByteBuffer.allocate(length);
+            if (buffer.capacity() < length || buffer.capacity() > KEPT && length <= INITIAL) {
+                buffer = ByteBuffer.allocate(Math.max(length, INITIAL));
             }
             buffer.clear().limit(length);
             readFully(channel);
