@@ -113,17 +113,30 @@ class EngineIsolationIT {
     }
 
     @Test
-    void theEngineProcessEndsWithTheServerEvenAKilledOne() throws Exception {
-        for (String signal : List.of("TERM", "KILL")) {
+    void theEngineProcessEndsWithTheServerEvenAKilledOneAndItsSocketDirectoryGoes() throws Exception {
+        long killed = -1;
+        for (String signal : List.of("KILL", "TERM")) {
             ServerProcess other = ServerProcess.start("--dir", dir.toString(), "--save", "",
                     "--engine-isolation", "yes");
+            assertEquals(List.of(), socketDirectories(killed), "a directory a killed server left is removed");
             List<ProcessHandle> engines = other.handle().children().toList();
             assertEquals(1, engines.size(), "one engine process: " + engines);
             assertTrue(engines.get(0).info().commandLine().orElse("").contains("EngineHost"));
+            assertEquals(1, socketDirectories(other.handle().pid()).size());
             other.signal(signal);
             other.exitCode();
             engines.get(0).onExit().get(30, TimeUnit.SECONDS);
             assertFalse(engines.get(0).isAlive(), "after SIG" + signal);
+            killed = other.handle().pid();
+        }
+        assertEquals(List.of(), socketDirectories(killed), "a stopped server removes its directory");
+    }
+
+    /** The engine sockets' directories of the server with that pid. */
+    private static List<Path> socketDirectories(long pid) throws java.io.IOException {
+        try (var entries = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return entries.filter(path -> path.getFileName().toString().startsWith("inferis-engine-" + pid + "-"))
+                    .toList();
         }
     }
 }

@@ -28,6 +28,10 @@ final class ServerProcess implements AutoCloseable {
         command.addAll(options.subList(0, configFile ? 1 : 0)); // a config file comes first, as redis-server's
         command.addAll(List.of("--port", Integer.toString(port)));
         command.addAll(options.subList(configFile ? 1 : 0, options.size()));
+        String everyServer = System.getProperty("inferis.it.options", "").trim(); // as RunningServer
+        if (!everyServer.isEmpty()) {
+            command.addAll(List.of(everyServer.split("\\s+")));
+        }
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(

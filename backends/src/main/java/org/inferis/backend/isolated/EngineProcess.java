@@ -84,6 +84,9 @@ public final class EngineProcess implements AutoCloseable {
         }
     }
 
+    private static final String DIRECTORY_PREFIX = "inferis-engine-";
+    private static final java.util.regex.Pattern LEFT_DIRECTORY =
+            java.util.regex.Pattern.compile(DIRECTORY_PREFIX + "(\\d{1,18})-\\d+");
     private static final java.util.regex.Pattern CRASH_SIGNAL = java.util.regex.Pattern.compile("^#\\s+(SIG[A-Z]+) ");
     private static final java.util.regex.Pattern CRASH_FRAME =
             java.util.regex.Pattern.compile("^# [CVj]\\s+\\[([^+\\]]+)");
@@ -110,7 +113,9 @@ public final class EngineProcess implements AutoCloseable {
         }
         try {
             if (directory == null) {
-                directory = Files.createTempDirectory("inferis-engine-"); // only this user may enter it
+                removeLeftDirectories();
+                // only this user may enter it; named by the server's pid, so a later server can clear it away
+                directory = Files.createTempDirectory(DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-");
             }
             Files.deleteIfExists(socket());
             process = new ProcessBuilder(command()).redirectOutput(ProcessBuilder.Redirect.INHERIT)
@@ -150,6 +155,30 @@ public final class EngineProcess implements AutoCloseable {
             throw e;
         }
         return new Connection(generation, channel);
+    }
+
+    /** The directories of servers that ended without removing theirs (killed): their pid runs no more. */
+    private static void removeLeftDirectories() {
+        Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
+        try (java.util.stream.Stream<Path> entries = Files.list(temporary)) {
+            for (Path left : (Iterable<Path>) entries::iterator) {
+                java.util.regex.Matcher name = LEFT_DIRECTORY.matcher(left.getFileName().toString());
+                if (name.matches() && ProcessHandle.of(Long.parseLong(name.group(1))).isEmpty()) {
+                    removeDirectory(left);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Could not look for engine directories left in {}: {}", temporary, e.toString());
+        }
+    }
+
+    private static void removeDirectory(Path directory) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(directory);
     }
 
     private Path socket() {
@@ -360,11 +389,8 @@ public final class EngineProcess implements AutoCloseable {
             connection.close();
         }
         if (directory != null) {
-            try (java.util.stream.Stream<Path> files = Files.list(directory)) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(file);
-                }
-                Files.deleteIfExists(directory);
+            try {
+                removeDirectory(directory);
             } catch (IOException e) {
                 LOG.warn("Could not remove {}: {}", directory, e.getMessage());
             }
