@@ -93,6 +93,8 @@ public final class EngineProcess implements AutoCloseable {
 
     private final Settings settings;
     private final AtomicLong connections = new AtomicLong();
+    /** Why the latest generation that died did, by generation. */
+    private final java.util.Map<Long, String> deaths = new java.util.HashMap<>();
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private Path directory;
     private Process process;
@@ -280,19 +282,20 @@ public final class EngineProcess implements AutoCloseable {
      * false when it cannot (libtorch) or the process did not answer.
      */
     boolean terminate(Connection running, long handle) {
-        try {
-            Connection asking = borrow();
-            try {
-                if (asking.generation != running.generation) {
-                    return true; // the process that ran it is gone, and the call with it
-                }
-                asking.request(Wire.Op.TERMINATE).putLong(handle).putLong(running.id);
-                return asking.call().getBoolean();
-            } finally {
+        Connection asking = borrowIfRunning();
+        if (asking == null || asking.generation != running.generation) {
+            if (asking != null) {
                 giveBack(asking);
             }
+            return true; // the process that ran it is gone, and the call with it
+        }
+        try {
+            asking.request(Wire.Op.TERMINATE).putLong(handle).putLong(running.id);
+            return asking.call().getBoolean();
         } catch (BackendException e) {
             return false;
+        } finally {
+            giveBack(asking);
         }
     }
 
@@ -317,27 +320,38 @@ public final class EngineProcess implements AutoCloseable {
         }
     }
 
-    /** Why a call to that generation got no answer, once its process has ended (it is killed if it has not). */
+    /**
+     * Why a call to that generation got no answer, once its process has ended (it is killed if it has not): found by
+     * the first such call and told to every other call that was under way in that process.
+     */
     private String died(long ofGeneration) {
-        Process ended;
-        synchronized (this) {
-            ended = ofGeneration == generation ? process : null;
-        }
-        if (ended == null) {
-            return "the engine process died during the call; the next call starts a new one";
-        }
-        try {
-            if (!ended.waitFor(2, TimeUnit.SECONDS)) {
-                ended.destroyForcibly().waitFor(2, TimeUnit.SECONDS);
+        synchronized (deaths) {
+            String known = deaths.get(ofGeneration);
+            if (known != null) {
+                return known;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Process ended;
+            synchronized (this) {
+                ended = ofGeneration == generation ? process : null;
+            }
+            if (ended == null) {
+                return "the engine process died during the call; the next call starts a new one";
+            }
+            try {
+                if (!ended.waitFor(2, TimeUnit.SECONDS)) {
+                    ended.destroyForcibly().waitFor(2, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            String crash = crashReport(ended.pid());
+            String reason = "the engine process died during the call (" + (crash != null ? crash : ended(ended))
+                    + "); the next call starts a new one and loads the models and scripts into it again";
+            LOG.error("Engine process {}: {}", ofGeneration, reason);
+            deaths.clear(); // only the latest generation's calls are still coming back
+            deaths.put(ofGeneration, reason);
+            return reason;
         }
-        String crash = crashReport(ended.pid());
-        String reason = "the engine process died during the call (" + (crash != null ? crash : ended(ended))
-                + "); the next call starts a new one and loads the models and scripts into it again";
-        LOG.error("Engine process {}: {}", ofGeneration, reason);
-        return reason;
     }
 
     /**

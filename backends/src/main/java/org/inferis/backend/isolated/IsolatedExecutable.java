@@ -22,11 +22,14 @@ abstract class IsolatedExecutable implements AutoCloseable {
         boolean stopped;
     }
 
+    /** Its handle in one generation of the engine process. */
+    private record Handle(long generation, long value) {
+    }
+
     private final EngineProcess engine;
     private final Map<Thread, Call> calls = new ConcurrentHashMap<>();
-    /** The generation of the process it was loaded into, and its handle there; guarded by this. */
-    private long generation = -1;
-    private long handle;
+    /** Where it is loaded now (null: nowhere); read without a lock, so a load under way holds up no one else. */
+    private volatile Handle loaded;
 
     IsolatedExecutable(EngineProcess engine) {
         this.engine = engine;
@@ -73,12 +76,19 @@ abstract class IsolatedExecutable implements AutoCloseable {
         }
     }
 
-    private synchronized long handleIn(EngineProcess.Connection connection) throws BackendException {
-        if (generation != connection.generation) {
-            handle = loadOn(connection);
-            generation = connection.generation;
+    private long handleIn(EngineProcess.Connection connection) throws BackendException {
+        Handle current = loaded;
+        if (current != null && current.generation() == connection.generation) {
+            return current.value();
         }
-        return handle;
+        synchronized (this) { // one load per generation, whoever calls first
+            current = loaded;
+            if (current == null || current.generation() != connection.generation) {
+                current = new Handle(connection.generation, loadOn(connection));
+                loaded = current;
+            }
+            return current.value();
+        }
     }
 
     /**
@@ -91,7 +101,6 @@ abstract class IsolatedExecutable implements AutoCloseable {
             return false;
         }
         EngineProcess.Connection running;
-        long loaded;
         synchronized (call) {
             if (!call.sent) {
                 call.stopped = true;
@@ -99,10 +108,11 @@ abstract class IsolatedExecutable implements AutoCloseable {
             }
             running = call.connection;
         }
-        synchronized (this) {
-            loaded = handle;
+        Handle current = loaded;
+        if (current == null || current.generation() != running.generation) {
+            return true; // the process that ran it is gone, and the call with it
         }
-        if (!engine.terminate(running, loaded)) {
+        if (!engine.terminate(running, current.value())) {
             engine.kill(getClass().getSimpleName() + " call past model-execution-timeout, which its engine cannot "
                     + "stop");
         }
@@ -112,16 +122,17 @@ abstract class IsolatedExecutable implements AutoCloseable {
     /** Frees it in the engine process, unless that process is gone (and took it along). */
     @Override
     public final synchronized void close() {
-        EngineProcess.Connection connection = generation < 0 ? null : engine.borrowIfRunning();
+        Handle current = loaded;
+        loaded = null;
+        EngineProcess.Connection connection = current == null ? null : engine.borrowIfRunning();
         try {
-            if (connection != null && connection.generation == generation) {
-                connection.request(Wire.Op.CLOSE).putLong(handle);
+            if (connection != null && connection.generation == current.generation()) {
+                connection.request(Wire.Op.CLOSE).putLong(current.value());
                 connection.call();
             }
         } catch (BackendException | RuntimeException e) {
             // gone with its process, or to be freed with it
         } finally {
-            generation = -1;
             if (connection != null) {
                 engine.giveBack(connection);
             }
