@@ -25,6 +25,9 @@ class EngineIsolationIT {
             "def divide(tensors: List[Tensor], keys: List[str], args: List[str]):",
             "    return tensors[0] // tensors[1]",
             "",
+            "def bag(tensors: List[Tensor], keys: List[str], args: List[str]):", // max mode, include_last_offset
+            "    return torch.embedding_bag(tensors[0], tensors[1], tensors[2], False, 2, False, None, True)[0]",
+            "",
             "def spin(tensors: List[Tensor], keys: List[str], args: List[str]):",
             "    x = tensors[0]",
             "    while True:",
@@ -50,12 +53,15 @@ class EngineIsolationIT {
         c = server.connection();
         TestModels.store(c, "torch", "int64_affine.pt");
         TestModels.store(c, "onnx", "int64_affine.onnx");
-        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "script", "CPU", "ENTRY_POINTS", 3, "divide", "spin", "grow",
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "script", "CPU", "ENTRY_POINTS", 4, "divide", "bag", "spin", "grow",
                 "SOURCE", SCRIPT));
         Ai.status(c, "AI.TENSORSET", "least", "INT64", 1, "VALUES", Long.MIN_VALUE);
         Ai.status(c, "AI.TENSORSET", "minus-one", "INT64", 1, "VALUES", -1);
         Ai.status(c, "AI.TENSORSET", "seven", "INT64", 1, "VALUES", 7);
         Ai.status(c, "AI.TENSORSET", "ids", "INT64", 1, 3, "VALUES", 1, -2, 3);
+        Ai.status(c, "AI.TENSORSET", "weights", "FLOAT", 10, 3);
+        Ai.status(c, "AI.TENSORSET", "positions", "INT64", 4, "VALUES", 1, 2, 3, 4);
+        Ai.status(c, "AI.TENSORSET", "one-offset", "INT64", 1, "VALUES", 0);
     }
 
     @AfterAll
@@ -81,7 +87,7 @@ class EngineIsolationIT {
     }
 
     @Test
-    void aCrashInLibtorchEndsTheEngineProcessAndTheServerServesOn() {
+    void crashesInLibtorchEndTheEngineProcessAndTheServerServesOn() {
         long pid = server.process().handle().pid();
         Ai.integer(c, "DEL", "crashed");
         String error = error("AI.SCRIPTEXECUTE", "script", "divide", "INPUTS", 2, "least", "minus-one", "OUTPUTS", 1,
@@ -91,7 +97,14 @@ class EngineIsolationIT {
         assertEquals(List.of(Long.MIN_VALUE), Ai.array(c, "AI.TENSORGET", "least", "VALUES"), "the input is intact");
         assertEquals(pid, server.process().handle().pid());
         assertTrue(server.process().handle().isAlive());
-        assertEverythingRuns("the crash");
+        assertEverythingRuns("a SIGFPE");
+
+        error = error("AI.SCRIPTEXECUTE", "script", "bag", "INPUTS", 3, "weights", "positions", "one-offset",
+                "OUTPUTS", 1, "crashed");
+        assertTrue(error.contains("the engine process died during the call (SIGSEGV in libtorch_cpu.so)"), error);
+        assertEquals(0L, Ai.integer(c, "EXISTS", "crashed"), "no output is stored");
+        assertEquals(pid, server.process().handle().pid());
+        assertEverythingRuns("a SIGSEGV");
     }
 
     @Test

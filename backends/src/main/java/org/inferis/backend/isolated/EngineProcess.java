@@ -120,8 +120,8 @@ public final class EngineProcess implements AutoCloseable {
                 directory = Files.createTempDirectory(DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-");
             }
             Files.deleteIfExists(socket());
-            process = new ProcessBuilder(command()).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = new ProcessBuilder(command()).redirectErrorStream(true).start();
+            relayOutput(process);
         } catch (IOException e) {
             throw new BackendException("could not start the engine process: " + e.getMessage(), e);
         }
@@ -146,6 +146,25 @@ public final class EngineProcess implements AutoCloseable {
                 throw new BackendException("interrupted while the engine process started");
             }
         }
+    }
+
+    /**
+     * Copies the engine process's output (its log, the engines' own lines) to the server's standard output, line by
+     * line: inherited, it would write into whatever the server's stream is (a test runner's channel).
+     */
+    private static void relayOutput(Process engineProcess) {
+        Thread relay = new Thread(() -> {
+            try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    engineProcess.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    System.out.println(line);
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "inferis-engine-output-" + engineProcess.pid());
+        relay.setDaemon(true);
+        relay.start();
     }
 
     private Connection connect() throws IOException {
