@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -125,6 +130,43 @@ class EngineIsolationIT {
         assertEverythingRuns("a script that asked for 8 GiB past a limit of 3");
     }
 
+    /** SIGTERM with runs under way in the engine process: they are answered and stored before it is stopped. */
+    @Test
+    void aStopUnderLoadAnswersAndKeepsTheRunsUnderWay() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("stop-under-load"));
+        String[] options = {"--dir", data.toString(), "--save", "", "--appendonly", "yes", "--engine-isolation", "yes"};
+        List<RedisFuture<String>> runs = new ArrayList<>();
+        ServerProcess stopped = ServerProcess.start(options);
+        RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", stopped.port()));
+        try {
+            StatefulRedisConnection<String, String> admin = client.connect();
+            TestModels.store(admin, "cnn", "mnist_cnn.pt");
+            Ai.status(admin, "AI.TENSORSET", "images", "FLOAT", 20000, 1, 28, 28); // about a second a run
+            for (int i = 0; i < 3; i++) {
+                StatefulRedisConnection<String, String> runner = client.connect();
+                runner.sync().clientSetname("runner" + i);
+                runs.add(Ai.statusAsync(runner, "AI.MODELEXECUTE", "cnn", "INPUTS", 1, "images", "OUTPUTS", 1,
+                        "out" + i));
+                Await.dispatched(admin, "runner" + i, "AI.MODELEXECUTE");
+            }
+            assertTrue(Await.info(admin, "ai_queue_depth") >= 1, "runs wait behind the one running");
+            stopped.signal("TERM");
+            for (RedisFuture<String> run : runs) {
+                assertEquals("OK", run.get(60, TimeUnit.SECONDS), "a run under way at SIGTERM is answered");
+            }
+            assertEquals(0, stopped.exitCode(), stopped.output());
+        } finally {
+            client.shutdown();
+            stopped.close();
+        }
+        try (SentinelServer restarted = SentinelServer.start(options)) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(List.of(20000L, 10L), Ai.array(restarted.connection(), "AI.TENSORGET", "out" + i, "META")
+                        .get(3), "out" + i + " is in the append-only file");
+            }
+        }
+    }
+
     @Test
     void theEngineProcessEndsWithTheServerEvenAKilledOneAndItsSocketDirectoryGoes() throws Exception {
         long killed = -1;
@@ -147,7 +189,7 @@ class EngineIsolationIT {
 
     /** The engine sockets' directories of the server with that pid. */
     private static List<Path> socketDirectories(long pid) throws java.io.IOException {
-        try (var entries = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+        try (var entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return entries.filter(path -> path.getFileName().toString().startsWith("inferis-engine-" + pid + "-"))
                     .toList();
         }
