@@ -4,10 +4,14 @@
   div_computed.onnx    y = a // (b + b) on INT32: a divisor the model computes, which could be 0
   max_unpool.onnx      MaxUnpool whose index lies far past its output
   roi_align.onnx       RoiAlign whose batch index lies far past its batch
+  conv_stride_zero.onnx       Conv with strides [0, 0] (ONNX Runtime divides by them as the model loads)
+  group_norm_no_groups.onnx   GroupNormalization with num_groups 0 (divided by on the first run)
+  trilu_least_k.onnx          upper Trilu of x with a constant k of -2^63 (corrupted the heap as the model loaded)
 and ones that must keep working:
   int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
   shape_divide.onnx    y = x reshaped to [-1, shape(x)[1] // 2, 2], x: FLOAT [N, 4] (as PyTorch exports write)
+  trilu.onnx           y = upper Trilu of x: FLOAT [3, 3] with k: INT64 [] a model input, checked on every run
 Run with onnx installed (see make_models.py): /tmp/fx/bin/python make_trusting_onnx.py
 """
 import numpy as np
@@ -17,11 +21,11 @@ from onnx import helper as h
 from onnx import numpy_helper
 
 
-def save(name, nodes, inputs, output_type, initializers=None):
+def save(name, nodes, inputs, output_type, initializers=None, opset=17):
     graph = h.make_graph(nodes, name, [h.make_tensor_value_info(n, t, s) for n, t, s in inputs],
                          [h.make_tensor_value_info("y", output_type, None)],
                          initializer=[numpy_helper.from_array(np.array(v), k) for k, v in (initializers or {}).items()])
-    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
     model.ir_version = 8
     onnx.save(model, name + ".onnx")
 
@@ -47,3 +51,12 @@ save("shape_divide", [
     h.make_node("Reshape", ["x", "target"], ["y"])], [("x", T.FLOAT, ["N", 4])], T.FLOAT,
     {"one": np.array([1], dtype=np.int64), "two": np.array([2], dtype=np.int64),
      "minus_one": np.array([-1], dtype=np.int64)})
+save("conv_stride_zero", [h.make_node("Conv", ["x", "w"], ["y"], strides=[0, 0])], [("x", T.FLOAT, [1, 1, 4, 4])],
+     T.FLOAT, {"w": np.ones((1, 1, 2, 2), dtype=np.float32)})
+save("group_norm_no_groups", [h.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=0)],
+     [("x", T.FLOAT, [1, 2, 2, 2])], T.FLOAT,
+     {"scale": np.ones(2, dtype=np.float32), "bias": np.zeros(2, dtype=np.float32)}, opset=18)
+save("trilu_least_k", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x", T.FLOAT, [3, 3])], T.FLOAT,
+     {"k": np.array(-2**63, dtype=np.int64)})
+save("trilu", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x", T.FLOAT, [3, 3]), ("k", T.INT64, [])],
+     T.FLOAT)

@@ -54,12 +54,10 @@ final class Divisions {
             if (!ElementTypes.isInteger(type)) {
                 continue;
             }
-            OnnxGraph.Source source = OnnxGraph.trace(node.input(1), producers, step -> step.isOnnx("Identity"));
-            String divisor = source.name();
-            Node producer = source.producer();
-            Values values = constant(graph, producer, divisor);
-            // a model input (an initializer may be one too: a default a run may replace) is checked on every run
-            boolean fedByRuns = divisors != null && producer == null && graph.inputs().containsKey(divisor);
+            OnnxGraph.Operand divisor = OnnxGraph.operand(graph, producers, node.input(1), divisors != null);
+            Values values = divisor.constant();
+            boolean fedByRuns = divisor.fedByRuns();
+            Node producer = divisor.producer();
             if (values == null && !fedByRuns) {
                 throw refused(node, "divides integers by " + (producer == null ? "a value from outside its graph"
                         : "the output of " + producer.opType()) + ", which could be 0; Inferis takes integer "
@@ -69,34 +67,9 @@ final class Divisions {
                 throw refused(node, "divides by a constant holding " + (values.zero ? "0" : "-1"));
             }
             if (fedByRuns) {
-                divisors.add(divisor);
+                divisors.add(divisor.name());
             }
         }
-    }
-
-    /** The values of a constant divisor (an initializer, or a Constant node's), or null. */
-    private static Values constant(Graph graph, Node producer, String name) {
-        if (producer == null) {
-            OnnxGraph.Tensor initializer = graph.initializers().get(name);
-            return initializer == null ? null : initializer.values();
-        }
-        if (!producer.isOnnx("Constant")) {
-            return null;
-        }
-        Values values = new Values();
-        producer.attributes().forEach((attribute, value) -> {
-            switch (attribute) {
-                case "value" -> {
-                    if (value.tensor() != null) {
-                        values.merge(value.tensor().values());
-                    }
-                }
-                case "value_int" -> values.add(value.integer());
-                case "value_ints" -> values.merge(value.integers());
-                default -> { }
-            }
-        });
-        return values;
     }
 
     private static BackendException refused(Node node, String why) {

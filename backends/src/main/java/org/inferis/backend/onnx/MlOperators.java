@@ -88,7 +88,7 @@ final class MlOperators {
                         + " features of input '" + source + "' and its " + node.label() + " " + width);
             }
         }
-        return new RunChecks(List.copyOf(widths.values()), Set.copyOf(nonNegative), Set.of());
+        return new RunChecks(List.copyOf(widths.values()), Set.copyOf(nonNegative), Set.of(), Set.of());
     }
 
     /**

@@ -43,7 +43,7 @@ public final class OnnxBackend implements ModelBackend {
         try {
             OnnxGraph graph = OnnxGraph.read(blob); // after ModelContent, which bounds the nesting
             TrustingOperators.check(graph);
-            checks = MlOperators.check(graph).withNonZero(Divisions.check(graph));
+            checks = MlOperators.check(graph).withNonZero(Divisions.check(graph)).withOffsets(TriluOffsets.check(graph));
         } catch (java.io.IOException e) {
             throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
         }

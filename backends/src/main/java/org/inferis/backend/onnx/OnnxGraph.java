@@ -49,8 +49,11 @@ final class OnnxGraph {
             minusOne |= value == -1;
         }
 
-        /** Whether 0 or -1 is among them, of other values (the rest is not kept). */
+        /** Takes in other values: their count, bounds, and whether 0 or -1 is among them (their sum is not kept). */
         void merge(Values other) {
+            length += other.length;
+            min = Math.min(min, other.min);
+            max = Math.max(max, other.max);
             zero |= other.zero;
             minusOne |= other.minusOne;
         }
@@ -125,6 +128,47 @@ final class OnnxGraph {
             producer = producers.get(name);
         }
         return new Source(name, producer);
+    }
+
+    /**
+     * Where an operand of a node comes from, up through {@code Identity}: the values of the constant it is, the model
+     * input a run gives it ({@code fedByRuns}, only where {@code runsFeed}: the main graph), or the node that
+     * computes it.
+     */
+    record Operand(String name, Values constant, boolean fedByRuns, Node producer) {
+    }
+
+    static Operand operand(Graph graph, Map<String, Node> producers, String input, boolean runsFeed) {
+        Source source = trace(input, producers, step -> step.isOnnx("Identity"));
+        // a model input (an initializer may be one too: a default a run may replace) is checked on every run
+        boolean fedByRuns = runsFeed && source.producer() == null && graph.inputs().containsKey(source.name());
+        return new Operand(source.name(), constant(graph, source.producer(), source.name()), fedByRuns,
+                source.producer());
+    }
+
+    /** The values of a constant (an initializer, or a Constant node's), or null. */
+    private static Values constant(Graph graph, Node producer, String name) {
+        if (producer == null) {
+            OnnxGraph.Tensor initializer = graph.initializers().get(name);
+            return initializer == null ? null : initializer.values();
+        }
+        if (!producer.isOnnx("Constant")) {
+            return null;
+        }
+        Values values = new Values();
+        producer.attributes().forEach((attribute, value) -> {
+            switch (attribute) {
+                case "value" -> {
+                    if (value.tensor() != null) {
+                        values.merge(value.tensor().values());
+                    }
+                }
+                case "value_int" -> values.add(value.integer());
+                case "value_ints" -> values.merge(value.integers());
+                default -> { }
+            }
+        });
+        return values;
     }
 
     private final Graph main;

@@ -16,8 +16,9 @@ import org.inferis.tensor.Tensor;
  * @param widths the widths of inputs that operators read as many features of as they were made for
  * @param nonNegative inputs of indices (ArrayFeatureExtractor)
  * @param nonZero inputs that are an integer division's divisor (Div, Mod)
+ * @param offsets inputs that are a Trilu's k, within ±2^62 ({@link TriluOffsets})
  */
-record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> nonZero) {
+record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> nonZero, Set<String> offsets) {
     /** The width a model input must have on every run, as the operator that reads it counts it. */
     record InputWidth(String input, long width, String reader) {
         /** Rank 0 or 1: all the elements; else the second dimension, as the kernels count their features. */
@@ -34,7 +35,11 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
     }
 
     RunChecks withNonZero(Set<String> divisors) {
-        return new RunChecks(widths, nonNegative, Set.copyOf(divisors));
+        return new RunChecks(widths, nonNegative, Set.copyOf(divisors), offsets);
+    }
+
+    RunChecks withOffsets(Set<String> ks) {
+        return new RunChecks(widths, nonNegative, nonZero, Set.copyOf(ks));
     }
 
     /**
@@ -54,6 +59,7 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
         private final InputWidth[] widths;
         private final boolean[] indices;
         private final boolean[] divisors;
+        private final boolean[] offsets;
         private final boolean none;
 
         private Bound(RunChecks checks, List<String> inputNames) {
@@ -61,6 +67,7 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
             this.widths = new InputWidth[inputNames.size()];
             this.indices = new boolean[inputNames.size()];
             this.divisors = new boolean[inputNames.size()];
+            this.offsets = new boolean[inputNames.size()];
             for (InputWidth width : checks.widths()) {
                 int input = inputNames.indexOf(width.input());
                 if (input < 0) {
@@ -71,7 +78,9 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
             }
             mark(checks.nonNegative(), indices);
             mark(checks.nonZero(), divisors);
-            this.none = checks.widths().isEmpty() && checks.nonNegative().isEmpty() && checks.nonZero().isEmpty();
+            mark(checks.offsets(), offsets);
+            this.none = checks.widths().isEmpty() && checks.nonNegative().isEmpty() && checks.nonZero().isEmpty()
+                    && checks.offsets().isEmpty();
         }
 
         private void mark(Set<String> names, boolean[] inputs) {
@@ -95,12 +104,27 @@ record RunChecks(List<InputWidth> widths, Set<String> nonNegative, Set<String> n
                     throw new BackendException("input " + inputNames.get(i) + " holds a negative index, which the "
                             + "model's ArrayFeatureExtractor would read from before its input");
                 }
+                if (offsets[i] && input.dtype() == DType.INT64 && anyBeyond(input.data().asLongBuffer())) {
+                    throw new BackendException("input " + inputNames.get(i) + " holds a value beyond ±2^62, which "
+                            + "the model's Trilu takes as its k: ONNX Runtime does not check k for overflow, and a k "
+                            + "near ±2^63 killed the process");
+                }
                 if (divisors[i] && trapsAsDivisor(input)) {
                     throw new BackendException("input " + inputNames.get(i) + " holds a 0 or -1, which the model "
                             + "divides integers by: ONNX Runtime does not check integer divisors, and a 0 (or -1 under "
                             + "the least integer) kills the process");
                 }
             }
+        }
+
+        private static boolean anyBeyond(LongBuffer values) {
+            while (values.hasRemaining()) {
+                long value = values.get();
+                if (value < -TriluOffsets.LIMIT || value > TriluOffsets.LIMIT) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static boolean anyNegative(LongBuffer values) {

@@ -9,7 +9,8 @@ import org.inferis.backend.onnx.OnnxGraph.Node;
 
 /**
  * ONNX operators whose ONNX Runtime kernels (1.21) trust positions they are given, which the checks before a run
- * cannot bound: a crafted model of each killed the process on its first run. They are refused wherever they are.
+ * cannot bound: a crafted model of each killed the process on its first run. They are refused wherever they are; so
+ * are attributes that ONNX Runtime divides by, of 0 or less.
  */
 final class TrustingOperators {
     private static final Map<String, String> REFUSED = Map.of(
@@ -26,11 +27,34 @@ final class TrustingOperators {
         graphs.addAll(model.functions());
         for (Graph graph : graphs) {
             for (Node node : graph.nodes()) {
-                if (node.domain().isEmpty() && REFUSED.containsKey(node.opType())) {
+                if (!node.domain().isEmpty()) {
+                    continue;
+                }
+                if (REFUSED.containsKey(node.opType())) {
                     throw new BackendException("the model's " + node.label() + " is refused: ONNX Runtime "
                             + REFUSED.get(node.opType()));
                 }
+                checkDivisorAttributes(node);
             }
+        }
+    }
+
+    /**
+     * Attributes ONNX Runtime divides by without checking them: a convolution's or pooling's {@code strides} (a
+     * {@code Conv} or {@code MaxPool} with a stride of 0 killed the process as the model loaded) and
+     * {@code GroupNormalization}'s {@code num_groups} (0 killed it on the first run).
+     */
+    private static void checkDivisorAttributes(Node node) throws BackendException {
+        OnnxGraph.Attribute strides = node.attributes().get("strides");
+        if (strides != null && strides.integers().length > 0 && strides.integers().min < 1) {
+            throw new BackendException("the model's " + node.label() + " has a stride of " + strides.integers().min
+                    + ": ONNX Runtime divides by strides without checking them (a 0 killed the process); strides "
+                    + "must be at least 1");
+        }
+        if (node.isOnnx("GroupNormalization") && node.integer("num_groups", 1) < 1) {
+            throw new BackendException("the model's " + node.label() + " has num_groups "
+                    + node.integer("num_groups", 1) + ": ONNX Runtime divides by it without checking it (0 killed "
+                    + "the process); it must be at least 1");
         }
     }
 }

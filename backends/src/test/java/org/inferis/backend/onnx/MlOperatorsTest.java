@@ -141,7 +141,7 @@ class MlOperatorsTest {
                 .message(5, OnnxProto.ints("value_ints", 1, -1));
         assertTrue(refusal(model(constant, extract)).contains("has a negative index (-1)"));
         Proto fine = OnnxProto.tensor("i", OnnxProto.INT64, 2).varint(7, 0).varint(7, 5);
-        assertEquals(new RunChecks(List.of(), Set.of(), Set.of()),
+        assertEquals(new RunChecks(List.of(), Set.of(), Set.of(), Set.of()),
                 check(OnnxProto.model(List.of(extract), List.of(fine), OnnxProto.FLOAT, new long[0])));
         Proto argMax = OnnxProto.node("ArgMax", "", List.of("x"), List.of("i"));
         assertEquals(Set.of(), check(model(argMax, extract)).nonNegative());

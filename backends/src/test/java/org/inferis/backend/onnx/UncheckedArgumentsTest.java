@@ -1,0 +1,77 @@
+package org.inferis.backend.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.OnnxProto;
+import org.inferis.backend.OnnxProto.Proto;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Arguments ONNX Runtime uses unchecked, each of which killed the process in a crafted model: strides and num_groups
+ * it divides by ({@link TrustingOperators}), and Trilu's k, which it adds to positions ({@link TriluOffsets}); x is a
+ * model input.
+ */
+class UncheckedArgumentsTest {
+    private static Proto node(String opType, List<String> inputs, Proto... attributes) {
+        Proto node = OnnxProto.node(opType, "", inputs, List.of("y"));
+        for (Proto attribute : attributes) {
+            node.message(5, attribute);
+        }
+        return node;
+    }
+
+    private static OnnxGraph graph(Proto... nodes) throws IOException {
+        return OnnxGraph.read(OnnxProto.model(List.of(nodes), List.of(), OnnxProto.FLOAT, new long[0]));
+    }
+
+    private static String refusal(Proto... nodes) {
+        return assertThrows(BackendException.class, () -> {
+            TrustingOperators.check(graph(nodes));
+            TriluOffsets.check(graph(nodes));
+        }).getMessage();
+    }
+
+    @Test
+    void stridesOfZeroOrLessAreRefusedOnEveryOperatorThatHasThem() throws Exception {
+        for (String operator : List.of("Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "QLinearConv")) {
+            assertTrue(refusal(node(operator, List.of("x", "x"), OnnxProto.ints("strides", 1, 0)))
+                    .contains("the model's " + operator + " has a stride of 0"), operator);
+        }
+        assertTrue(refusal(node("MaxPool", List.of("x"), OnnxProto.ints("strides", 2, -3)))
+                .contains("has a stride of -3"));
+        TrustingOperators.check(graph(node("Conv", List.of("x", "x"), OnnxProto.ints("strides", 1, 2))));
+        TrustingOperators.check(graph(node("Conv", List.of("x", "x")))); // strides default to 1
+    }
+
+    @Test
+    void groupNormalizationNeedsAGroup() throws Exception {
+        assertTrue(refusal(node("GroupNormalization", List.of("x", "x", "x"), OnnxProto.attribute("num_groups", 0)))
+                .contains("GroupNormalization has num_groups 0"));
+        TrustingOperators.check(graph(node("GroupNormalization", List.of("x", "x", "x"),
+                OnnxProto.attribute("num_groups", 2))));
+    }
+
+    @Test
+    void triluTakesKFromAConstantWithinBoundsOrAModelInputCheckedOnEveryRun() throws Exception {
+        Proto least = OnnxProto.node("Constant", "", List.of(), List.of("k"))
+                .message(5, OnnxProto.ints("value_ints", Long.MIN_VALUE));
+        assertTrue(refusal(least, node("Trilu", List.of("x", "k"))).contains("Trilu has a constant k of "
+                + Long.MIN_VALUE));
+        Proto far = OnnxProto.node("Constant", "", List.of(), List.of("k"))
+                .message(5, OnnxProto.ints("value_ints", (1L << 62) + 1));
+        assertTrue(refusal(far, node("Trilu", List.of("x", "k"))).contains("k must lie within ±2^62"));
+        Proto computed = OnnxProto.node("Cast", "", List.of("x"), List.of("k"));
+        assertTrue(refusal(computed, node("Trilu", List.of("x", "k"))).contains("takes k from the output of Cast"));
+        Proto fine = OnnxProto.node("Constant", "", List.of(), List.of("k"))
+                .message(5, OnnxProto.ints("value_ints", -(1L << 62)));
+        assertEquals(Set.of(), TriluOffsets.check(graph(fine, node("Trilu", List.of("x", "k")))));
+        assertEquals(Set.of(), TriluOffsets.check(graph(node("Trilu", List.of("x")))), "no k: 0");
+        assertEquals(Set.of("x"), TriluOffsets.check(graph(node("Trilu", List.of("x", "x")))));
+    }
+}
