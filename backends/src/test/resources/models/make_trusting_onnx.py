@@ -7,6 +7,9 @@
   conv_stride_zero.onnx       Conv with strides [0, 0] (ONNX Runtime divides by them as the model loads)
   group_norm_no_groups.onnx   GroupNormalization with num_groups 0 (divided by on the first run)
   trilu_least_k.onnx          upper Trilu of x with a constant k of -2^63 (corrupted the heap as the model loaded)
+  einsum_ellipsis_ranks.onnx  Einsum ...ij,...jk->...ik of a 3x4 and a 5x4x2 constant: the ellipses stand for 0 and
+                              1 dimensions, and ONNX Runtime reads out of bounds as it loads (not refused: legitimate
+                              equations look the same; engine-isolation contains it)
 and ones that must keep working:
   int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
@@ -60,3 +63,6 @@ save("trilu_least_k", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x",
      {"k": np.array(-2**63, dtype=np.int64)})
 save("trilu", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x", T.FLOAT, [3, 3]), ("k", T.INT64, [])],
      T.FLOAT)
+save("einsum_ellipsis_ranks", [h.make_node("Einsum", ["a", "b"], ["y"], equation="...ij,...jk->...ik")],
+     [("x", T.FLOAT, [1])], T.FLOAT,
+     {"a": np.ones((3, 4), dtype=np.float32), "b": np.ones((5, 4, 2), dtype=np.float32)})

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.inferis.backend.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,6 +111,13 @@ class EngineIsolationIT {
         assertEquals(0L, Ai.integer(c, "EXISTS", "crashed"), "no output is stored");
         assertEquals(pid, server.process().handle().pid());
         assertEverythingRuns("a SIGSEGV");
+
+        // ONNX Runtime's crashes too, here as a model loads (an Einsum whose ellipses stand for different ranks)
+        error = error("AI.MODELSTORE", "crashing-model", "ONNX", "CPU", "BLOB",
+                Fixtures.model("einsum_ellipsis_ranks.onnx"));
+        assertTrue(error.contains("the engine process died during the call (SIGSEGV in libonnxruntime.so)"), error);
+        assertEquals(0L, Ai.integer(c, "EXISTS", "crashing-model"), "the model is not stored");
+        assertEverythingRuns("a SIGSEGV in ONNX Runtime");
     }
 
     @Test
