@@ -1,18 +1,26 @@
 package org.inferis.backend.isolated;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.EngineOptions;
 
@@ -85,16 +93,16 @@ public final class EngineProcess implements AutoCloseable {
     }
 
     private static final String DIRECTORY_PREFIX = "inferis-engine-";
-    private static final java.util.regex.Pattern LEFT_DIRECTORY =
-            java.util.regex.Pattern.compile(DIRECTORY_PREFIX + "(\\d{1,18})-\\d+");
-    private static final java.util.regex.Pattern CRASH_SIGNAL = java.util.regex.Pattern.compile("^#\\s+(SIG[A-Z]+) ");
-    private static final java.util.regex.Pattern CRASH_FRAME =
-            java.util.regex.Pattern.compile("^# [CVj]\\s+\\[([^+\\]]+)");
+    private static final Pattern LEFT_DIRECTORY =
+            Pattern.compile(DIRECTORY_PREFIX + "(\\d{1,18})-\\d+");
+    private static final Pattern CRASH_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z]+) ");
+    private static final Pattern CRASH_FRAME =
+            Pattern.compile("^# [CVj]\\s+\\[([^+\\]]+)");
 
     private final Settings settings;
     private final AtomicLong connections = new AtomicLong();
     /** Why the latest generation that died did, by generation. */
-    private final java.util.Map<Long, String> deaths = new java.util.HashMap<>();
+    private final Map<Long, String> deaths = new HashMap<>();
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private Path directory;
     private Process process;
@@ -154,8 +162,8 @@ public final class EngineProcess implements AutoCloseable {
      */
     private static void relayOutput(Process engineProcess) {
         Thread relay = new Thread(() -> {
-            try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
-                    engineProcess.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(
+                    engineProcess.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = lines.readLine()) != null; ) {
                     System.out.println(line);
                 }
@@ -181,9 +189,9 @@ public final class EngineProcess implements AutoCloseable {
     /** The directories of servers that ended without removing theirs (killed): their pid runs no more. */
     private static void removeLeftDirectories() {
         Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
-        try (java.util.stream.Stream<Path> entries = Files.list(temporary)) {
+        try (Stream<Path> entries = Files.list(temporary)) {
             for (Path left : (Iterable<Path>) entries::iterator) {
-                java.util.regex.Matcher name = LEFT_DIRECTORY.matcher(left.getFileName().toString());
+                Matcher name = LEFT_DIRECTORY.matcher(left.getFileName().toString());
                 if (name.matches() && ProcessHandle.of(Long.parseLong(name.group(1))).isEmpty()) {
                     removeDirectory(left);
                 }
@@ -194,7 +202,7 @@ public final class EngineProcess implements AutoCloseable {
     }
 
     private static void removeDirectory(Path directory) throws IOException {
-        try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+        try (Stream<Path> files = Files.list(directory)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 Files.deleteIfExists(file);
             }
@@ -383,13 +391,13 @@ public final class EngineProcess implements AutoCloseable {
             if (!Files.exists(report)) {
                 return null;
             }
-            List<String> lines = Files.readAllLines(report, java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> lines = Files.readAllLines(report, StandardCharsets.ISO_8859_1);
             Files.delete(report);
             String signal = null;
             String library = null;
             for (String line : lines.subList(0, Math.min(lines.size(), 20))) {
-                java.util.regex.Matcher signalLine = CRASH_SIGNAL.matcher(line);
-                java.util.regex.Matcher frameLine = CRASH_FRAME.matcher(line);
+                Matcher signalLine = CRASH_SIGNAL.matcher(line);
+                Matcher frameLine = CRASH_FRAME.matcher(line);
                 if (signal == null && signalLine.find()) {
                     signal = signalLine.group(1);
                 } else if (library == null && frameLine.find()) {
