@@ -59,7 +59,7 @@ abstract class IsolatedExecutable implements AutoCloseable {
         EngineProcess.Connection connection = null;
         try {
             connection = engine.borrow();
-            long loaded = handleIn(connection);
+            long handle = handleIn(connection);
             synchronized (call) {
                 if (call.stopped) {
                     throw new BackendException("stopped at model-execution-timeout before it ran");
@@ -67,7 +67,7 @@ abstract class IsolatedExecutable implements AutoCloseable {
                 call.connection = connection;
                 call.sent = true;
             }
-            return exchange.over(connection, loaded);
+            return exchange.over(connection, handle);
         } finally {
             calls.remove(current);
             if (connection != null) {
