@@ -126,9 +126,12 @@ public final class EngineHost {
             }
             case TERMINATE -> {
                 AutoCloseable executable = loaded.get(in.getLong());
-                Thread running = calls.get(in.getLong());
-                out.putBoolean(running != null && (executable instanceof LoadedModel model ? model.terminate(running)
-                        : ((LoadedScript) executable).terminate(running)));
+                long call = in.getLong();
+                Thread running = calls.get(call);
+                boolean stopped = running == null || (executable instanceof LoadedModel model
+                        ? model.terminate(running) : ((LoadedScript) executable).terminate(running));
+                // false only while the call still runs: one that ended meanwhile needs no stopping (nor a kill)
+                out.putBoolean(stopped || calls.get(call) != running);
             }
             case CLOSE -> {
                 try (AutoCloseable closed = loaded.remove(in.getLong())) {
