@@ -105,8 +105,11 @@ public final class EngineProcess implements AutoCloseable {
     private final Map<Long, String> deaths = new HashMap<>();
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private Path directory;
-    private Process process;
-    private long generation;
+    /** Written under this object's lock; read without it, so INFO on an event loop never waits for a start. */
+    private volatile Process process;
+    private volatile long generation;
+    /** A start is under way: what must not wait for it treats the process as not running. */
+    private volatile boolean starting;
     private boolean closed;
 
     public EngineProcess(Settings settings) {
@@ -121,6 +124,15 @@ public final class EngineProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
+        starting = true;
+        try {
+            spawn();
+        } finally {
+            starting = false;
+        }
+    }
+
+    private void spawn() throws BackendException {
         try {
             if (directory == null) {
                 removeLeftDirectories();
@@ -260,16 +272,19 @@ public final class EngineProcess implements AutoCloseable {
         }
     }
 
-    private Connection lend(boolean starting) throws BackendException {
+    private Connection lend(boolean startIfNeeded) throws BackendException {
         for (Connection connection; (connection = idle.pollFirst()) != null; ) {
             if (connection.generation == currentGeneration()) {
                 return connection;
             }
             connection.close();
         }
+        if (!startIfNeeded && !isRunning()) {
+            return null; // without waiting for a start under way
+        }
         long connecting;
         synchronized (this) {
-            if (starting) {
+            if (startIfNeeded) {
                 start();
             } else if (!isRunning()) {
                 return null;
@@ -300,8 +315,8 @@ public final class EngineProcess implements AutoCloseable {
         }
     }
 
-    private synchronized long currentGeneration() {
-        return process != null && process.isAlive() ? generation : -1;
+    private long currentGeneration() {
+        return isRunning() ? generation : -1;
     }
 
     /**
@@ -326,9 +341,10 @@ public final class EngineProcess implements AutoCloseable {
         }
     }
 
-    /** Whether the process runs now (engines in it may or may not have started). */
-    public synchronized boolean isRunning() {
-        return process != null && process.isAlive();
+    /** Whether the process runs now and takes calls (engines in it may or may not have started). */
+    public boolean isRunning() {
+        Process running = process;
+        return !starting && running != null && running.isAlive();
     }
 
     /**
