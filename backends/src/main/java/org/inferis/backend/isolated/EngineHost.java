@@ -6,7 +6,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -111,7 +110,7 @@ public final class EngineHost {
             case COMPILE -> {
                 String source = in.getString();
                 LoadedScript script = torch.compile(source, in.getStrings(), Device.parse(in.getString()));
-                out.putLong(keep(script)).putStrings(new ArrayList<>(script.functionNames()));
+                out.putLong(keep(script)).putStrings(script.functionNames());
             }
             case RUN, EXECUTE, CALL -> {
                 AutoCloseable executable = loaded.get(in.getLong());

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.inferis.backend.BackendException;
 import org.inferis.tensor.DType;
@@ -71,7 +72,7 @@ final class Wire {
             return putBytes(text.getBytes(StandardCharsets.UTF_8));
         }
 
-        Out putStrings(List<String> texts) {
+        Out putStrings(Collection<String> texts) {
             room(4).putInt(texts.size());
             texts.forEach(this::putString);
             return this;
