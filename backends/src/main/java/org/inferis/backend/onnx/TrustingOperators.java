@@ -10,7 +10,7 @@ import org.inferis.backend.onnx.OnnxGraph.Node;
 /**
  * ONNX operators whose ONNX Runtime kernels (1.21) trust positions they are given, which the checks before a run
  * cannot bound: a crafted model of each killed the process on its first run. They are refused wherever they are; so
- * are attributes that ONNX Runtime divides by, of 0 or less.
+ * are attributes that ONNX Runtime divides by, of 0 or less, and geometry it loops over without checking it.
  */
 final class TrustingOperators {
     private static final Map<String, String> REFUSED = Map.of(
@@ -35,6 +35,7 @@ final class TrustingOperators {
                             + REFUSED.get(node.opType()));
                 }
                 checkDivisorAttributes(node);
+                checkCol2Im(node);
             }
         }
     }
@@ -45,9 +46,9 @@ final class TrustingOperators {
      * {@code GroupNormalization}'s {@code num_groups} (0 killed it on the first run).
      */
     private static void checkDivisorAttributes(Node node) throws BackendException {
-        OnnxGraph.Attribute strides = node.attributes().get("strides");
-        if (strides != null && strides.integers().length > 0 && strides.integers().min < 1) {
-            throw new BackendException("the model's " + node.label() + " has a stride of " + strides.integers().min
+        long stride = least(node, "strides");
+        if (stride < 1) {
+            throw new BackendException("the model's " + node.label() + " has a stride of " + stride
                     + ": ONNX Runtime divides by strides without checking them (a 0 killed the process); strides "
                     + "must be at least 1");
         }
@@ -56,5 +57,32 @@ final class TrustingOperators {
                     + node.integer("num_groups", 1) + ": ONNX Runtime divides by it without checking it (0 killed "
                     + "the process); it must be at least 1");
         }
+    }
+
+    /**
+     * {@code Col2Im}'s pads, which ONNX requires to be 0 or more, and dilations, 1 or more: with pads of -5 its kernel
+     * never returned (a core taken for good, past model-execution-timeout, which it does not check; as a constant,
+     * the store never answered), with dilations of 0 it answered zeros.
+     */
+    private static void checkCol2Im(Node node) throws BackendException {
+        if (!node.isOnnx("Col2Im")) {
+            return;
+        }
+        long pad = least(node, "pads");
+        if (pad < 0) {
+            throw new BackendException("the model's " + node.label() + " has a pad of " + pad
+                    + ": ONNX Runtime's Col2Im loops without end on negative pads; pads must be at least 0");
+        }
+        long dilation = least(node, "dilations");
+        if (dilation < 1) {
+            throw new BackendException("the model's " + node.label() + " has a dilation of " + dilation
+                    + ": dilations must be at least 1");
+        }
+    }
+
+    /** The least of a node's integer list attribute; {@link Long#MAX_VALUE} when it has none. */
+    private static long least(Node node, String attribute) {
+        OnnxGraph.Attribute values = node.attributes().get(attribute);
+        return values == null || values.integers().length == 0 ? Long.MAX_VALUE : values.integers().min;
     }
 }

@@ -13,9 +13,9 @@ import org.inferis.backend.OnnxProto.Proto;
 import org.junit.jupiter.api.Test;
 
 /**
- * Arguments ONNX Runtime uses unchecked, each of which killed the process in a crafted model: strides and num_groups
- * it divides by ({@link TrustingOperators}), and Trilu's k, which it adds to positions ({@link TriluOffsets}); x is a
- * model input.
+ * Arguments ONNX Runtime uses unchecked, each of which killed the process in a crafted model (or, Col2Im's pads, took a
+ * core for good): strides and num_groups it divides by and Col2Im's geometry ({@link TrustingOperators}), and Trilu's
+ * k, which it adds to positions ({@link TriluOffsets}); x is a model input.
  */
 class UncheckedArgumentsTest {
     private static Proto node(String opType, List<String> inputs, Proto... attributes) {
@@ -55,6 +55,17 @@ class UncheckedArgumentsTest {
                 .contains("GroupNormalization has num_groups 0"));
         TrustingOperators.check(graph(node("GroupNormalization", List.of("x", "x", "x"),
                 OnnxProto.attribute("num_groups", 2))));
+    }
+
+    @Test
+    void col2ImNeedsPadsOfZeroOrMoreAndDilationsOfOneOrMore() throws Exception {
+        assertTrue(refusal(node("Col2Im", List.of("x", "x", "x"), OnnxProto.ints("pads", 0, -5, 0, 0)))
+                .contains("the model's Col2Im has a pad of -5"));
+        assertTrue(refusal(node("Col2Im", List.of("x", "x", "x"), OnnxProto.ints("dilations", 1, 0)))
+                .contains("the model's Col2Im has a dilation of 0"));
+        TrustingOperators.check(graph(node("Col2Im", List.of("x", "x", "x"), OnnxProto.ints("pads", 0, 1, 0, 1),
+                OnnxProto.ints("dilations", 2, 1))));
+        TrustingOperators.check(graph(node("Col2Im", List.of("x", "x", "x")))); // pads default to 0, dilations to 1
     }
 
     @Test
