@@ -16,6 +16,8 @@ final class DeviceWorkers {
         volatile Batch running;
         volatile long startedNanos;
         volatile boolean abandoned;
+        /** When the watchdog asked the engine to stop its abandoned call (the watchdog's clock). */
+        long stopAskedNanos;
         Thread thread;
     }
 
@@ -28,6 +30,8 @@ final class DeviceWorkers {
     private int abandonedAlive;
     private final List<ModelQueue> queues = new ArrayList<>();
     private final List<Worker> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Abandoned workers whose engine was asked to stop their call, until it returns or is found unstoppable. */
+    private final List<Worker> stopping = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final String device;
     private int next;
     private int spawned;
@@ -84,11 +88,22 @@ final class DeviceWorkers {
      * call where it can (ONNX Runtime's terminate flag), the instance goes back to the queue (engine models accept
      * concurrent runs) and a new worker takes the stuck one's place, unless {@link #MAX_ABANDONED} stuck threads
      * are alive already. A model or script whose calls the engine could not stop
-     * {@link ModelQueue#QUARANTINE_AFTER} times is quarantined.
+     * {@link ModelQueue#QUARANTINE_AFTER} times is quarantined; so are calls the engine was asked to stop that are
+     * still inside it a limit later (ONNX Runtime looks at its flag only between nodes: one NonMaxSuppression of
+     * many boxes runs for seconds).
      * The references of an abandoned batch stay held until its engine call returns.
      */
     void abandonOverdue(long limitNanos) {
         long now = clock.getAsLong();
+        for (Worker worker : stopping) {
+            Batch batch = worker.running;
+            if (batch == null) {
+                stopping.remove(worker); // its call came back
+            } else if (now - worker.stopAskedNanos > limitNanos) {
+                stopping.remove(worker);
+                countUnstoppable(batch);
+            }
+        }
         for (Worker worker : workers) {
             Batch batch = worker.running;
             if (batch == null || worker.abandoned || now - worker.startedNanos <= limitNanos) {
@@ -110,15 +125,23 @@ final class DeviceWorkers {
                 }
                 lock.notifyAll();
             }
-            if (!batch.terminate(worker.thread)) { // only calls the engine cannot stop count to quarantine
-                synchronized (lock) {
-                    if (batch.queue.abandonedOnce()) {
-                        LOG.warn("{}", batch.queue.quarantine());
-                    }
-                }
+            if (batch.terminate(worker.thread)) {
+                worker.stopAskedNanos = now;
+                stopping.add(worker);
+            } else {
+                countUnstoppable(batch);
             }
             batch.abandon("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
                     + "its worker was replaced");
+        }
+    }
+
+    /** A call of the batch's model or script could not be stopped: toward its quarantine. */
+    private void countUnstoppable(Batch batch) {
+        synchronized (lock) {
+            if (batch.queue.abandonedOnce()) {
+                LOG.warn("{}", batch.queue.quarantine());
+            }
         }
     }
 

@@ -131,6 +131,35 @@ class EngineIsolationIT {
         assertTrue(info.contains("ai_abandoned_threads:0\r\n"), "the calls' threads came back: " + info);
     }
 
+    /**
+     * An ONNX kernel that looks at no stop flag (long_kernel.onnx: one NonMaxSuppression of 80,000 boxes, some 2 s) is
+     * asked to stop, then its engine process is killed: in-process, twice would quarantine the model.
+     */
+    @Test
+    void anOnnxKernelThatDoesNotStopWhenAskedEndsWithItsEngineProcess() {
+        TestModels.store(c, "long", "long_kernel.onnx");
+        Ai.status(c, "AI.TENSORSET", "few-boxes", "FLOAT", 1, "VALUES", 3);
+        Ai.status(c, "AI.TENSORSET", "boxes", "FLOAT", 1, "VALUES", 80_000);
+        for (int overdue = 1; overdue <= 3; overdue++) { // in-process, twice would quarantine the model
+            // a new engine process, the models loaded into it within the usual limit
+            assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "long", "INPUTS", 1, "few-boxes", "OUTPUTS", 1,
+                    "kept"));
+            ProcessHandle engine = server.process().handle().children().findFirst().orElseThrow();
+            assertEquals("OK", c.sync().configSet("model-execution-timeout", "200"));
+            try {
+                String error = error("AI.MODELEXECUTE", "long", "INPUTS", 1, "boxes", "OUTPUTS", 1, "kept");
+                assertTrue(error.startsWith("ERR run exceeded model-execution-timeout (200 ms)"), error);
+            } finally {
+                c.sync().configSet("model-execution-timeout", "2000");
+            }
+            Await.until(() -> !engine.isAlive(), "the engine process running the kernel is killed");
+        }
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "long", "INPUTS", 1, "few-boxes", "OUTPUTS", 1, "kept"));
+        assertEquals(List.of(3L, 3L), Ai.array(c, "AI.TENSORGET", "kept", "VALUES"));
+        Await.until(() -> Await.info(c, "ai_abandoned_threads") == 0, "the calls' threads came back");
+        assertEverythingRuns("three ONNX kernels past the deadline");
+    }
+
     @Test
     void memoryPastTheLimitFailsTheCallNotTheServer() {
         String error = error("AI.SCRIPTEXECUTE", "script", "grow", "INPUTS", 1, "seven", "OUTPUTS", 1, "grown");

@@ -143,4 +143,36 @@ class FaultIsolationIT {
         assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "slow", "INPUTS", 1, "tiny", "OUTPUTS", 1, "identity"));
         assertEquals(0L, c.sync().exists("never"));
     }
+
+    /**
+     * An ONNX kernel that looks at no stop flag (long_kernel.onnx: one NonMaxSuppression comparing 80,000 boxes, some
+     * 2 s here) is asked to stop and keeps its thread: still inside a limit later, it counts toward quarantine as a
+     * TorchScript call does, so a model built to hold threads cannot take every worker of the device.
+     */
+    @Test
+    void anOnnxKernelThatDoesNotStopWhenAskedIsQuarantinedAfterTwoRuns() throws Exception {
+        StatefulRedisConnection<String, String> c = client.connect();
+        assertEquals("OK", c.sync().configSet("model-execution-timeout", "100"));
+        TestModels.store(c, "long", "long_kernel.onnx");
+        Ai.status(c, "AI.TENSORSET", "few", "FLOAT", 1, "VALUES", 3);
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "long", "INPUTS", 1, "few", "OUTPUTS", 1, "kept"));
+        assertEquals(List.of(3L, 3L), Ai.array(c, "AI.TENSORGET", "kept", "VALUES"));
+        Ai.status(c, "AI.TENSORSET", "many", "FLOAT", 1, "VALUES", 80_000);
+        for (int run = 0; run < 2; run++) {
+            RedisCommandExecutionException overdue = org.junit.jupiter.api.Assertions.assertThrows(
+                    RedisCommandExecutionException.class,
+                    () -> Ai.status(c, "AI.MODELEXECUTE", "long", "INPUTS", 1, "many", "OUTPUTS", 1, "never"));
+            assertTrue(overdue.getMessage().startsWith("ERR run exceeded model-execution-timeout (100 ms)"),
+                    overdue.getMessage());
+        }
+        Await.until(() -> Await.info(c, "ai_abandoned_threads") == 0, "the kernels came back on their own");
+        RedisCommandExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                RedisCommandExecutionException.class,
+                () -> Ai.status(c, "AI.MODELEXECUTE", "long", "INPUTS", 1, "few", "OUTPUTS", 1, "kept"));
+        assertEquals("ERR 'long' is quarantined: 2 of its runs exceeded model-execution-timeout and could not be "
+                + "stopped; store it again to use it", refused.getMessage());
+        assertEquals(0L, c.sync().exists("never"));
+        TestModels.store(c, "long", "long_kernel.onnx");
+        assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "long", "INPUTS", 1, "few", "OUTPUTS", 1, "kept"));
+    }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.inferis.backend.BackendException;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
@@ -186,6 +187,56 @@ class RunSchedulerTest {
         ModelQueue storedAgain = new ModelQueue("spinning", "CPU", NO_BATCHING, List.of(fresh));
         watched.submit(storedAgain, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS);
         runner.release.countDown();
+    }
+
+    @Test
+    void aCallTheEngineWasAskedToStopCountsTowardQuarantineOnlyWhenStillInsideALimitLater() throws Exception {
+        java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+        java.util.concurrent.Semaphore stops = new java.util.concurrent.Semaphore(0);
+        Runner honouring = new Runner() { // comes back once asked to stop
+            @Override
+            public List<Tensor> run(List<Tensor> inputs) throws BackendException {
+                entered.release();
+                stops.acquireUninterruptibly();
+                throw new BackendException("stopped");
+            }
+
+            @Override
+            public boolean terminate(Thread runningOn) {
+                stops.release();
+                return true;
+            }
+        };
+        ModelQueue queue = new ModelQueue("honouring", "CPU", NO_BATCHING, List.of(honouring));
+        for (int i = 0; i < ModelQueue.QUARANTINE_AFTER; i++) {
+            CompletableFuture<List<Tensor>> run = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
+            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS));
+            pastTheLimit();
+            org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> run.get(30, TimeUnit.SECONDS));
+            while (watched.abandonedThreads() > 0) { // the stopped call comes back on its own thread
+                Thread.sleep(1);
+            }
+            pastTheLimit();
+        }
+        org.junit.jupiter.api.Assertions.assertNull(queue.quarantine(), "stopped when asked: not quarantined");
+
+        GatedRunner ignoring = new GatedRunner();
+        ModelQueue deaf = new ModelQueue("deaf", "CPU", NO_BATCHING, List.of(Runner.stoppable(ignoring, t -> true)));
+        for (int i = 0; i < ModelQueue.QUARANTINE_AFTER; i++) { // asked, and still inside a limit later
+            CompletableFuture<List<Tensor>> run = watched.submit(deaf, List.of(rows(1)), null, 0, () -> { });
+            ignoring.awaitInside(i + 1);
+            pastTheLimit();
+            org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> run.get(30, TimeUnit.SECONDS));
+            pastTheLimit();
+        }
+        CompletableFuture<List<Tensor>> refused = watched.submit(deaf, List.of(rows(1)), null, 0, () -> { });
+        ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> refused.get(30, TimeUnit.SECONDS));
+        assertTrue(failure.getCause().getMessage().contains("'deaf' is quarantined: 2 of its runs exceeded "
+                + "model-execution-timeout and could not be stopped"), failure.getCause().getMessage());
+        ignoring.release.countDown();
     }
 
     @Test

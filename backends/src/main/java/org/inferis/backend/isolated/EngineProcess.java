@@ -69,7 +69,7 @@ public final class EngineProcess implements AutoCloseable {
 
         /** A call of a model or script: after its handle, the connection's number and the current deadline. */
         Wire.Out runRequest(Wire.Op op, long handle) {
-            return request(op).putLong(handle).putLong(id).putLong(settings.deadlineMillis().getAsLong());
+            return request(op).putLong(handle).putLong(id).putLong(deadlineMillis());
         }
 
         /** Sends the request and waits for its answer; the process's death fails it with the reason. */
@@ -341,6 +341,11 @@ public final class EngineProcess implements AutoCloseable {
         }
     }
 
+    /** model-execution-timeout as it is now, in milliseconds (0: none). */
+    long deadlineMillis() {
+        return settings.deadlineMillis().getAsLong();
+    }
+
     /** Whether the process runs now and takes calls (engines in it may or may not have started). */
     public boolean isRunning() {
         Process running = process;
@@ -348,11 +353,11 @@ public final class EngineProcess implements AutoCloseable {
     }
 
     /**
-     * Ends the running process at once: the only way to stop a call an engine cannot interrupt. Every call under way
-     * in it fails; the next call starts a new one.
+     * Ends the process of that generation at once, if it still runs: the only way to stop a call an engine cannot
+     * interrupt. Every call under way in it fails; the next call starts a new one.
      */
-    synchronized void kill(String reason) {
-        if (process != null && process.isAlive()) {
+    synchronized void kill(long ofGeneration, String reason) {
+        if (ofGeneration == generation && process != null && process.isAlive()) {
             LOG.warn("Killing engine process {} (pid {}): {}", generation, process.pid(), reason);
             try {
                 // gone before the next call is lent a connection to it

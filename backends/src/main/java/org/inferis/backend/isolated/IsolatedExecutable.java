@@ -1,7 +1,9 @@
 package org.inferis.backend.isolated;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.inferis.backend.BackendException;
 
 /**
@@ -93,7 +95,10 @@ abstract class IsolatedExecutable implements AutoCloseable {
 
     /**
      * Stops the call on that thread: through its engine where the engine can (ONNX Runtime's terminate flag, TF's
-     * deadline), else by killing the engine process, which fails the other calls under way in it too.
+     * deadline), else by killing the engine process, which fails the other calls under way in it too. An engine that
+     * said it would stop the call but is still in it half a model-execution-timeout later (an ONNX Runtime kernel
+     * looks at its flag only between nodes) has its process killed then, before the server's watchdog would count the
+     * call as one it could not stop.
      */
     public final boolean terminate(Thread runningOn) {
         Call call = calls.get(runningOn);
@@ -112,9 +117,17 @@ abstract class IsolatedExecutable implements AutoCloseable {
         if (current == null || current.generation() != running.generation) {
             return true; // the process that ran it is gone, and the call with it
         }
+        String what = getClass().getSimpleName() + " call past model-execution-timeout";
         if (!engine.terminate(running, current.value())) {
-            engine.kill(getClass().getSimpleName() + " call past model-execution-timeout, which its engine cannot "
-                    + "stop");
+            engine.kill(running.generation, what + ", which its engine cannot stop");
+        } else {
+            CompletableFuture.delayedExecutor(Math.max(1, engine.deadlineMillis() / 2), TimeUnit.MILLISECONDS)
+                    .execute(() -> {
+                        if (calls.get(runningOn) == call) {
+                            engine.kill(running.generation, what + ", still running after its engine was asked to "
+                                    + "stop it");
+                        }
+                    });
         }
         return true;
     }
