@@ -33,11 +33,14 @@ final class Batch {
         return (single != null && single.call != null ? single.call : instance).terminate(runningOn);
     }
 
-    /** Completes every run of the batch, whatever happens. */
+    /**
+     * Completes every run of the batch, whatever happens: an engine's output too large for the heap, too, fails the
+     * batch's runs, not the worker thread (whose runs would wait for ever).
+     */
     void execute(RunObserver observer) {
         try {
             runAndSplit(observer);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             failAll("internal error while running the batch: " + e);
         }
     }

@@ -240,6 +240,22 @@ class RunSchedulerTest {
     }
 
     @Test
+    void anOutOfMemoryErrorFailsItsRunsAndTheWorkerServesOn() throws Exception {
+        ModelQueue queue = new ModelQueue("huge-output", "CPU", NO_BATCHING, List.of(inputs -> {
+            if (inputs.get(0).dim(0) == 2) {
+                throw new OutOfMemoryError("Required array length 2147483639 + 10 is too large");
+            }
+            return inputs;
+        }));
+        ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> scheduler.submit(queue, List.of(rows(2)), null, 0, () -> { }).get(30, TimeUnit.SECONDS));
+        assertTrue(failure.getCause().getMessage().contains("internal error while running the batch: "
+                + "java.lang.OutOfMemoryError"), failure.getCause().getMessage());
+        assertEquals(1, scheduler.submit(queue, List.of(rows(1)), null, 0, () -> { }).get(30, TimeUnit.SECONDS)
+                .get(0).dim(0), "the same (only) worker runs the next one");
+    }
+
+    @Test
     void aWorkerSpinsForRunsThatComeOneAtATimeAndNotForOverlappingOnes() throws Exception {
         WorkerSpin spin = new WorkerSpin(2, () -> 100, () -> 0.0); // an idle machine
         spin.tick();

@@ -2,11 +2,11 @@ package org.inferis.backend.onnx;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
-import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.inferis.tensor.DType;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.StringElements;
 import org.inferis.tensor.Tensor;
 
 /**
@@ -28,25 +28,20 @@ final class OnnxStrings {
     }
 
     /** An output of strings as a STRING tensor of its shape. */
-    static Tensor encode(OnnxTensor output) throws OrtException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        appendElements(output.getValue(), bytes);
-        return new Tensor(DType.STRING, output.getInfo().getShape(), ByteBuffer.wrap(bytes.toByteArray()));
+    static Tensor encode(OnnxTensor output) throws OrtException, BackendException {
+        StringElements elements = new StringElements();
+        appendElements(output.getValue(), elements);
+        return elements.toTensor(output.getInfo().getShape());
     }
 
     /** ONNX Runtime returns a rank-n tensor as nested arrays (a scalar as one string): walked in row-major order. */
-    private static void appendElements(Object value, ByteArrayOutputStream out) {
+    private static void appendElements(Object value, StringElements elements) throws BackendException {
         if (value instanceof String string) {
-            if (string.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("the model returned a string with a NUL character, which a STRING "
-                        + "tensor cannot hold");
-            }
-            out.writeBytes(string.getBytes(StandardCharsets.UTF_8));
-            out.write(0);
+            elements.add(string.getBytes(StandardCharsets.UTF_8));
             return;
         }
         for (int i = 0; i < Array.getLength(value); i++) {
-            appendElements(Array.get(value, i), out);
+            appendElements(Array.get(value, i), elements);
         }
     }
 }

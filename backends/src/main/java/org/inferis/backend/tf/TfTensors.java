@@ -1,9 +1,9 @@
 package org.inferis.backend.tf;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.inferis.backend.BackendException;
+import org.inferis.backend.StringElements;
 import org.inferis.tensor.DType;
 import org.inferis.tensor.Tensor;
 import org.tensorflow.ndarray.NdArray;
@@ -46,19 +46,11 @@ final class TfTensors {
     static Tensor fromTf(org.tensorflow.Tensor output) throws BackendException {
         long[] shape = output.shape().asArray();
         if (output instanceof TString strings) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            StringElements elements = new StringElements();
             for (var element : strings.asBytes().scalars()) {
-                byte[] value = element.getObject();
-                for (byte b : value) {
-                    if (b == 0) {
-                        throw new BackendException("the model returned a string with a NUL byte, which a STRING "
-                                + "tensor cannot hold");
-                    }
-                }
-                bytes.writeBytes(value);
-                bytes.write(0);
+                elements.add(element.getObject());
             }
-            return new Tensor(DType.STRING, shape, ByteBuffer.wrap(bytes.toByteArray()));
+            return elements.toTensor(shape);
         }
         byte[] data = new byte[Math.toIntExact(output.numBytes())];
         output.asRawTensor().data().read(data);
