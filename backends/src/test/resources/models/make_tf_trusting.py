@@ -3,7 +3,9 @@
   tf_pool_grad.pb    x: FLOAT [None] (unused) -> y = MaxPoolGradWithArgmax whose argmax lies far past its input
   tf_encode_png.pb   image: UINT8 [None, None, 1], rows: INT32 [1] -> png = EncodePng(image[:rows]): rows 0 aborts
   tf_huge_window.pb  x: FLOAT [None] (unused) -> y = MaxPool3D with a window of 2^30 x 2^30 x 2^30 (crashed)
-Both must be refused. Run with tensorflow-cpu installed (see make_tf_models.py): /tmp/tf/bin/python make_tf_trusting.py
+These must be refused. And one that must run:
+  tf_constant_strings.pb  x: FLOAT [None] (unused) -> y = StringLength(AsString([1, 2], width=2^30)): 2 GiB of strings
+                          from constants, which Grappler's constant folding aborted the process on; y = [2^30, 2^30] Run with tensorflow-cpu installed (see make_tf_models.py): /tmp/tf/bin/python make_tf_trusting.py
 """
 import tensorflow as tf
 
@@ -41,6 +43,13 @@ def huge_window():
     tf.identity(pooled, name="y")
 
 
+def constant_strings():
+    tf1.placeholder(tf.float32, [None], name="x")
+    wide = tf.raw_ops.AsString(input=tf.constant([1.0, 2.0]), width=2**30)
+    tf.identity(tf.strings.length(wide), name="y")
+
+
 save("tf_pool_grad.pb", pool_grad)
 save("tf_huge_window.pb", huge_window)
 save("tf_encode_png.pb", encode_png)
+save("tf_constant_strings.pb", constant_strings)

@@ -264,6 +264,22 @@ class CrashResistanceIT {
                 List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats"));
     }
 
+    /**
+     * 2 GiB of strings made from two constants (AsString with a width of 2^30): Grappler's constant folding computed
+     * them as the first run started and wrote them back into the graph, where a CHECK past 2 GiB aborted the process.
+     * With folding off they are the run's own work, and their lengths come back.
+     */
+    @Test
+    void tensorFlowComputesConstantSubgraphsInTheRunRatherThanFoldingThem() {
+        Ai.status(c, "AI.MODELSTORE", "constant-strings", "TF", "CPU", "INPUTS", 1, "x", "OUTPUTS", 1, "y", "BLOB",
+                Fixtures.model("tf_constant_strings.pb"));
+        Ai.status(c, "AI.TENSORSET", "unused", "FLOAT", 1, "VALUES", 0);
+        String reply = outcome("AI.MODELEXECUTE", "constant-strings", "INPUTS", 1, "unused", "OUTPUTS", 1, "lengths");
+        assertAlive("2 GiB of strings from constants");
+        assertEquals("OK", reply);
+        assertEquals(List.of(1L << 30, 1L << 30), Ai.array(c, "AI.TENSORGET", "lengths", "VALUES"));
+    }
+
     /** Stores a TF graph (INPUTS ...), and runs it on the given inputs if stored, as before the checks. */
     private static void assertRefusedBeforeItAborts(String file, String words, List<Object> io, List<Object> feeds) {
         List<Object> store = new ArrayList<>(List.of("aborting", "TF", "CPU", "INPUTS"));
