@@ -262,6 +262,22 @@ class CrashResistanceIT {
         // a MaxPool3D whose window of 2^90 elements overflowed TensorFlow's arithmetic
         assertRefusedBeforeItAborts("tf_huge_window.pb", "whose ksize spans more than 2^31 elements",
                 List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats"));
+        // what a probe of some 490 crafted single-op graphs found: a CHECK, an assertion or a crash in each
+        Map<String, String> refusals = Map.of(
+                "tf_gather_batch_dims.pb", "is a GatherV2, with batch_dims 2",
+                "tf_fft_zero.pb", "is a RFFT2D, whose fft_length holds a 0",
+                "tf_block_lstm.pb", "is a BlockLSTM, whose kernel slices its input to seq_len_max",
+                "tf_unbatch.pb", "is a Unbatch, whose kernel trusts the batch index",
+                "tf_boosted_trees.pb", "is a BoostedTreesAggregateStats, a boosted trees op");
+        refusals.forEach((file, words) -> assertRefusedBeforeItAborts(file, words,
+                List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats")));
+        // an FFT of constant, non-zero lengths runs
+        Ai.status(c, "AI.MODELSTORE", "fft", "TF", "CPU", "INPUTS", 1, "x", "OUTPUTS", 1, "y", "BLOB",
+                Fixtures.model("tf_fft.pb"));
+        Ai.status(c, "AI.TENSORSET", "signal", "FLOAT", 4, "VALUES", 1, 2, 3, 4);
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "fft", "INPUTS", 1, "signal", "OUTPUTS", 1, "magnitudes"));
+        assertEquals(List.of("10.00", "2.83", "2.00"), Ai.array(c, "AI.TENSORGET", "magnitudes", "VALUES").stream()
+                .map(value -> String.format("%.2f", Double.parseDouble(String.valueOf(value)))).toList());
     }
 
     /**

@@ -8,6 +8,7 @@ import org.inferis.backend.BackendException;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorProto;
 
 /**
  * Refuses ops whose TensorFlow (2.18) kernels abort the process on inputs a client or a crafted graph can give (a
@@ -16,23 +17,51 @@ import org.tensorflow.proto.NodeDef;
  * {@code MaxPoolGradWithArgmax} with an argmax past its input aborted), and the ops listed with their reason. And a
  * window or a stride ({@code ksize}, {@code strides}, {@code dilations}, {@code rates}) whose dimensions multiply past
  * 2^31 is refused: a MaxPool3D of 2^30 x 2^30 x 2^30 overflowed TensorFlow's window arithmetic and crashed the process.
- * {@code StopGradient} and {@code PreventGradient}, identities in inference, pass.
+ * {@code StopGradient} and {@code PreventGradient}, identities in inference, pass. So are the checks that TensorFlow's
+ * shape functions and kernels leave out and a crafted graph reached: a {@code GatherV2}'s {@code batch_dims} past its
+ * inputs' ranks, an FFT length of 0, and the boosted trees ops (no kernel in this build, but their shape functions
+ * run as the graph loads).
  */
 final class TrustingOps {
     private static final Pattern GRADIENT = Pattern.compile(
             "\\w*(Backprop\\w*|Grad(V\\d|Grad\\w*|WithArgmax|A|Boxes|Image|WithShape)?|Gradients?)");
     private static final Set<String> IDENTITIES = Set.of("StopGradient", "PreventGradient");
     private static final List<String> WINDOWS = List.of("ksize", "strides", "dilations", "rates");
+    private static final String UNCHECKED_SEQUENCE_LENGTH = "slices its input to seq_len_max without checking it "
+            + "against the input's time steps (a CHECK that aborts the process); export LSTMs as the standard ops";
+    private static final String IN_GRAPH_BATCHING = "trusts the batch index it is given (one past its batch aborted "
+            + "the process); Inferis batches runs itself (BATCHSIZE)";
     private static final Map<String, String> REFUSED = Map.of(
             "EncodePng", "aborts the process on an empty image (a CHECK in png_io.cc); encode images outside the "
-                    + "model");
+                    + "model",
+            "BlockLSTM", UNCHECKED_SEQUENCE_LENGTH,
+            "BlockLSTMV2", UNCHECKED_SEQUENCE_LENGTH,
+            "Unbatch", IN_GRAPH_BATCHING,
+            "Batch", IN_GRAPH_BATCHING);
+    /** Ops whose length inputs (index 1) DUCC's FFT asserts are not 0, which aborts the process. */
+    private static final Set<String> FFT_LENGTHS = Set.of("RFFT", "IRFFT", "RFFT2D", "IRFFT2D", "RFFT3D", "IRFFT3D");
 
     private TrustingOps() {
     }
 
     static void check(GraphDef graph) throws BackendException {
+        Map<String, NodeDef> byName = new java.util.HashMap<>();
+        graph.getNodeList().forEach(node -> byName.put(node.getName(), node));
         for (NodeDef node : GraphNodes.of(graph)) {
             String op = node.getOp();
+            if (op.startsWith("BoostedTrees")) {
+                throw refused(node, "a boosted trees op, which has no kernel in this TensorFlow and whose shape "
+                        + "function reads ranks it does not check (one killed the process as the graph loaded)");
+            }
+            long batchDims = node.getAttrOrDefault("batch_dims", AttrValue.getDefaultInstance()).getI();
+            if (op.equals("GatherV2") && batchDims > 1) {
+                throw refused(node, "with batch_dims " + batchDims + ": TensorFlow's shape function aborts the "
+                        + "process when batch_dims exceeds its two inputs' ranks together; gather with batch_dims 0 "
+                        + "or 1");
+            }
+            if (FFT_LENGTHS.contains(op)) {
+                checkFftLength(node, byName);
+            }
             if (GRADIENT.matcher(op).matches() && !IDENTITIES.contains(op)) {
                 throw refused(node, "a gradient op, which an inference graph does not need and whose kernel trusts "
                         + "its inputs; freeze the graph for inference");
@@ -47,6 +76,26 @@ final class TrustingOps {
                             + "TensorFlow's window arithmetic");
                 }
             }
+        }
+    }
+
+    /** An FFT's lengths must be a constant of the graph holding no 0: DUCC asserts they are not, aborting. */
+    private static void checkFftLength(NodeDef node, Map<String, NodeDef> byName) throws BackendException {
+        String input = node.getInputCount() > 1 ? node.getInput(1) : "";
+        NodeDef lengths = byName.get(input.replaceFirst(":\\d+$", ""));
+        if (lengths == null || !lengths.getOp().equals("Const")) {
+            throw refused(node, "whose fft_length is not a constant of the graph: a length of 0 aborts the process "
+                    + "(an assertion in DUCC's FFT)");
+        }
+        TensorProto value = lengths.getAttrOrDefault("value", AttrValue.getDefaultInstance()).getTensor();
+        java.nio.IntBuffer content = value.getTensorContent().asReadOnlyByteBuffer()
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        boolean zero = value.getIntValList().contains(0);
+        while (content.hasRemaining()) {
+            zero |= content.get() == 0;
+        }
+        if (zero) {
+            throw refused(node, "whose fft_length holds a 0, which aborts the process (an assertion in DUCC's FFT)");
         }
     }
 
