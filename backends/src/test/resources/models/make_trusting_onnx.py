@@ -7,6 +7,7 @@
   conv_stride_zero.onnx       Conv with strides [0, 0] (ONNX Runtime divides by them as the model loads)
   group_norm_no_groups.onnx   GroupNormalization with num_groups 0 (divided by on the first run)
   col2im_negative_pads.onnx   Col2Im of x [1, 4, 9] into a 4x4 image in 2x2 blocks, pads -5 (its kernel never returned)
+  conv_negative_pads.onnx     Conv of x [1, 1, 4, 4] by a 2x2 kernel with pads -1 (killed the process on the first run)
   trilu_least_k.onnx          upper Trilu of x with a constant k of -2^63 (corrupted the heap as the model loaded)
   einsum_ellipsis_ranks.onnx  Einsum ...ij,...jk->...ik of a 3x4 and a 5x4x2 constant: the ellipses stand for 0 and
                               1 dimensions, and ONNX Runtime reads out of bounds as it loads (not refused: legitimate
@@ -63,6 +64,8 @@ save("group_norm_no_groups", [h.make_node("GroupNormalization", ["x", "scale", "
 save("col2im_negative_pads", [h.make_node("Col2Im", ["x", "image", "block"], ["y"], pads=[-5, -5, -5, -5])],
      [("x", T.FLOAT, [1, 4, 9])], T.FLOAT,
      {"image": np.array([4, 4], dtype=np.int64), "block": np.array([2, 2], dtype=np.int64)}, opset=18)
+save("conv_negative_pads", [h.make_node("Conv", ["x", "w"], ["y"], pads=[-1, -1, -1, -1])],
+     [("x", T.FLOAT, [1, 1, 4, 4])], T.FLOAT, {"w": np.ones((1, 1, 2, 2), dtype=np.float32)})
 save("trilu_least_k", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x", T.FLOAT, [3, 3])], T.FLOAT,
      {"k": np.array(-2**63, dtype=np.int64)})
 save("trilu", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x", T.FLOAT, [3, 3]), ("k", T.INT64, [])],

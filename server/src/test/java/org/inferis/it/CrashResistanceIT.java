@@ -192,16 +192,19 @@ class CrashResistanceIT {
                 "conv_stride_zero.onnx", "Conv has a stride of 0",
                 "group_norm_no_groups.onnx", "GroupNormalization has num_groups 0",
                 "col2im_negative_pads.onnx", "Col2Im has a pad of -5",
+                "conv_negative_pads.onnx", "Conv has a pad of -1",
                 "trilu_least_k.onnx", "Trilu has a constant k of " + Long.MIN_VALUE);
         Ai.status(c, "AI.TENSORSET", "ints", "INT32", 2, "VALUES", 7, 9);
         Ai.status(c, "AI.TENSORSET", "zeros", "INT32", 2, "VALUES", 0, 0);
         Ai.status(c, "AI.TENSORSET", "image", "FLOAT", 1, 1, 1, 1, "VALUES", 1);
         Ai.status(c, "AI.TENSORSET", "images", "FLOAT", 1, 2, 2, 2);
+        Ai.status(c, "AI.TENSORSET", "image4x4", "FLOAT", 1, 1, 4, 4);
         Ai.status(c, "AI.TENSORSET", "three-by-three", "FLOAT", 3, 3, "VALUES", 1, 2, 3, 4, 5, 6, 7, 8, 9);
         Ai.status(c, "AI.TENSORSET", "columns", "FLOAT", 1, 4, 9);
         Map<String, List<Object>> feeds = Map.of("div_by_zero.onnx", List.of(1, "ints"),
                 "div_computed.onnx", List.of(2, "ints", "zeros"), "group_norm_no_groups.onnx", List.of(1, "images"),
-                "trilu_least_k.onnx", List.of(1, "three-by-three"), "col2im_negative_pads.onnx", List.of(1, "columns"));
+                "trilu_least_k.onnx", List.of(1, "three-by-three"), "col2im_negative_pads.onnx", List.of(1, "columns"),
+                "conv_negative_pads.onnx", List.of(1, "image4x4"));
         refusals.forEach((file, words) -> {
             String reply = outcome("AI.MODELSTORE", "trusting", "ONNX", "CPU", "BLOB", Fixtures.model(file));
             if (reply.equals("OK")) { // as before the checks: the run is where some of these killed the server

@@ -35,7 +35,7 @@ final class TrustingOperators {
                             + REFUSED.get(node.opType()));
                 }
                 checkDivisorAttributes(node);
-                checkCol2Im(node);
+                checkWindowAttributes(node);
             }
         }
     }
@@ -60,18 +60,17 @@ final class TrustingOperators {
     }
 
     /**
-     * {@code Col2Im}'s pads, which ONNX requires to be 0 or more, and dilations, 1 or more: with pads of -5 its kernel
-     * never returned (a core taken for good, past model-execution-timeout, which it does not check; as a constant,
-     * the store never answered), with dilations of 0 it answered zeros.
+     * A window's {@code pads}, which ONNX requires to be 0 or more on every operator that has them as an attribute but
+     * opset 2's {@code Pad} (where a negative pad crops), and {@code dilations}, 1 or more: ONNX Runtime loops over
+     * them unchecked. A {@code Conv} with pads of -1 killed the process on its first run; a {@code Col2Im} with pads
+     * of -5 never returned, holding a core for good; dilations of 0 ran, answering meaningless values.
      */
-    private static void checkCol2Im(Node node) throws BackendException {
-        if (!node.isOnnx("Col2Im")) {
-            return;
-        }
+    private static void checkWindowAttributes(Node node) throws BackendException {
         long pad = least(node, "pads");
-        if (pad < 0) {
+        if (pad < 0 && !node.isOnnx("Pad")) {
             throw new BackendException("the model's " + node.label() + " has a pad of " + pad
-                    + ": ONNX Runtime's Col2Im loops without end on negative pads; pads must be at least 0");
+                    + ": ONNX Runtime reads a window's pads unchecked (a Conv's -1 killed the process); pads must be "
+                    + "at least 0");
         }
         long dilation = least(node, "dilations");
         if (dilation < 1) {

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Arguments ONNX Runtime uses unchecked, each of which killed the process in a crafted model (or, Col2Im's pads, took a
- * core for good): strides and num_groups it divides by and Col2Im's geometry ({@link TrustingOperators}), and Trilu's
- * k, which it adds to positions ({@link TriluOffsets}); x is a model input.
+ * core for good): strides and num_groups it divides by, windows' pads and dilations ({@link TrustingOperators}), and
+ * Trilu's k, which it adds to positions ({@link TriluOffsets}); x is a model input.
  */
 class UncheckedArgumentsTest {
     private static Proto node(String opType, List<String> inputs, Proto... attributes) {
@@ -58,14 +58,17 @@ class UncheckedArgumentsTest {
     }
 
     @Test
-    void col2ImNeedsPadsOfZeroOrMoreAndDilationsOfOneOrMore() throws Exception {
-        assertTrue(refusal(node("Col2Im", List.of("x", "x", "x"), OnnxProto.ints("pads", 0, -5, 0, 0)))
-                .contains("the model's Col2Im has a pad of -5"));
-        assertTrue(refusal(node("Col2Im", List.of("x", "x", "x"), OnnxProto.ints("dilations", 1, 0)))
-                .contains("the model's Col2Im has a dilation of 0"));
-        TrustingOperators.check(graph(node("Col2Im", List.of("x", "x", "x"), OnnxProto.ints("pads", 0, 1, 0, 1),
+    void windowsNeedPadsOfZeroOrMoreAndDilationsOfOneOrMore() throws Exception {
+        for (String operator : List.of("Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "Col2Im")) {
+            assertTrue(refusal(node(operator, List.of("x", "x", "x"), OnnxProto.ints("pads", 0, -1, 0, 0)))
+                    .contains("the model's " + operator + " has a pad of -1"), operator);
+            assertTrue(refusal(node(operator, List.of("x", "x", "x"), OnnxProto.ints("dilations", 1, 0)))
+                    .contains("the model's " + operator + " has a dilation of 0"), operator);
+        }
+        TrustingOperators.check(graph(node("Conv", List.of("x", "x"), OnnxProto.ints("pads", 0, 1, 0, 1),
                 OnnxProto.ints("dilations", 2, 1))));
         TrustingOperators.check(graph(node("Col2Im", List.of("x", "x", "x")))); // pads default to 0, dilations to 1
+        TrustingOperators.check(graph(node("Pad", List.of("x"), OnnxProto.ints("pads", 0, -1)))); // opset 2: crops
     }
 
     @Test
