@@ -21,9 +21,9 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.RewriterConfig;
-import org.tensorflow.proto.GraphDef;
 
 /**
  * TensorFlow frozen graphs (TF1 GraphDefs, as RedisAI's TF backend takes them) through TensorFlow for Java. Its

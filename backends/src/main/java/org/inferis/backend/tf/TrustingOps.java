@@ -1,5 +1,8 @@
 package org.inferis.backend.tf;
 
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,10 +20,10 @@ import org.tensorflow.proto.TensorProto;
  * {@code MaxPoolGradWithArgmax} with an argmax past its input aborted), and the ops listed with their reason. And a
  * window or a stride ({@code ksize}, {@code strides}, {@code dilations}, {@code rates}) whose dimensions multiply past
  * 2^31 is refused: a MaxPool3D of 2^30 x 2^30 x 2^30 overflowed TensorFlow's window arithmetic and crashed the process.
- * {@code StopGradient} and {@code PreventGradient}, identities in inference, pass. So are the checks that TensorFlow's
- * shape functions and kernels leave out and a crafted graph reached: a {@code GatherV2}'s {@code batch_dims} past its
- * inputs' ranks, an FFT length of 0, and the boosted trees ops (no kernel in this build, but their shape functions
- * run as the graph loads).
+ * {@code StopGradient} and {@code PreventGradient}, identities in inference, pass. Refused too, where TensorFlow's
+ * shape functions and kernels leave a check out that a crafted graph reached: a {@code GatherV2} with a
+ * {@code batch_dims} of 2 or more (past its inputs' ranks, it aborted), an FFT length that is not a constant without
+ * 0s, and the boosted trees ops (no kernel in this build, but their shape functions run as the graph loads).
  */
 final class TrustingOps {
     private static final Pattern GRADIENT = Pattern.compile(
@@ -45,7 +48,7 @@ final class TrustingOps {
     }
 
     static void check(GraphDef graph) throws BackendException {
-        Map<String, NodeDef> byName = new java.util.HashMap<>();
+        Map<String, NodeDef> byName = new HashMap<>();
         graph.getNodeList().forEach(node -> byName.put(node.getName(), node));
         for (NodeDef node : GraphNodes.of(graph)) {
             String op = node.getOp();
@@ -53,11 +56,8 @@ final class TrustingOps {
                 throw refused(node, "a boosted trees op, which has no kernel in this TensorFlow and whose shape "
                         + "function reads ranks it does not check (one killed the process as the graph loaded)");
             }
-            long batchDims = node.getAttrOrDefault("batch_dims", AttrValue.getDefaultInstance()).getI();
-            if (op.equals("GatherV2") && batchDims > 1) {
-                throw refused(node, "with batch_dims " + batchDims + ": TensorFlow's shape function aborts the "
-                        + "process when batch_dims exceeds its two inputs' ranks together; gather with batch_dims 0 "
-                        + "or 1");
+            if (op.equals("GatherV2")) {
+                checkBatchDims(node);
             }
             if (FFT_LENGTHS.contains(op)) {
                 checkFftLength(node, byName);
@@ -79,8 +79,23 @@ final class TrustingOps {
         }
     }
 
-    /** An FFT's lengths must be a constant of the graph holding no 0: DUCC asserts they are not, aborting. */
+    private static void checkBatchDims(NodeDef node) throws BackendException {
+        long batchDims = node.getAttrOrDefault("batch_dims", AttrValue.getDefaultInstance()).getI();
+        if (batchDims > 1) {
+            throw refused(node, "with batch_dims " + batchDims + ": TensorFlow's shape function aborts the process "
+                    + "when batch_dims exceeds its two inputs' ranks together; gather with batch_dims 0 or 1");
+        }
+    }
+
+    /**
+     * An FFT's lengths must be a constant of the main graph holding no 0 (DUCC asserts they are not, aborting); an FFT
+     * inside a function takes them from its own nodes, and is refused.
+     */
     private static void checkFftLength(NodeDef node, Map<String, NodeDef> byName) throws BackendException {
+        if (byName.get(node.getName()) != node) {
+            throw refused(node, "inside a function, whose fft_length could be 0, which aborts the process (an "
+                    + "assertion in DUCC's FFT)");
+        }
         String input = node.getInputCount() > 1 ? node.getInput(1) : "";
         NodeDef lengths = byName.get(input.replaceFirst(":\\d+$", ""));
         if (lengths == null || !lengths.getOp().equals("Const")) {
@@ -88,8 +103,8 @@ final class TrustingOps {
                     + "(an assertion in DUCC's FFT)");
         }
         TensorProto value = lengths.getAttrOrDefault("value", AttrValue.getDefaultInstance()).getTensor();
-        java.nio.IntBuffer content = value.getTensorContent().asReadOnlyByteBuffer()
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        IntBuffer content = value.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
+                .asIntBuffer();
         boolean zero = value.getIntValList().contains(0);
         while (content.hasRemaining()) {
             zero |= content.get() == 0;
