@@ -152,12 +152,12 @@ class FaultIsolationIT {
     @Test
     void anOnnxKernelThatDoesNotStopWhenAskedIsQuarantinedAfterTwoRuns() throws Exception {
         StatefulRedisConnection<String, String> c = client.connect();
-        assertEquals("OK", c.sync().configSet("model-execution-timeout", "100"));
         TestModels.store(c, "long", "long_kernel.onnx");
         Ai.status(c, "AI.TENSORSET", "few", "FLOAT", 1, "VALUES", 3);
         assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "long", "INPUTS", 1, "few", "OUTPUTS", 1, "kept"));
         assertEquals(List.of(3L, 3L), Ai.array(c, "AI.TENSORGET", "kept", "VALUES"));
         Ai.status(c, "AI.TENSORSET", "many", "FLOAT", 1, "VALUES", 80_000);
+        assertEquals("OK", c.sync().configSet("model-execution-timeout", "100"));
         for (int run = 0; run < 2; run++) {
             RedisCommandExecutionException overdue = org.junit.jupiter.api.Assertions.assertThrows(
                     RedisCommandExecutionException.class,
@@ -165,6 +165,7 @@ class FaultIsolationIT {
             assertTrue(overdue.getMessage().startsWith("ERR run exceeded model-execution-timeout (100 ms)"),
                     overdue.getMessage());
         }
+        assertEquals("OK", c.sync().configSet("model-execution-timeout", "500"));
         Await.until(() -> Await.info(c, "ai_abandoned_threads") == 0, "the kernels came back on their own");
         RedisCommandExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 RedisCommandExecutionException.class,
