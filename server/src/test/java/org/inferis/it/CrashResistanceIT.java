@@ -299,6 +299,35 @@ class CrashResistanceIT {
         assertEquals(List.of(1L << 30, 1L << 30), Ai.array(c, "AI.TENSORGET", "lengths", "VALUES"));
     }
 
+    /**
+     * Lists and TensorArrays sized by a run's input (tf_list_sizes.pb, one output for each op that sizes one): 2^30
+     * elements threw std::bad_alloc out of TensorFlow's kernel, which aborted the process. Each run past 2^24 elements
+     * fails with the check's words, and the same graph with a small size still gives its list's length, in a function
+     * too.
+     */
+    @Test
+    void tensorFlowListsSizedPastTheLimitFailTheRunAndSmallOnesRun() {
+        Map<String, Long> extra = Map.of("set_item", 1L, "scatter", 1L, "scatter_existing", 1L,
+                "tensor_array_write", 1L, "tensor_array_scatter", 1L); // an index n makes n + 1 elements
+        Ai.status(c, "AI.TENSORSET", "sixteen", "FLOAT", 1, "VALUES", 16);
+        Ai.status(c, "AI.TENSORSET", "two-to-the-30", "FLOAT", 1, "VALUES", 1 << 30);
+        for (String output : List.of("reserve", "resize", "set_item", "scatter", "scatter_num_elements",
+                "scatter_existing", "tensor_array", "tensor_array_write", "tensor_array_scatter",
+                "reserve_in_function")) {
+            assertEquals("OK", Ai.status(c, "AI.MODELSTORE", "lists", "TF", "CPU", "INPUTS", 1, "x", "OUTPUTS", 1,
+                    output, "BLOB", Fixtures.model("tf_list_sizes.pb")), output);
+            String reply = outcome("AI.MODELEXECUTE", "lists", "INPUTS", 1, "two-to-the-30", "OUTPUTS", 1, "size");
+            assertAlive(output + " of 2^30 elements");
+            assertTrue(reply.contains("must stay within 16777216 elements in Inferis") && reply.contains("[1073741824]"),
+                    output + ": " + reply);
+            assertEquals("OK", Ai.status(c, "AI.MODELEXECUTE", "lists", "INPUTS", 1, "sixteen", "OUTPUTS", 1, "size"),
+                    output);
+            List<Object> size = Ai.array(c, "AI.TENSORGET", "size", "VALUES");
+            assertEquals(1, size.size(), output);
+            assertEquals(16 + extra.getOrDefault(output, 0L), Double.parseDouble(String.valueOf(size.get(0))), output);
+        }
+    }
+
     /** Stores a TF graph (INPUTS ...), and runs it on the given inputs if stored, as before the checks. */
     private static void assertRefusedBeforeItAborts(String file, String words, List<Object> io, List<Object> feeds) {
         List<Object> store = new ArrayList<>(List.of("aborting", "TF", "CPU", "INPUTS"));
