@@ -3,18 +3,20 @@ package org.inferis.backend;
 /** A backend could not load or run a model; the message is the engine's reason, for the client. */
 public final class BackendException extends Exception {
     private final boolean enginesWords;
+    private final boolean crashedTheEngine;
 
     public BackendException(String message) {
         this(message, null);
     }
 
     public BackendException(String message, Throwable cause) {
-        this(message, cause, false);
+        this(message, cause, false, false);
     }
 
-    private BackendException(String message, Throwable cause, boolean enginesWords) {
+    private BackendException(String message, Throwable cause, boolean enginesWords, boolean crashedTheEngine) {
         super(message, cause);
         this.enginesWords = enginesWords;
+        this.crashedTheEngine = crashedTheEngine;
     }
 
     /**
@@ -22,11 +24,20 @@ public final class BackendException extends Exception {
      * {@code ERR} code, and its clients compare them whole.
      */
     public static BackendException enginesWords(String message, Throwable cause) {
-        return new BackendException(message, cause, true);
+        return new BackendException(message, cause, true, false);
     }
 
     public boolean isEnginesWords() {
         return enginesWords;
+    }
+
+    /** The call ended the engine process (engine-isolation), alone in it: it, not a call beside it, did. */
+    public static BackendException crashedTheEngine(String message) {
+        return new BackendException(message, null, false, true);
+    }
+
+    public boolean hasCrashedTheEngine() {
+        return crashedTheEngine;
     }
 
     /**

@@ -56,6 +56,9 @@ final class Batch {
             outputs = single == null ? instance.run(stackedInputs())
                     : (single.call != null ? single.call : instance).run(single.inputs);
         } catch (BackendException e) {
+            if (e.hasCrashedTheEngine() && queue.crashedTheEngineOnce()) {
+                LOG.warn("{}", queue.quarantine());
+            }
             failAll(e.getMessage());
             return;
         }

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The runs waiting for one model (or script), and its idle instances. Decides when and which queued
@@ -38,6 +39,11 @@ public final class ModelQueue {
     private volatile boolean draining;
     /** Batches of this queue given up by the watchdog; at {@link #QUARANTINE_AFTER} its runs are refused. */
     private int abandoned;
+    /**
+     * Runs of this queue that ended the engine process (engine-isolation) with no other model's call under way in it;
+     * at {@link #QUARANTINE_AFTER} its runs are refused. Counted by the worker, outside the device's lock.
+     */
+    private final AtomicInteger crashes = new AtomicInteger();
     static final int QUARANTINE_AFTER = 2;
     /** A half of fewer samples would pay its batch's fixed cost on too few. */
     static final long SPLIT_MIN_HALF_SAMPLES = 8;
@@ -246,10 +252,23 @@ public final class ModelQueue {
         return ++abandoned == QUARANTINE_AFTER;
     }
 
-    /** Why runs are refused, or null: the model or script kept running past the limit and its threads are stuck. */
+    /** One of this queue's runs ended the engine process; true when that quarantines it. */
+    boolean crashedTheEngineOnce() {
+        return crashes.incrementAndGet() == QUARANTINE_AFTER;
+    }
+
+    /**
+     * Why runs are refused, or null: the model or script kept running past the limit and its threads are stuck, or
+     * its runs ended the engine process (each crash fails every call under way there and reloads every model).
+     */
     String quarantine() {
-        return abandoned >= QUARANTINE_AFTER ? "'" + name + "' is quarantined: " + abandoned + " of its runs exceeded "
-                + "model-execution-timeout and could not be stopped; store it again to use it" : null;
+        if (abandoned >= QUARANTINE_AFTER) {
+            return "'" + name + "' is quarantined: " + abandoned + " of its runs exceeded model-execution-timeout and "
+                    + "could not be stopped; store it again to use it";
+        }
+        int crashed = crashes.get();
+        return crashed >= QUARANTINE_AFTER ? "'" + name + "' is quarantined: " + crashed + " of its runs ended the "
+                + "engine process; store it again to use it" : null;
     }
 
     void returnInstance(Runner instance) {

@@ -92,12 +92,18 @@ class EngineIsolationIT {
         }
     }
 
+    /**
+     * Each crash answers its call and leaves the server and everything stored running; a script (its own key here)
+     * whose runs crashed the engine process twice, with nothing else called there, is quarantined until stored again.
+     */
     @Test
     void crashesInLibtorchEndTheEngineProcessAndTheServerServesOn() {
         long pid = server.process().handle().pid();
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "crashing", "CPU", "ENTRY_POINTS", 2, "divide", "bag",
+                "SOURCE", SCRIPT));
         Ai.integer(c, "DEL", "crashed");
-        String error = error("AI.SCRIPTEXECUTE", "script", "divide", "INPUTS", 2, "least", "minus-one", "OUTPUTS", 1,
-                "crashed");
+        String error = error("AI.SCRIPTEXECUTE", "crashing", "divide", "INPUTS", 2, "least", "minus-one", "OUTPUTS",
+                1, "crashed");
         assertTrue(error.contains("the engine process died during the call (SIGFPE in libtorch_cpu.so)"), error);
         assertEquals(0L, Ai.integer(c, "EXISTS", "crashed"), "no output is stored");
         assertEquals(List.of(Long.MIN_VALUE), Ai.array(c, "AI.TENSORGET", "least", "VALUES"), "the input is intact");
@@ -105,12 +111,27 @@ class EngineIsolationIT {
         assertTrue(server.process().handle().isAlive());
         assertEverythingRuns("a SIGFPE");
 
-        error = error("AI.SCRIPTEXECUTE", "script", "bag", "INPUTS", 3, "weights", "positions", "one-offset",
+        error = error("AI.SCRIPTEXECUTE", "crashing", "bag", "INPUTS", 3, "weights", "positions", "one-offset",
                 "OUTPUTS", 1, "crashed");
         assertTrue(error.contains("the engine process died during the call (SIGSEGV in libtorch_cpu.so)"), error);
         assertEquals(0L, Ai.integer(c, "EXISTS", "crashed"), "no output is stored");
         assertEquals(pid, server.process().handle().pid());
         assertEverythingRuns("a SIGSEGV");
+
+        ProcessHandle engine = server.process().handle().children().findFirst().orElseThrow();
+        for (String entryPoint : List.of("divide", "bag")) { // refused before it reaches the engine process
+            error = error("AI.SCRIPTEXECUTE", "crashing", entryPoint, "INPUTS", 2, "least", "seven", "OUTPUTS", 1,
+                    "crashed");
+            assertEquals("ERR 'crashing' is quarantined: 2 of its runs ended the engine process; store it again to "
+                    + "use it", error);
+        }
+        assertTrue(engine.isAlive(), "no third crash");
+        assertEverythingRuns("a quarantined script");
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTSTORE", "crashing", "CPU", "ENTRY_POINTS", 2, "divide", "bag",
+                "SOURCE", SCRIPT));
+        assertEquals("OK", Ai.status(c, "AI.SCRIPTEXECUTE", "crashing", "divide", "INPUTS", 2, "least", "seven",
+                "OUTPUTS", 1, "quotient"), "stored again, it runs");
+        assertEquals(List.of(Math.floorDiv(Long.MIN_VALUE, 7L)), Ai.array(c, "AI.TENSORGET", "quotient", "VALUES"));
 
         // ONNX Runtime's crashes too, here as a model loads (an Einsum whose ellipses stand for different ranks)
         error = error("AI.MODELSTORE", "crashing-model", "ONNX", "CPU", "BLOB",

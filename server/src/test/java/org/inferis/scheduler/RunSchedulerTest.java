@@ -239,6 +239,31 @@ class RunSchedulerTest {
         ignoring.release.countDown();
     }
 
+    /** Runs that ended the engine process count toward quarantine; runs that failed otherwise do not. */
+    @Test
+    void runsThatCrashedTheEngineTwiceQuarantineTheirModel() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        ModelQueue failing = new ModelQueue("failing", "CPU", NO_BATCHING, List.of(inputs -> {
+            calls.incrementAndGet();
+            throw new BackendException("the engine's error");
+        }));
+        ModelQueue crashing = new ModelQueue("crashing", "CPU", NO_BATCHING, List.of(inputs -> {
+            calls.incrementAndGet();
+            throw BackendException.crashedTheEngine("the engine process died during the call");
+        }));
+        for (ModelQueue queue : List.of(failing, crashing)) {
+            for (int i = 0; i <= ModelQueue.QUARANTINE_AFTER; i++) {
+                CompletableFuture<List<Tensor>> run = scheduler.submit(queue, List.of(rows(1)), null, 0, () -> { });
+                org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                        () -> run.get(30, TimeUnit.SECONDS));
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNull(failing.quarantine(), "failed runs do not quarantine");
+        assertEquals("'crashing' is quarantined: 2 of its runs ended the engine process; store it again to use it",
+                crashing.quarantine());
+        assertEquals(2 * ModelQueue.QUARANTINE_AFTER + 1, calls.get(), "the third crashing run never reached it");
+    }
+
     @Test
     void anOutOfMemoryErrorFailsItsRunsAndTheWorkerServesOn() throws Exception {
         ModelQueue queue = new ModelQueue("huge-output", "CPU", NO_BATCHING, List.of(inputs -> {

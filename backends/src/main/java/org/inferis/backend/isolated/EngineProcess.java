@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,6 +59,8 @@ public final class EngineProcess implements AutoCloseable {
         private final SocketChannel channel;
         private final Wire.Out out = new Wire.Out();
         private final Wire.In in = new Wire.In();
+        /** The handle of the model or script its request calls; {@link #NO_HANDLE} for other requests. */
+        private volatile long calling = NO_HANDLE;
 
         private Connection(long generation, SocketChannel channel) {
             this.generation = generation;
@@ -64,22 +68,33 @@ public final class EngineProcess implements AutoCloseable {
         }
 
         Wire.Out request(Wire.Op op) {
+            calling = NO_HANDLE;
             return out.start().op(op);
         }
 
         /** A call of a model or script: after its handle, the connection's number and the current deadline. */
         Wire.Out runRequest(Wire.Op op, long handle) {
-            return request(op).putLong(handle).putLong(id).putLong(deadlineMillis());
+            Wire.Out request = request(op).putLong(handle).putLong(id).putLong(deadlineMillis());
+            calling = handle;
+            return request;
         }
 
-        /** Sends the request and waits for its answer; the process's death fails it with the reason. */
+        /**
+         * Sends the request and waits for its answer; the process's death fails it with the reason, as the call that
+         * crashed it when it was the only model or script called in the process then.
+         */
         Wire.In call() throws BackendException {
+            underWay.add(this);
             try {
                 out.send(channel);
                 return in.receive(channel).answer();
             } catch (IOException e) {
                 close();
-                throw new BackendException(died(generation));
+                Death death = died(generation);
+                throw calling != NO_HANDLE && death.blamed() == calling
+                        ? BackendException.crashedTheEngine(death.reason()) : new BackendException(death.reason());
+            } finally {
+                underWay.remove(this);
             }
         }
 
@@ -99,10 +114,23 @@ public final class EngineProcess implements AutoCloseable {
     private static final Pattern CRASH_FRAME =
             Pattern.compile("^# [CVj]\\s+\\[([^+\\]]+)");
 
+    /**
+     * Why a generation died, and the handle of the model or script it is blamed on: the one whose calls alone were
+     * under way in it (not when the server killed it), else {@link #NO_HANDLE}.
+     */
+    private record Death(String reason, long blamed) {
+    }
+
+    private static final long NO_HANDLE = -1;
+
     private final Settings settings;
     private final AtomicLong connections = new AtomicLong();
-    /** Why the latest generation that died did, by generation. */
-    private final Map<Long, String> deaths = new HashMap<>();
+    /** The latest generation that died, by generation. */
+    private final Map<Long, Death> deaths = new HashMap<>();
+    /** Connections whose request is sent or being sent and not yet answered. */
+    private final Set<Connection> underWay = ConcurrentHashMap.newKeySet();
+    /** The generation the server killed last (a call it could not stop, shutdown): a death it blames on no call. */
+    private volatile long killed = -1;
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private Path directory;
     /** Written under this object's lock; read without it, so INFO on an event loop never waits for a start. */
@@ -303,7 +331,7 @@ public final class EngineProcess implements AutoCloseable {
                 // the process died since it started: said below, outside the lock
             }
         }
-        throw new BackendException(died(connecting));
+        throw new BackendException(died(connecting).reason());
     }
 
     /** Takes back a connection whose call was answered; the most recently used is lent first. */
@@ -358,6 +386,7 @@ public final class EngineProcess implements AutoCloseable {
      */
     synchronized void kill(long ofGeneration, String reason) {
         if (ofGeneration == generation && process != null && process.isAlive()) {
+            killed = ofGeneration;
             LOG.warn("Killing engine process {} (pid {}): {}", generation, process.pid(), reason);
             try {
                 // gone before the next call is lent a connection to it
@@ -372,18 +401,19 @@ public final class EngineProcess implements AutoCloseable {
      * Why a call to that generation got no answer, once its process has ended (it is killed if it has not): found by
      * the first such call and told to every other call that was under way in that process.
      */
-    private String died(long ofGeneration) {
+    private Death died(long ofGeneration) {
         synchronized (deaths) {
-            String known = deaths.get(ofGeneration);
+            Death known = deaths.get(ofGeneration);
             if (known != null) {
                 return known;
             }
+            long blamed = blamed(ofGeneration); // before waiting: the calls under way are still those of the death
             Process ended;
             synchronized (this) {
                 ended = ofGeneration == generation ? process : null;
             }
             if (ended == null) {
-                return "the engine process died during the call; the next call starts a new one";
+                return new Death("the engine process died during the call; the next call starts a new one", NO_HANDLE);
             }
             try {
                 if (!ended.waitFor(2, TimeUnit.SECONDS)) {
@@ -396,10 +426,27 @@ public final class EngineProcess implements AutoCloseable {
             String reason = "the engine process died during the call (" + (crash != null ? crash : ended(ended))
                     + "); the next call starts a new one and loads the models and scripts into it again";
             LOG.error("Engine process {}: {}", ofGeneration, reason);
+            Death death = new Death(reason, killed == ofGeneration ? NO_HANDLE : blamed);
             deaths.clear(); // only the latest generation's calls are still coming back
-            deaths.put(ofGeneration, reason);
-            return reason;
+            deaths.put(ofGeneration, death);
+            return death;
         }
+    }
+
+    /** The one model or script whose calls were under way in that generation, or NO_HANDLE (none, or several). */
+    private long blamed(long ofGeneration) {
+        long blamed = NO_HANDLE;
+        for (Connection connection : underWay) {
+            if (connection.generation != ofGeneration) {
+                continue;
+            }
+            long handle = connection.calling;
+            if (handle == NO_HANDLE || (blamed != NO_HANDLE && handle != blamed)) {
+                return NO_HANDLE; // a load or a close under way, or a second model: no telling which did it
+            }
+            blamed = handle;
+        }
+        return blamed;
     }
 
     /**
@@ -444,6 +491,7 @@ public final class EngineProcess implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        killed = generation;
         if (process != null) {
             process.destroyForcibly();
         }
