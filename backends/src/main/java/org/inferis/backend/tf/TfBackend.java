@@ -127,7 +127,7 @@ public final class TfBackend implements ModelBackend {
         FunctionCalls.check(definition);
         FileOps.check(definition);
         TrustingOps.check(definition);
-        definition = BoundedLists.guard(definition);
+        definition = BoundedSizes.guard(definition);
         DType[] narrowInputs = new DType[names.inputs().size()];
         definition = NarrowTypes.widenInputs(definition, names.inputs(), narrowInputs);
         Graph graph = new Graph();
