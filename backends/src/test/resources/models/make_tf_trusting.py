@@ -10,6 +10,8 @@
   tf_unbatch.pb      x: FLOAT [None] (unused) -> y = Unbatch with a batch index past its batch (a CHECK)
   tf_boosted_trees.pb  x: FLOAT [None] (unused) -> y = BoostedTreesAggregateStats with a scalar node_ids (its shape
                      function crashed the process as the graph loaded)
+  tf_unigram_sampler.pb  x: FLOAT [None] (unused) -> y = LearnedUnigramCandidateSampler with a range_max of 2^40 (a
+                     CHECK that it is under 2^31 - 1)
 These must be refused. And ones that must run:
   tf_fft.pb               x: FLOAT [4] -> y = |RFFT(x)| with fft_length [4]
   tf_constant_strings.pb  x: FLOAT [None] (unused) -> y = StringLength(AsString([1, 2], width=2^30)): 2 GiB of strings
@@ -104,6 +106,8 @@ save_crafted("tf_boosted_trees.pb", "BoostedTreesAggregateStats",
              {"node_ids": np.int32(100000), "gradients": np.ones((1, 1), np.float32),
               "hessians": np.ones((1, 1), np.float32), "feature": np.zeros((1, 1), np.int32)},
              max_splits=1, num_buckets=1)
+save_crafted("tf_unigram_sampler.pb", "LearnedUnigramCandidateSampler", {"true_classes": np.zeros((1, 1), np.int64)},
+             num_true=1, num_sampled=4, unique=True, range_max=2 ** 40)
 
 
 def fft():

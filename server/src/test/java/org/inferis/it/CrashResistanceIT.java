@@ -271,7 +271,8 @@ class CrashResistanceIT {
                 "tf_fft_zero.pb", "is a RFFT2D, whose fft_length holds a 0",
                 "tf_block_lstm.pb", "is a BlockLSTM, whose kernel slices its input to seq_len_max",
                 "tf_unbatch.pb", "is a Unbatch, whose kernel trusts the batch index",
-                "tf_boosted_trees.pb", "is a BoostedTreesAggregateStats, a boosted trees op");
+                "tf_boosted_trees.pb", "is a BoostedTreesAggregateStats, a boosted trees op",
+                "tf_unigram_sampler.pb", "is a LearnedUnigramCandidateSampler, with range_max 1099511627776");
         refusals.forEach((file, words) -> assertRefusedBeforeItAborts(file, words,
                 List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats")));
         // an FFT of constant, non-zero lengths runs

@@ -23,7 +23,8 @@ import org.tensorflow.proto.TensorProto;
  * {@code StopGradient} and {@code PreventGradient}, identities in inference, pass. Refused too, where TensorFlow's
  * shape functions and kernels leave a check out that a crafted graph reached: a {@code GatherV2} with a
  * {@code batch_dims} of 2 or more (past its inputs' ranks, it aborted), an FFT length that is not a constant without
- * 0s, and the boosted trees ops (no kernel in this build, but their shape functions run as the graph loads).
+ * 0s, the boosted trees ops (no kernel in this build, but their shape functions run as the graph loads), and a unigram
+ * candidate sampler whose range_max reaches 2^31 - 1.
  */
 final class TrustingOps {
     private static final Pattern GRADIENT = Pattern.compile(
@@ -43,6 +44,9 @@ final class TrustingOps {
             "Batch", IN_GRAPH_BATCHING);
     /** Ops whose length inputs (index 1) DUCC's FFT asserts are not 0, which aborts the process. */
     private static final Set<String> FFT_LENGTHS = Set.of("RFFT", "IRFFT", "RFFT2D", "IRFFT2D", "RFFT3D", "IRFFT3D");
+    /** Samplers whose unigram table CHECKs that its range_max is under 2^31 - 1, which aborts the process. */
+    private static final Set<String> UNIGRAM_SAMPLERS = Set.of("LearnedUnigramCandidateSampler",
+            "ThreadUnsafeUnigramCandidateSampler");
 
     private TrustingOps() {
     }
@@ -61,6 +65,9 @@ final class TrustingOps {
             }
             if (FFT_LENGTHS.contains(op)) {
                 checkFftLength(node, byName);
+            }
+            if (UNIGRAM_SAMPLERS.contains(op)) {
+                checkSamplerRange(node);
             }
             if (GRADIENT.matcher(op).matches() && !IDENTITIES.contains(op)) {
                 throw refused(node, "a gradient op, which an inference graph does not need and whose kernel trusts "
@@ -84,6 +91,14 @@ final class TrustingOps {
         if (batchDims > 1) {
             throw refused(node, "with batch_dims " + batchDims + ": TensorFlow's shape function aborts the process "
                     + "when batch_dims exceeds its two inputs' ranks together; gather with batch_dims 0 or 1");
+        }
+    }
+
+    private static void checkSamplerRange(NodeDef node) throws BackendException {
+        long range = node.getAttrOrDefault("range_max", AttrValue.getDefaultInstance()).getI();
+        if (range >= Integer.MAX_VALUE) {
+            throw refused(node, "with range_max " + range + ": its unigram table CHECKs that the range is under "
+                    + "2^31 - 1, which aborts the process");
         }
     }
 
