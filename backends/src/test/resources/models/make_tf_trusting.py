@@ -12,6 +12,8 @@
                      function crashed the process as the graph loaded)
   tf_unigram_sampler.pb  x: FLOAT [None] (unused) -> y = LearnedUnigramCandidateSampler with a range_max of 2^40 (a
                      CHECK that it is under 2^31 - 1)
+  tf_fused_matmul.pb x: FLOAT [None] (unused) -> y = _FusedMatMul (an op TF keeps for its own rewrites) of two
+                     constants, told to add a bias it is not given (crashed the process)
 These must be refused. And ones that must run:
   tf_fft.pb               x: FLOAT [4] -> y = |RFFT(x)| with fft_length [4]
   tf_constant_strings.pb  x: FLOAT [None] (unused) -> y = StringLength(AsString([1, 2], width=2^30)): 2 GiB of strings
@@ -25,9 +27,9 @@ tf1 = tf.compat.v1
 tf1.disable_eager_execution()
 
 
-def save(name, build, constants=None):
+def save(name, build, constants=None, edit=None):
     """constants: values of placeholders to turn into constants once the graph is built, past the Python shape checks
-    (some of which abort on them)"""
+    (some of which abort on them); edit: changes the GraphDef before it is written"""
     graph = tf1.Graph()
     with graph.as_default():
         build()
@@ -39,6 +41,8 @@ def save(name, build, constants=None):
             node.ClearField("attr")
             node.attr["dtype"].type = proto.dtype
             node.attr["value"].tensor.CopyFrom(proto)
+    if edit:
+        edit(graph_def)
     with open(name, "wb") as out:
         out.write(graph_def.SerializeToString())
 
@@ -116,3 +120,19 @@ def fft():
 
 
 save("tf_fft.pb", fft)
+
+
+def matmul():
+    tf1.placeholder(tf.float32, [None], name="x")
+    tf.identity(tf.matmul(tf.ones([2, 2]), tf.ones([2, 2]), name="fused"), name="y")
+
+
+def as_fused_matmul_without_bias(graph_def):
+    """the MatMul becomes TensorFlow's internal _FusedMatMul, told to add a bias it is not given"""
+    node = next(node for node in graph_def.node if node.name == "fused")
+    node.op = "_FusedMatMul"
+    node.attr["num_args"].i = 0
+    node.attr["fused_ops"].list.s.append(b"BiasAdd")
+
+
+save("tf_fused_matmul.pb", matmul, edit=as_fused_matmul_without_bias)

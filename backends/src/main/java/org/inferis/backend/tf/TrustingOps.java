@@ -23,8 +23,9 @@ import org.tensorflow.proto.TensorProto;
  * {@code StopGradient} and {@code PreventGradient}, identities in inference, pass. Refused too, where TensorFlow's
  * shape functions and kernels leave a check out that a crafted graph reached: a {@code GatherV2} with a
  * {@code batch_dims} of 2 or more (past its inputs' ranks, it aborted), an FFT length that is not a constant without
- * 0s, the boosted trees ops (no kernel in this build, but their shape functions run as the graph loads), and a unigram
- * candidate sampler whose range_max reaches 2^31 - 1.
+ * 0s, the boosted trees ops (no kernel in this build, but their shape functions run as the graph loads), a unigram
+ * candidate sampler whose range_max reaches 2^31 - 1, and the ops TensorFlow reserves for its own rewrites (named
+ * {@code _...}: {@code _FusedMatMul}, {@code _FusedConv2D}, oneDNN's {@code _Mkl...}), never in an exported graph.
  */
 final class TrustingOps {
     private static final Pattern GRADIENT = Pattern.compile(
@@ -56,6 +57,11 @@ final class TrustingOps {
         graph.getNodeList().forEach(node -> byName.put(node.getName(), node));
         for (NodeDef node : GraphNodes.of(graph)) {
             String op = node.getOp();
+            if (op.startsWith("_")) {
+                throw refused(node, "an op TensorFlow keeps for its own rewrites of a graph, whose kernel trusts "
+                        + "the rewrite (a _FusedMatMul told to add a bias it was not given crashed the process); store "
+                        + "the graph as TensorFlow exports it");
+            }
             if (op.startsWith("BoostedTrees")) {
                 throw refused(node, "a boosted trees op, which has no kernel in this TensorFlow and whose shape "
                         + "function reads ranks it does not check (one killed the process as the graph loaded)");
