@@ -19,6 +19,8 @@ final class Batch {
     final long samples;
     /** Set by whoever answers the runs first: the engine's result, or the watchdog giving up on it. */
     private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Why the watchdog gave up on the engine call, or null. */
+    private volatile String givenUp;
 
     Batch(ModelQueue queue, Runner instance, List<RunRequest> runs, long samples) {
         this.queue = queue;
@@ -107,11 +109,12 @@ final class Batch {
         return stacked;
     }
 
-    /** Answers every run with the error, unless they were answered already. */
-    void failAll(String reason) {
+    /** Answers every run with the error (the watchdog's, once it gave up), unless they were answered already. */
+    void failAll(String error) {
         if (!settled.compareAndSet(false, true)) {
             return;
         }
+        String reason = givenUp != null ? givenUp : error;
         queue.stats.recordErrors(runs.size());
         // at verbose (loglevel verbose or debug): each failure is answered to its client, the log is for operators
         LOG.debug("Run of '{}' failed ({} run(s), {} sample(s)): {}", queue.name, runs.size(), samples, reason);
@@ -121,11 +124,19 @@ final class Batch {
     }
 
     /**
+     * The watchdog gives up on this batch's engine call: from now on a failure of the call is answered with the
+     * reason, not with what stopping it made of it (the engine process it killed).
+     */
+    void giveUp(String reason) {
+        givenUp = reason;
+    }
+
+    /**
      * The watchdog gave up on this batch's engine call: its runs get the reason (unless answered already), and a
      * shutdown need not wait for them.
      */
-    void abandon(String reason) {
-        failAll(reason);
+    void abandon() {
+        failAll(givenUp);
         runs.forEach(RunRequest::settled);
     }
 

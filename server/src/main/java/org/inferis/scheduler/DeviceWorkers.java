@@ -125,14 +125,16 @@ final class DeviceWorkers {
                 }
                 lock.notifyAll();
             }
+            // stopping the call fails it too (a killed engine process), in words of its own: its runs get these
+            batch.giveUp("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
+                    + "its worker was replaced");
             if (batch.terminate(worker.thread)) {
                 worker.stopAskedNanos = now;
                 stopping.add(worker);
             } else {
                 countUnstoppable(batch);
             }
-            batch.abandon("run exceeded model-execution-timeout (" + limitNanos / 1_000_000 + " ms); "
-                    + "its worker was replaced");
+            batch.abandon();
         }
     }
 

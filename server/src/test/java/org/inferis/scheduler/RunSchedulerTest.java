@@ -212,8 +212,11 @@ class RunSchedulerTest {
             CompletableFuture<List<Tensor>> run = watched.submit(queue, List.of(rows(1)), null, 0, () -> { });
             assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS));
             pastTheLimit();
-            org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+            ExecutionException stopped = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                     () -> run.get(30, TimeUnit.SECONDS));
+            // the call failed as it was stopped, maybe before the watchdog answered: its runs get the timeout
+            assertTrue(stopped.getCause().getMessage().startsWith("run exceeded model-execution-timeout"),
+                    stopped.getCause().getMessage());
             while (watched.abandonedThreads() > 0) { // the stopped call comes back on its own thread
                 Thread.sleep(1);
             }

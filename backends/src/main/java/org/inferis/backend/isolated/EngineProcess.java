@@ -129,7 +129,10 @@ public final class EngineProcess implements AutoCloseable {
     private final Map<Long, Death> deaths = new HashMap<>();
     /** Connections whose request is sent or being sent and not yet answered. */
     private final Set<Connection> underWay = ConcurrentHashMap.newKeySet();
-    /** The generation the server killed last (a call it could not stop, shutdown): a death it blames on no call. */
+    /**
+     * The generation the server killed last (a call it could not stop, shutdown): a death it blames on no call, and a
+     * process no call is lent to from the moment the kill begins.
+     */
     private volatile long killed = -1;
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private Path directory;
@@ -149,7 +152,7 @@ public final class EngineProcess implements AutoCloseable {
         if (closed) {
             throw new BackendException("the server is stopping");
         }
-        if (process != null && process.isAlive()) {
+        if (process != null && process.isAlive() && killed != generation) {
             return;
         }
         starting = true;
@@ -374,10 +377,13 @@ public final class EngineProcess implements AutoCloseable {
         return settings.deadlineMillis().getAsLong();
     }
 
-    /** Whether the process runs now and takes calls (engines in it may or may not have started). */
+    /**
+     * Whether the process runs now and takes calls (engines in it may or may not have started); one being killed does
+     * not: a call arriving meanwhile waits for the next one rather than be lent a connection to it.
+     */
     public boolean isRunning() {
         Process running = process;
-        return !starting && running != null && running.isAlive();
+        return !starting && running != null && running.isAlive() && killed != generation;
     }
 
     /**
