@@ -14,6 +14,8 @@
                      CHECK that it is under 2^31 - 1)
   tf_fused_matmul.pb x: FLOAT [None] (unused) -> y = _FusedMatMul (an op TF keeps for its own rewrites) of two
                      constants, told to add a bias it is not given (crashed the process)
+  tf_dataset.pb      x: FLOAT [None] (unused) -> y = the first element of a tf.data range shuffled with a buffer of
+                     2^40 elements (std::bad_alloc)
 These must be refused. And ones that must run:
   tf_fft.pb               x: FLOAT [4] -> y = |RFFT(x)| with fft_length [4]
   tf_constant_strings.pb  x: FLOAT [None] (unused) -> y = StringLength(AsString([1, 2], width=2^30)): 2 GiB of strings
@@ -136,3 +138,12 @@ def as_fused_matmul_without_bias(graph_def):
 
 
 save("tf_fused_matmul.pb", matmul, edit=as_fused_matmul_without_bias)
+
+
+def dataset():
+    tf1.placeholder(tf.float32, [None], name="x")
+    shuffled = tf.data.Dataset.range(4).shuffle(2 ** 40).take(1)
+    tf.identity(tf.cast(tf.data.experimental.get_single_element(shuffled), tf.float32), name="y")
+
+
+save("tf_dataset.pb", dataset)

@@ -24,8 +24,10 @@ import org.tensorflow.proto.TensorProto;
  * shape functions and kernels leave a check out that a crafted graph reached: a {@code GatherV2} with a
  * {@code batch_dims} of 2 or more (past its inputs' ranks, it aborted), an FFT length that is not a constant without
  * 0s, the boosted trees ops (no kernel in this build, but their shape functions run as the graph loads), a unigram
- * candidate sampler whose range_max reaches 2^31 - 1, and the ops TensorFlow reserves for its own rewrites (named
- * {@code _...}: {@code _FusedMatMul}, {@code _FusedConv2D}, oneDNN's {@code _Mkl...}), never in an exported graph.
+ * candidate sampler whose range_max reaches 2^31 - 1, the ops TensorFlow reserves for its own rewrites (named
+ * {@code _...}: {@code _FusedMatMul}, {@code _FusedConv2D}, oneDNN's {@code _Mkl...}), never in an exported graph, and
+ * tf.data's datasets and iterators (6 of 21 crafted pipelines aborted or crashed the process), which serving has no use
+ * for: the client sends the inputs.
  */
 final class TrustingOps {
     private static final Pattern GRADIENT = Pattern.compile(
@@ -61,6 +63,11 @@ final class TrustingOps {
                 throw refused(node, "an op TensorFlow keeps for its own rewrites of a graph, whose kernel trusts "
                         + "the rewrite (a _FusedMatMul told to add a bias it was not given crashed the process); store "
                         + "the graph as TensorFlow exports it");
+            }
+            if (op.contains("Dataset") || op.contains("Iterator")) {
+                throw refused(node, "a tf.data op: input pipelines reached kernels that abort the process (a "
+                        + "shuffle buffer of 2^40 elements threw std::bad_alloc, a padded batch to 2^40 crashed); "
+                        + "feed the model its inputs instead");
             }
             if (op.startsWith("BoostedTrees")) {
                 throw refused(node, "a boosted trees op, which has no kernel in this TensorFlow and whose shape "
