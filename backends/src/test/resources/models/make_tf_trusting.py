@@ -16,6 +16,7 @@
                      constants, told to add a bias it is not given (crashed the process)
   tf_dataset.pb      x: FLOAT [None] (unused) -> y = the first element of a tf.data range shuffled with a buffer of
                      2^40 elements (std::bad_alloc)
+  tf_abort.pb        x: FLOAT [None] -> y = x once an Abort op ran (it aborts the process)
 These must be refused. And ones that must run:
   tf_fft.pb               x: FLOAT [4] -> y = |RFFT(x)| with fft_length [4]
   tf_constant_strings.pb  x: FLOAT [None] (unused) -> y = StringLength(AsString([1, 2], width=2^30)): 2 GiB of strings
@@ -147,3 +148,12 @@ def dataset():
 
 
 save("tf_dataset.pb", dataset)
+
+
+def abort():
+    x = tf1.placeholder(tf.float32, [None], name="x")
+    with tf.control_dependencies([tf.raw_ops.Abort(error_msg="aborted by the graph")]):
+        tf.identity(x, name="y")
+
+
+save("tf_abort.pb", abort)

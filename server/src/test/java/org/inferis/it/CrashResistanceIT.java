@@ -274,7 +274,8 @@ class CrashResistanceIT {
                 "tf_boosted_trees.pb", "is a BoostedTreesAggregateStats, a boosted trees op",
                 "tf_unigram_sampler.pb", "is a LearnedUnigramCandidateSampler, with range_max 1099511627776",
                 "tf_fused_matmul.pb", "is a _FusedMatMul, an op TensorFlow keeps for its own rewrites",
-                "tf_dataset.pb", "a tf.data op: input pipelines reached kernels that abort the process");
+                "tf_dataset.pb", "a tf.data op: input pipelines reached kernels that abort the process",
+                "tf_abort.pb", "is a Abort, whose kernel ends the process");
         refusals.forEach((file, words) -> assertRefusedBeforeItAborts(file, words,
                 List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats")));
         // an FFT of constant, non-zero lengths runs

@@ -39,6 +39,7 @@ final class TrustingOps {
     private static final String IN_GRAPH_BATCHING = "trusts the batch index it is given (one past its batch aborted "
             + "the process); Inferis batches runs itself (BATCHSIZE)";
     private static final Map<String, String> REFUSED = Map.of(
+            "Abort", "ends the process: it is there to abort it, or to exit without error",
             "EncodePng", "aborts the process on an empty image (a CHECK in png_io.cc); encode images outside the "
                     + "model",
             "BlockLSTM", UNCHECKED_SEQUENCE_LENGTH,
