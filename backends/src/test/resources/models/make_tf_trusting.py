@@ -17,6 +17,9 @@
   tf_dataset.pb      x: FLOAT [None] (unused) -> y = the first element of a tf.data range shuffled with a buffer of
                      2^40 elements (std::bad_alloc)
   tf_abort.pb        x: FLOAT [None] -> y = x once an Abort op ran (it aborts the process)
+  tf_split_outputs.pb  x: FLOAT [None] -> y = the first of a Split of x into 2^30 outputs (all the memory)
+  tf_constant_fill.pb  x: FLOAT [None] (unused) -> y = the first elements of three constants of 2^32 floats each,
+                     written as one value each (48 GiB as the graph runs)
 These must be refused. And ones that must run:
   tf_fft.pb               x: FLOAT [4] -> y = |RFFT(x)| with fft_length [4]
   tf_constant_strings.pb  x: FLOAT [None] (unused) -> y = StringLength(AsString([1, 2], width=2^30)): 2 GiB of strings
@@ -157,3 +160,30 @@ def abort():
 
 
 save("tf_abort.pb", abort)
+
+
+def split():
+    x = tf1.placeholder(tf.float32, [None], name="x")
+    tf.identity(tf.split(x, 1, name="parts")[0], name="y")
+
+
+def into_2_to_30(graph_def):
+    next(node for node in graph_def.node if node.name == "parts").attr["num_split"].i = 2 ** 30
+
+
+save("tf_split_outputs.pb", split, edit=into_2_to_30)
+
+
+def constants():
+    tf1.placeholder(tf.float32, [None], name="x")
+    firsts = [tf.constant([1.0], name=f"fill{i}")[0] for i in range(3)]
+    tf.identity(tf.add_n(firsts), name="y")
+
+
+def as_fills(graph_def):
+    for node in graph_def.node:
+        if node.name.startswith("fill"):
+            node.attr["value"].tensor.tensor_shape.dim[0].size = 2 ** 32
+
+
+save("tf_constant_fill.pb", constants, edit=as_fills)

@@ -266,16 +266,18 @@ class CrashResistanceIT {
         assertRefusedBeforeItAborts("tf_huge_window.pb", "whose ksize spans more than 2^31 elements",
                 List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats"));
         // what a probe of some 490 crafted single-op graphs found: a CHECK, an assertion or a crash in each
-        Map<String, String> refusals = Map.of(
-                "tf_gather_batch_dims.pb", "is a GatherV2, with batch_dims 2",
-                "tf_fft_zero.pb", "is a RFFT2D, whose fft_length holds a 0",
-                "tf_block_lstm.pb", "is a BlockLSTM, whose kernel slices its input to seq_len_max",
-                "tf_unbatch.pb", "is a Unbatch, whose kernel trusts the batch index",
-                "tf_boosted_trees.pb", "is a BoostedTreesAggregateStats, a boosted trees op",
-                "tf_unigram_sampler.pb", "is a LearnedUnigramCandidateSampler, with range_max 1099511627776",
-                "tf_fused_matmul.pb", "is a _FusedMatMul, an op TensorFlow keeps for its own rewrites",
-                "tf_dataset.pb", "a tf.data op: input pipelines reached kernels that abort the process",
-                "tf_abort.pb", "is a Abort, whose kernel ends the process");
+        Map<String, String> refusals = Map.ofEntries(
+                Map.entry("tf_gather_batch_dims.pb", "is a GatherV2, with batch_dims 2"),
+                Map.entry("tf_fft_zero.pb", "is a RFFT2D, whose fft_length holds a 0"),
+                Map.entry("tf_block_lstm.pb", "is a BlockLSTM, whose kernel slices its input to seq_len_max"),
+                Map.entry("tf_unbatch.pb", "is a Unbatch, whose kernel trusts the batch index"),
+                Map.entry("tf_boosted_trees.pb", "is a BoostedTreesAggregateStats, a boosted trees op"),
+                Map.entry("tf_unigram_sampler.pb", "is a LearnedUnigramCandidateSampler, with range_max 1099511627776"),
+                Map.entry("tf_fused_matmul.pb", "is a _FusedMatMul, an op TensorFlow keeps for its own rewrites"),
+                Map.entry("tf_dataset.pb", "a tf.data op: input pipelines reached kernels that abort the process"),
+                Map.entry("tf_abort.pb", "is a Abort, whose kernel ends the process"),
+                Map.entry("tf_split_outputs.pb", "is a Split with num_split 1073741824: more than 1048576 inputs"),
+                Map.entry("tf_constant_fill.pb", "constants (up to node 'fill0') expand to more than 1073741824 bytes"));
         refusals.forEach((file, words) -> assertRefusedBeforeItAborts(file, words,
                 List.of(1, "x", "OUTPUTS", 1, "y"), List.of(1, "floats")));
         // an FFT of constant, non-zero lengths runs

@@ -127,6 +127,8 @@ public final class TfBackend implements ModelBackend {
         FunctionCalls.check(definition);
         FileOps.check(definition);
         TrustingOps.check(definition);
+        ArgumentCounts.check(definition);
+        ConstantFills.check(definition);
         definition = BoundedSizes.guard(definition);
         DType[] narrowInputs = new DType[names.inputs().size()];
         definition = NarrowTypes.widenInputs(definition, names.inputs(), narrowInputs);
