@@ -9,14 +9,20 @@
   col2im_negative_pads.onnx   Col2Im of x [1, 4, 9] into a 4x4 image in 2x2 blocks, pads -5 (its kernel never returned)
   conv_negative_pads.onnx     Conv of x [1, 1, 4, 4] by a 2x2 kernel with pads -1 (killed the process on the first run)
   trilu_least_k.onnx          upper Trilu of x with a constant k of -2^63 (corrupted the heap as the model loaded)
-  einsum_ellipsis_ranks.onnx  Einsum ...ij,...jk->...ik of a 3x4 and a 5x4x2 constant: the ellipses stand for 0 and
-                              1 dimensions, and ONNX Runtime reads out of bounds as it loads (not refused: legitimate
-                              equations look the same; engine-isolation contains it)
 and ones that must keep working:
   int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
   shape_divide.onnx    y = x reshaped to [-1, shape(x)[1] // 2, 2], x: FLOAT [N, 4] (as PyTorch exports write)
   trilu.onnx           y = upper Trilu of x: FLOAT [3, 3] with k: INT64 [] a model input, checked on every run
+  Einsums whose ellipses stand for different numbers of dimensions, as NumPy and PyTorch broadcast them (ONNX Runtime
+  1.21's shape inference read out of bounds as each of the first four loaded, which killed the process):
+  einsum_broadcast.onnx       y = einsum("...ij,...jk->...ik", w, x), w a 3x4 weight (0, 0.1, ..., 1.1), x: FLOAT
+                              [5, 4, 2], as torch.onnx.export writes torch.einsum of a weight and a batch
+  einsum_ellipsis_ranks.onnx  the same equation of a 3x4 and a 5x4x2 constant of ones (x: FLOAT [1] unused)
+  einsum_in_branch.onnx       an If on c: BOOL [] whose branches take y = the einsum above of w and x (then) or its
+                              negation (else); w is named inferis_einsum_0, a name the server's rewrite must avoid
+  einsum_in_function.onnx     the einsum above inside a function of the model's own (domain inferis.test)
+  einsum_any_ranks.onnx       y = einsum("...ij,...jk->...ik", a, b) of inputs a and b of undeclared shapes
 Run with onnx installed (see make_models.py): /tmp/fx/bin/python make_trusting_onnx.py
 """
 import numpy as np
@@ -26,11 +32,12 @@ from onnx import helper as h
 from onnx import numpy_helper
 
 
-def save(name, nodes, inputs, output_type, initializers=None, opset=17):
+def save(name, nodes, inputs, output_type, initializers=None, opset=17, functions=()):
     graph = h.make_graph(nodes, name, [h.make_tensor_value_info(n, t, s) for n, t, s in inputs],
                          [h.make_tensor_value_info("y", output_type, None)],
                          initializer=[numpy_helper.from_array(np.array(v), k) for k, v in (initializers or {}).items()])
-    model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
+    opsets = [h.make_opsetid("", opset)] + [h.make_opsetid(f.domain, 1) for f in functions]
+    model = h.make_model(graph, opset_imports=opsets, functions=list(functions))
     model.ir_version = 8
     onnx.save(model, name + ".onnx")
 
@@ -70,6 +77,24 @@ save("trilu_least_k", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x",
      {"k": np.array(-2**63, dtype=np.int64)})
 save("trilu", [h.make_node("Trilu", ["x", "k"], ["y"], upper=1)], [("x", T.FLOAT, [3, 3]), ("k", T.INT64, [])],
      T.FLOAT)
-save("einsum_ellipsis_ranks", [h.make_node("Einsum", ["a", "b"], ["y"], equation="...ij,...jk->...ik")],
+batched = "...ij,...jk->...ik"
+weight = (np.arange(12, dtype=np.float32) / 10).reshape(3, 4)
+save("einsum_broadcast", [h.make_node("Einsum", ["w", "x"], ["y"], equation=batched)], [("x", T.FLOAT, [5, 4, 2])],
+     T.FLOAT, {"w": weight})
+save("einsum_ellipsis_ranks", [h.make_node("Einsum", ["a", "b"], ["y"], equation=batched)],
      [("x", T.FLOAT, [1])], T.FLOAT,
      {"a": np.ones((3, 4), dtype=np.float32), "b": np.ones((5, 4, 2), dtype=np.float32)})
+branch = h.make_graph([h.make_node("Einsum", ["inferis_einsum_0", "x"], ["product"], equation=batched)], "then", [],
+                      [h.make_tensor_value_info("product", T.FLOAT, None)])
+negated = h.make_graph([h.make_node("Einsum", ["inferis_einsum_0", "x"], ["product2"], equation=batched),
+                        h.make_node("Neg", ["product2"], ["negated"])], "else", [],
+                       [h.make_tensor_value_info("negated", T.FLOAT, None)])
+save("einsum_in_branch", [h.make_node("If", ["c"], ["y"], then_branch=branch, else_branch=negated)],
+     [("c", T.BOOL, []), ("x", T.FLOAT, [5, 4, 2])], T.FLOAT, {"inferis_einsum_0": weight})
+function = h.make_function("inferis.test", "BatchedProduct", ["a", "b"], ["product"],
+                           [h.make_node("Einsum", ["a", "b"], ["product"], equation=batched)],
+                           [h.make_opsetid("", 17)])
+save("einsum_in_function", [h.make_node("BatchedProduct", ["w", "x"], ["y"], domain="inferis.test")],
+     [("x", T.FLOAT, [5, 4, 2])], T.FLOAT, {"w": weight}, functions=[function])
+save("einsum_any_ranks", [h.make_node("Einsum", ["a", "b"], ["y"], equation=batched)],
+     [("a", T.FLOAT, None), ("b", T.FLOAT, None)], T.FLOAT)

@@ -251,6 +251,53 @@ class CrashResistanceIT {
                 Ai.array(c, "AI.TENSORGET", "square", "META"));
     }
 
+    /**
+     * ONNX Einsums whose ellipses stand for different numbers of dimensions, as PyTorch exports a weight times a batch:
+     * each of these killed the server as ONNX Runtime loaded it; they load, and give NumPy's broadcast product.
+     */
+    @Test
+    void einsumsWhoseEllipsesStandForDifferentRanksLoadAndBroadcast() {
+        Object[] x = new Object[5 * 4 * 2];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i % 7 - 3;
+        }
+        List<Object> set = new ArrayList<>(List.of("x", "FLOAT", 5, 4, 2, "VALUES"));
+        set.addAll(List.of(x));
+        Ai.status(c, "AI.TENSORSET", set.toArray());
+        Ai.status(c, "AI.TENSORSET", "yes", "BOOL", "VALUES", 1);
+        List<Double> expected = new ArrayList<>(); // einsum("...ij,...jk->...ik", w, x), w[i][j] = (4 i + j) / 10
+        for (int n = 0; n < 5; n++) {
+            for (int i = 0; i < 3; i++) {
+                for (int k = 0; k < 2; k++) {
+                    double sum = 0;
+                    for (int j = 0; j < 4; j++) {
+                        sum += (4 * i + j) / 10.0 * (int) x[(n * 4 + j) * 2 + k];
+                    }
+                    expected.add(Math.round(sum * 1000) / 1000.0);
+                }
+            }
+        }
+        Map<String, List<Object>> inputs = Map.of("einsum_broadcast.onnx", List.of(1, "x"),
+                "einsum_in_function.onnx", List.of(1, "x"), "einsum_in_branch.onnx", List.of(2, "yes", "x"));
+        inputs.forEach((file, feed) -> {
+            byte[] blob = Fixtures.model(file);
+            String reply = outcome("AI.MODELSTORE", "batched", "ONNX", "CPU", "BLOB", blob);
+            assertAlive(file);
+            assertEquals("OK", reply, file);
+            List<Object> run = new ArrayList<>(List.of("batched", "INPUTS"));
+            run.addAll(feed);
+            run.addAll(List.of("OUTPUTS", 1, "product"));
+            assertEquals("OK", outcome("AI.MODELEXECUTE", run.toArray()), file);
+            assertEquals(List.of("dtype", "FLOAT", "shape", List.of(5L, 3L, 2L)),
+                    Ai.array(c, "AI.TENSORGET", "product", "META"), file);
+            assertEquals(expected, Ai.array(c, "AI.TENSORGET", "product", "VALUES").stream()
+                    .map(value -> Math.round(Double.parseDouble(String.valueOf(value)) * 1000) / 1000.0).toList(),
+                    file);
+            assertTrue(java.util.Arrays.equals(blob, Ai.bytes(c, "AI.MODELGET", "batched", "BLOB")),
+                    file + ": AI.MODELGET gives back the bytes stored");
+        });
+    }
+
     @Test
     void tensorFlowOpsThatAbortOnWhatTheyAreGivenAreRefused() {
         Ai.status(c, "AI.TENSORSET", "floats", "FLOAT", 2, "VALUES", 1, 2);

@@ -40,10 +40,12 @@ public final class OnnxBackend implements ModelBackend {
         }
         ModelContent.check(blob);
         RunChecks checks;
+        byte[] model;
         try {
             OnnxGraph graph = OnnxGraph.read(blob); // after ModelContent, which bounds the nesting
             TrustingOperators.check(graph);
             checks = MlOperators.check(graph).withNonZero(Divisions.check(graph)).withOffsets(TriluOffsets.check(graph));
+            model = EinsumEllipses.padded(blob, graph);
         } catch (java.io.IOException e) {
             throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
         }
@@ -63,7 +65,7 @@ public final class OnnxBackend implements ModelBackend {
                 }
                 sessionOptions.addCUDA(device.index());
             }
-            return new OnnxModel(environment, environment.createSession(blob, sessionOptions), checks);
+            return new OnnxModel(environment, environment.createSession(model, sessionOptions), checks);
         } catch (OrtException | RuntimeException e) {
             throw BackendException.enginesWords(BackendException.whole(e), e); // ONNX Runtime's, as RedisAI answers
         }
