@@ -14,8 +14,12 @@ and ones that must keep working:
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
   shape_divide.onnx    y = x reshaped to [-1, shape(x)[1] // 2, 2], x: FLOAT [N, 4] (as PyTorch exports write)
   trilu.onnx           y = upper Trilu of x: FLOAT [3, 3] with k: INT64 [] a model input, checked on every run
-  Einsums whose ellipses stand for different numbers of dimensions, as NumPy and PyTorch broadcast them (ONNX Runtime
-  1.21's shape inference read out of bounds as each of the first four loaded, which killed the process):
+  Einsums, whose operands the server guards; each but einsum_any_ranks.onnx killed the process: einsum_product.onnx on
+  a run with a 1-D a (ONNX Runtime 1.21's kernel aborted), the others as they loaded (its shape inference read out of
+  bounds):
+  einsum_short_rank.onnx      y = einsum("ij,jk->ik", a, b) with a declared FLOAT [3] and b FLOAT [3, 2]
+  einsum_product.onnx         y = einsum("ij,jk->ik", a, b) of inputs a and b of undeclared shapes
+  and Einsums whose ellipses stand for different numbers of dimensions, as NumPy and PyTorch broadcast them:
   einsum_broadcast.onnx       y = einsum("...ij,...jk->...ik", w, x), w a 3x4 weight (0, 0.1, ..., 1.1), x: FLOAT
                               [5, 4, 2], as torch.onnx.export writes torch.einsum of a weight and a batch
   einsum_ellipsis_ranks.onnx  the same equation of a 3x4 and a 5x4x2 constant of ones (x: FLOAT [1] unused)
@@ -97,4 +101,8 @@ function = h.make_function("inferis.test", "BatchedProduct", ["a", "b"], ["produ
 save("einsum_in_function", [h.make_node("BatchedProduct", ["w", "x"], ["y"], domain="inferis.test")],
      [("x", T.FLOAT, [5, 4, 2])], T.FLOAT, {"w": weight}, functions=[function])
 save("einsum_any_ranks", [h.make_node("Einsum", ["a", "b"], ["y"], equation=batched)],
+     [("a", T.FLOAT, None), ("b", T.FLOAT, None)], T.FLOAT)
+save("einsum_short_rank", [h.make_node("Einsum", ["a", "b"], ["y"], equation="ij,jk->ik")],
+     [("a", T.FLOAT, [3]), ("b", T.FLOAT, [3, 2])], T.FLOAT)
+save("einsum_product", [h.make_node("Einsum", ["a", "b"], ["y"], equation="ij,jk->ik")],
      [("a", T.FLOAT, None), ("b", T.FLOAT, None)], T.FLOAT)

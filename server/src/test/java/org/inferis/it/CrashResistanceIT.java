@@ -253,10 +253,30 @@ class CrashResistanceIT {
 
     /**
      * ONNX Einsums whose ellipses stand for different numbers of dimensions, as PyTorch exports a weight times a batch:
-     * each of these killed the server as ONNX Runtime loaded it; they load, and give NumPy's broadcast product.
+     * each of these killed the server as ONNX Runtime loaded it; they load, and give NumPy's broadcast product. A 1-D
+     * operand sent where the equation wants two dimensions killed it on the run; it is refused, as is a model that
+     * declares one.
      */
     @Test
-    void einsumsWhoseEllipsesStandForDifferentRanksLoadAndBroadcast() {
+    void einsumOperandsAreGuardedAndEllipsesBroadcast() {
+        TestModels.store(c, "einsum-product", "einsum_product.onnx");
+        Ai.status(c, "AI.TENSORSET", "row", "FLOAT", 4, "VALUES", 1, 2, 3, 4);
+        Ai.status(c, "AI.TENSORSET", "four-by-two", "FLOAT", 4, 2, "VALUES", 1, 0, 0, 1, 1, 0, 0, 1);
+        String reply = outcome("AI.MODELEXECUTE", "einsum-product", "INPUTS", 2, "row", "four-by-two", "OUTPUTS", 1,
+                "p");
+        assertAlive("a 1-D operand of ij,jk->ik");
+        assertTrue(reply.contains("an operand of Einsum 1 (unnamed) has fewer dimensions than its letters"), reply);
+        assertEquals(0L, c.sync().exists("p"));
+        assertEquals(List.of(1.0, 2.0, 3.0, 4.0), Ai.array(c, "AI.TENSORGET", "row", "VALUES"), "the input is intact");
+        Ai.status(c, "AI.TENSORSET", "one-by-four", "FLOAT", 1, 4, "VALUES", 1, 2, 3, 4);
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "einsum-product", "INPUTS", 2, "one-by-four", "four-by-two",
+                "OUTPUTS", 1, "p"));
+        assertEquals(List.of(4.0, 6.0), Ai.array(c, "AI.TENSORGET", "p", "VALUES"));
+        reply = outcome("AI.MODELSTORE", "declared", "ONNX", "CPU", "BLOB", Fixtures.model("einsum_short_rank.onnx"));
+        assertAlive("a model declaring a 1-D operand of ij,jk->ik");
+        assertTrue(reply.contains("an operand of Einsum 1 (unnamed) has fewer dimensions than its letters"), reply);
+        assertEquals(0L, c.sync().exists("declared"));
+
         Object[] x = new Object[5 * 4 * 2];
         for (int i = 0; i < x.length; i++) {
             x[i] = i % 7 - 3;
@@ -281,9 +301,9 @@ class CrashResistanceIT {
                 "einsum_in_function.onnx", List.of(1, "x"), "einsum_in_branch.onnx", List.of(2, "yes", "x"));
         inputs.forEach((file, feed) -> {
             byte[] blob = Fixtures.model(file);
-            String reply = outcome("AI.MODELSTORE", "batched", "ONNX", "CPU", "BLOB", blob);
+            String stored = outcome("AI.MODELSTORE", "batched", "ONNX", "CPU", "BLOB", blob);
             assertAlive(file);
-            assertEquals("OK", reply, file);
+            assertEquals("OK", stored, file);
             List<Object> run = new ArrayList<>(List.of("batched", "INPUTS"));
             run.addAll(feed);
             run.addAll(List.of("OUTPUTS", 1, "product"));

@@ -45,7 +45,7 @@ public final class OnnxBackend implements ModelBackend {
             OnnxGraph graph = OnnxGraph.read(blob); // after ModelContent, which bounds the nesting
             TrustingOperators.check(graph);
             checks = MlOperators.check(graph).withNonZero(Divisions.check(graph)).withOffsets(TriluOffsets.check(graph));
-            model = EinsumEllipses.padded(blob, graph);
+            model = EinsumOperands.guarded(blob, graph);
         } catch (java.io.IOException e) {
             throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
         }

@@ -64,11 +64,10 @@ final class OnnxGraph {
     }
 
     /**
-     * What an attribute holds, as far as the checks need: its integer, its string ({@code s}, as UTF-8), its list's
-     * length (floats, integers, strings), its integers, its tensor (or null) and its graphs; referenced when a
-     * function's caller gives it.
+     * What an attribute holds, as far as the checks need: its integer, its list's length (floats, integers, strings),
+     * its integers, its tensor (or null) and its graphs; referenced when a function's caller gives it.
      */
-    record Attribute(long integer, String text, int length, Values integers, Tensor tensor, List<Graph> graphs,
+    record Attribute(long integer, int length, Values integers, Tensor tensor, List<Graph> graphs,
                      boolean referenced) {
     }
 
@@ -284,7 +283,6 @@ final class OnnxGraph {
             throws IOException {
         String name = "";
         long integer = 0;
-        String text = "";
         int length = 0;
         Values integers = new Values();
         Tensor tensor = null;
@@ -297,8 +295,6 @@ final class OnnxGraph {
                 name = in.readStringRequireUtf8();
             } else if (field == 3 && varint(tag)) { // i
                 integer = in.readInt64();
-            } else if (field == 4 && delimited) { // s
-                text = in.readBytes().toStringUtf8();
             } else if (field == 5 && delimited) { // t
                 tensor = inner(in, () -> readTensor(in));
             } else if ((field == 6 || field == 11) && delimited) { // g, graphs
@@ -318,7 +314,7 @@ final class OnnxGraph {
                 in.skipField(tag);
             }
         }
-        return Map.entry(name, new Attribute(integer, text, length + integers.length, integers, tensor, graphs,
+        return Map.entry(name, new Attribute(integer, length + integers.length, integers, tensor, graphs,
                 referenced));
     }
 

@@ -1,7 +1,8 @@
 package org.inferis.backend.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,11 +22,11 @@ import org.inferis.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * Einsums whose ellipses stand for different numbers of dimensions ({@link EinsumEllipses}): each fixture of known
- * shapes killed the process as ONNX Runtime loaded it; now they load, and every result is NumPy's broadcast one,
- * computed here by {@link #batchedProduct}.
+ * Einsums' operands guarded ({@link EinsumOperands}): each fixture of known shapes killed the process as ONNX Runtime
+ * loaded it, and a 1-D operand a client sent where the equation wants two dimensions killed it on the run. Now they
+ * load, a run answers NumPy's broadcast result ({@link #batchedProduct}) or an error, and the process lives on.
  */
-class EinsumEllipsesTest {
+class EinsumOperandsTest {
     private static final OnnxBackend ONNX = new OnnxBackend(new EngineOptions(1, 1));
     private static final Device CPU = Device.parse("CPU");
     /** The fixtures' weight w: 3x4, 0, 0.1, ..., 1.1 (make_trusting_onnx.py). */
@@ -133,7 +134,7 @@ class EinsumEllipsesTest {
     }
 
     @Test
-    void operandsOfUndeclaredShapesBroadcastOrFailWithTheEnginesError() throws Exception {
+    void runsBroadcastOrAreRefusedWhereAnOperandHasTooFewDimensions() throws Exception {
         Array a = Array.of(new long[] {2, 1, 3, 4}, i -> i * 0.25 - 2);
         Array b = Array.of(new long[] {5, 4, 2}, i -> 1 - i * 0.125);
         Array square = Array.of(new long[] {4, 2}, i -> i);
@@ -142,27 +143,38 @@ class EinsumEllipsesTest {
             assertRuns("einsum_any_ranks.onnx", List.of(operands[0].tensor(), operands[1].tensor()),
                     batchedProduct(operands[0], operands[1]));
         }
+        assertRuns("einsum_product.onnx", List.of(WEIGHT.tensor(), square.tensor()), batchedProduct(WEIGHT, square));
+        for (String file : List.of("einsum_any_ranks.onnx", "einsum_product.onnx")) {
+            try (LoadedModel model = ONNX.load(Fixtures.model(file), CPU, IoNames.NONE)) {
+                // fewer dimensions than the operand's letters: refused before the Einsum (whose kernel aborted)
+                BackendException tooFew = assertThrows(BackendException.class,
+                        () -> model.run(List.of(Array.of(new long[] {4}, i -> i).tensor(), b.tensor())), file);
+                assertTrue(tooFew.getMessage().contains("an operand of Einsum 1 (unnamed) has fewer dimensions than its letters"),
+                        tooFew.getMessage());
+            }
+        }
         try (LoadedModel model = ONNX.load(Fixtures.model("einsum_any_ranks.onnx"), CPU, IoNames.NONE)) {
-            // fewer dimensions than the operand's letters: not padded into a product the equation does not describe
-            BackendException tooFew = assertThrows(BackendException.class, () -> model.run(List.of(
-                    Array.of(new long[] {4}, i -> i).tensor(), b.tensor())));
-            assertTrue(tooFew.getMessage().contains("too many subscript labels"), tooFew.getMessage());
             BackendException apart = assertThrows(BackendException.class, () -> model.run(List.of(
                     Array.of(new long[] {7, 3, 4}, i -> i).tensor(), Array.of(new long[] {6, 5, 4, 2}, i -> i).tensor())));
             assertTrue(apart.getMessage().contains("broadcasted dimensions of the inputs are incompatible"),
                     apart.getMessage());
         }
+        // a model that declares too few dimensions is refused as it loads
+        BackendException declared = assertThrows(BackendException.class,
+                () -> ONNX.load(Fixtures.model("einsum_short_rank.onnx"), CPU, IoNames.NONE));
+        assertTrue(declared.getMessage().contains("an operand of Einsum 1 (unnamed) has fewer dimensions than its "
+                + "letters"), declared.getMessage());
     }
 
     @Test
-    void modelsWithoutTwoEllipsesInAnEinsumLoadAsTheyCame() throws Exception {
-        for (String equation : List.of("ij,jk->ik", "...ij,jk->...ik", "...ii->...i")) {
-            Proto node = OnnxProto.node("Einsum", "", List.of("x", "x"), List.of("y"))
-                    .message(5, new Proto().string(1, "equation").string(4, equation).varint(20, 3));
-            byte[] blob = OnnxProto.model(List.of(node), List.of(), OnnxProto.FLOAT, new long[0]);
-            assertSame(blob, EinsumEllipses.padded(blob, OnnxGraph.read(blob)), equation);
+    void modelsWithoutAnEinsumLoadAsTheyCame() throws Exception {
+        for (String file : List.of("linear_relu.onnx", "trilu.onnx", "einsum_broadcast.onnx")) {
+            byte[] blob = Fixtures.model(file);
+            assertEquals(!file.startsWith("einsum"), blob == EinsumOperands.guarded(blob, OnnxGraph.read(blob)), file);
         }
-        byte[] cnn = Fixtures.model("linear_relu.onnx");
-        assertSame(cnn, EinsumEllipses.padded(cnn, OnnxGraph.read(cnn)));
+        Proto node = OnnxProto.node("Einsum", "", List.of("x", "x"), List.of("y"))
+                .message(5, new Proto().string(1, "equation").string(4, "ij,jk->ik").varint(20, 3));
+        byte[] blob = OnnxProto.model(List.of(node), List.of(), OnnxProto.FLOAT, new long[0]);
+        assertNotSame(blob, EinsumOperands.guarded(blob, OnnxGraph.read(blob)), "an Einsum without ellipses too");
     }
 }
