@@ -9,6 +9,16 @@
   col2im_negative_pads.onnx   Col2Im of x [1, 4, 9] into a 4x4 image in 2x2 blocks, pads -5 (its kernel never returned)
   conv_negative_pads.onnx     Conv of x [1, 1, 4, 4] by a 2x2 kernel with pads -1 (killed the process on the first run)
   trilu_least_k.onnx          upper Trilu of x with a constant k of -2^63 (corrupted the heap as the model loaded)
+  found by a fuzzer of single-operator models, each of which killed the process as it loaded (or, the block size, ran):
+  conv_transpose_group_zero.onnx   ConvTranspose of x [1, 1, 3, 3] by a 2x2 kernel with group 0 (divided by)
+  depth_to_space_huge_block.onnx   DepthToSpace of x [1, 4, 2, 2] with blocksize 2^62 (its square overflows to 0)
+  gather_nd_negative_batch.onnx    GatherND of x [4, 4] at i: INT64 [2, 1] with batch_dims -436
+  max_roi_pool_one_dim.onnx        MaxRoiPool of x [1, 1, 1] with a pooled_shape of one value
+  one_hot_empty_depth.onnx         OneHot of i: INT64 [2] with a constant depth of no element
+  conv_transpose_input_weights.onnx  ConvTranspose of x [1, 1, 3] by weights w, a model input [1, 1, 2, 2], without
+                                   kernel_shape (read from the weights' dimensions, past the input's)
+  conv_1d_by_2d.onnx               Conv of x [1, 1, 3] by a constant 2x2 kernel, without kernel_shape: the server adds
+                                   it from the kernel, and ONNX Runtime refuses the model
 and ones that must keep working:
   int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
@@ -106,3 +116,19 @@ save("einsum_short_rank", [h.make_node("Einsum", ["a", "b"], ["y"], equation="ij
      [("a", T.FLOAT, [3]), ("b", T.FLOAT, [3, 2])], T.FLOAT)
 save("einsum_product", [h.make_node("Einsum", ["a", "b"], ["y"], equation="ij,jk->ik")],
      [("a", T.FLOAT, None), ("b", T.FLOAT, None)], T.FLOAT)
+
+two_by_two = np.ones((1, 1, 2, 2), dtype=np.float32)
+save("conv_transpose_group_zero", [h.make_node("ConvTranspose", ["x", "w"], ["y"], group=0)],
+     [("x", T.FLOAT, [1, 1, 3, 3])], T.FLOAT, {"w": two_by_two})
+save("depth_to_space_huge_block", [h.make_node("DepthToSpace", ["x"], ["y"], blocksize=2**62)],
+     [("x", T.FLOAT, [1, 4, 2, 2])], T.FLOAT)
+save("gather_nd_negative_batch", [h.make_node("GatherND", ["x", "i"], ["y"], batch_dims=-436)],
+     [("x", T.FLOAT, [4, 4]), ("i", T.INT64, [2, 1])], T.FLOAT)
+save("max_roi_pool_one_dim", [h.make_node("MaxRoiPool", ["x", "rois"], ["y"], pooled_shape=[2])],
+     [("x", T.FLOAT, [1, 1, 1])], T.FLOAT, {"rois": np.zeros((4, 5), dtype=np.float32)})
+save("one_hot_empty_depth", [h.make_node("OneHot", ["i", "depth", "values"], ["y"])], [("i", T.INT64, [2])],
+     T.FLOAT, {"depth": np.zeros((0, 2), dtype=np.int64), "values": np.array([0, 1], dtype=np.float32)})
+save("conv_transpose_input_weights", [h.make_node("ConvTranspose", ["x", "w"], ["y"])],
+     [("x", T.FLOAT, [1, 1, 3]), ("w", T.FLOAT, [1, 1, 2, 2])], T.FLOAT)
+save("conv_1d_by_2d", [h.make_node("Conv", ["x", "w"], ["y"])], [("x", T.FLOAT, [1, 1, 3])], T.FLOAT,
+     {"w": two_by_two})

@@ -184,16 +184,24 @@ class CrashResistanceIT {
 
     @Test
     void integerDivisorsAndPositionsOnnxRuntimeTrustsAreRefusedOrCheckedOnEveryRun() {
-        Map<String, String> refusals = Map.of(
-                "div_by_zero.onnx", "Div divides by a constant holding 0",
-                "div_computed.onnx", "Div divides integers by the output of Add",
-                "max_unpool.onnx", "MaxUnpool is refused",
-                "roi_align.onnx", "RoiAlign is refused",
-                "conv_stride_zero.onnx", "Conv has a stride of 0",
-                "group_norm_no_groups.onnx", "GroupNormalization has num_groups 0",
-                "col2im_negative_pads.onnx", "Col2Im has a pad of -5",
-                "conv_negative_pads.onnx", "Conv has a pad of -1",
-                "trilu_least_k.onnx", "Trilu has a constant k of " + Long.MIN_VALUE);
+        Map<String, String> refusals = Map.ofEntries(
+                Map.entry("div_by_zero.onnx", "Div divides by a constant holding 0"),
+                Map.entry("div_computed.onnx", "Div divides integers by the output of Add"),
+                Map.entry("max_unpool.onnx", "MaxUnpool is refused"),
+                Map.entry("roi_align.onnx", "RoiAlign is refused"),
+                Map.entry("conv_stride_zero.onnx", "Conv has a stride of 0"),
+                Map.entry("group_norm_no_groups.onnx", "GroupNormalization has num_groups 0"),
+                Map.entry("col2im_negative_pads.onnx", "Col2Im has a pad of -5"),
+                Map.entry("conv_negative_pads.onnx", "Conv has a pad of -1"),
+                Map.entry("trilu_least_k.onnx", "Trilu has a constant k of " + Long.MIN_VALUE),
+                // found by a fuzzer of single-operator models: each killed the server as it loaded
+                Map.entry("conv_transpose_group_zero.onnx", "ConvTranspose has group 0"),
+                Map.entry("depth_to_space_huge_block.onnx", "DepthToSpace has a blocksize of " + (1L << 62)),
+                Map.entry("gather_nd_negative_batch.onnx", "GatherND has batch_dims -436"),
+                Map.entry("max_roi_pool_one_dim.onnx", "MaxRoiPool needs a pooled_shape of 2 values"),
+                Map.entry("one_hot_empty_depth.onnx", "OneHot has a constant depth that does not hold one value"),
+                Map.entry("conv_transpose_input_weights.onnx", "ConvTranspose has no kernel_shape and takes its "
+                        + "weights from an input"));
         Ai.status(c, "AI.TENSORSET", "ints", "INT32", 2, "VALUES", 7, 9);
         Ai.status(c, "AI.TENSORSET", "zeros", "INT32", 2, "VALUES", 0, 0);
         Ai.status(c, "AI.TENSORSET", "image", "FLOAT", 1, 1, 1, 1, "VALUES", 1);
@@ -217,6 +225,11 @@ class CrashResistanceIT {
             assertTrue(reply.contains("ERR the model's " + words), file + ": " + reply);
         });
         assertEquals(0L, c.sync().exists("trusting"));
+        // a convolution's kernel_shape added from its weights, which ONNX Runtime checks against its input
+        String refused = outcome("AI.MODELSTORE", "trusting", "ONNX", "CPU", "BLOB",
+                Fixtures.model("conv_1d_by_2d.onnx"));
+        assertAlive("a Conv of a 1-D signal by a 2-D kernel");
+        assertTrue(refused.contains("kernel_shape has incorrect size"), refused);
         // a divisor that is a model input: every run's values are checked
         TestModels.store(c, "divide", "int_divide.onnx");
         Ai.status(c, "AI.TENSORSET", "divisors", "INT32", 2, "VALUES", 2, 0);

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import java.util.List;
 import org.inferis.backend.BackendException;
 import org.inferis.backend.Device;
 import org.inferis.backend.EngineOptions;
@@ -45,7 +46,7 @@ public final class OnnxBackend implements ModelBackend {
             OnnxGraph graph = OnnxGraph.read(blob); // after ModelContent, which bounds the nesting
             TrustingOperators.check(graph);
             checks = MlOperators.check(graph).withNonZero(Divisions.check(graph)).withOffsets(TriluOffsets.check(graph));
-            model = EinsumOperands.guarded(blob, graph);
+            model = ModelRewrite.rewritten(blob, graph, List.of(new EinsumOperands(), KernelShapes.of(graph)));
         } catch (java.io.IOException e) {
             throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
         }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * What the checks of a model read from its bytes, by onnx.proto's field numbers: the main graph (nodes, inputs with
@@ -59,8 +60,12 @@ final class OnnxGraph {
         }
     }
 
-    /** A tensor's name and element type, and its values when it holds integers. */
-    record Tensor(String name, int type, Values values) {
+    /** A tensor's name, element type and dimensions, and its values when it holds integers. */
+    record Tensor(String name, int type, List<Long> dims, Values values) {
+        /** Whether it holds exactly one element: a scalar, or every dimension 1. */
+        boolean single() {
+            return dims.stream().allMatch(dim -> dim == 1);
+        }
     }
 
     /**
@@ -144,6 +149,16 @@ final class OnnxGraph {
         boolean fedByRuns = runsFeed && source.producer() == null && graph.inputs().containsKey(source.name());
         return new Operand(source.name(), constant(graph, source.producer(), source.name()), fedByRuns,
                 source.producer());
+    }
+
+    /** The tensor an operand is, up through {@code Identity}: an initializer, or a Constant node's value; or null. */
+    static Tensor constantTensor(Graph graph, Map<String, Node> producers, String input) {
+        Source source = trace(input, producers, step -> step.isOnnx("Identity"));
+        if (source.producer() == null) {
+            return graph.initializers().get(source.name());
+        }
+        Attribute value = source.producer().isOnnx("Constant") ? source.producer().attributes().get("value") : null;
+        return value == null ? null : value.tensor();
     }
 
     /** The values of a constant (an initializer, or a Constant node's), or null. */
@@ -306,7 +321,7 @@ final class OnnxGraph {
                 length += bytes / Float.BYTES;
                 in.skipRawBytes(bytes);
             } else if (field == 8 && (delimited || varint(tag))) { // ints
-                readInt64s(in, tag, integers);
+                readInt64s(in, tag, integers::add);
             } else if (field == 21 && delimited) { // ref_attr_name
                 referenced |= !in.readStringRequireUtf8().isEmpty();
             } else {
@@ -320,15 +335,18 @@ final class OnnxGraph {
 
     private static Tensor readTensor(CodedInputStream in) throws IOException {
         String name = "";
+        List<Long> dims = new ArrayList<>();
         Values listed = new Values();
         ByteString raw = ByteString.EMPTY;
         int type = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             int field = WireFormat.getTagFieldNumber(tag);
-            if (field == 2 && varint(tag)) {
+            if (field == 1 && (delimited(tag) || varint(tag))) {
+                readInt64s(in, tag, dims::add);
+            } else if (field == 2 && varint(tag)) {
                 type = in.readInt32();
             } else if ((field == 5 || field == 7 || field == 11) && (delimited(tag) || varint(tag))) {
-                readInt64s(in, tag, listed); // int32_data, int64_data, uint64_data: whichever the type uses
+                readInt64s(in, tag, listed::add); // int32_data, int64_data, uint64_data: whichever the type uses
             } else if (field == 8 && delimited(tag)) {
                 name = in.readStringRequireUtf8();
             } else if (field == 9 && delimited(tag)) {
@@ -337,7 +355,7 @@ final class OnnxGraph {
                 in.skipField(tag);
             }
         }
-        return new Tensor(name, type, integers(type, listed, raw));
+        return new Tensor(name, type, dims, integers(type, listed, raw));
     }
 
     /** The integer values of a tensor of the given type, raw (little-endian) or listed; none for other types. */
@@ -417,14 +435,14 @@ final class OnnxGraph {
     }
 
     /** Reads a repeated integer field into {@code values}: packed, or one value a field. */
-    private static void readInt64s(CodedInputStream in, int tag, Values values) throws IOException {
+    private static void readInt64s(CodedInputStream in, int tag, LongConsumer values) throws IOException {
         if (varint(tag)) {
-            values.add(in.readInt64());
+            values.accept(in.readInt64());
             return;
         }
         int limit = in.pushLimit(in.readRawVarint32());
         while (in.getBytesUntilLimit() > 0) {
-            values.add(in.readInt64());
+            values.accept(in.readInt64());
         }
         in.popLimit(limit);
     }

@@ -26,6 +26,7 @@ final class TrustingOperators {
         graphs.addAll(model.subgraphs());
         graphs.addAll(model.functions());
         for (Graph graph : graphs) {
+            checkConstantDepths(graph);
             for (Node node : graph.nodes()) {
                 if (!node.domain().isEmpty()) {
                     continue;
@@ -36,6 +37,7 @@ final class TrustingOperators {
                 }
                 checkDivisorAttributes(node);
                 checkWindowAttributes(node);
+                checkPositionAttributes(node);
             }
         }
     }
@@ -57,6 +59,38 @@ final class TrustingOperators {
                     + node.integer("num_groups", 1) + ": ONNX Runtime divides by it without checking it (0 killed "
                     + "the process); it must be at least 1");
         }
+        for (String groups : List.of("group", "offset_group")) { // a ConvTranspose's group of 0 killed the process
+            if (node.integer(groups, 1) < 1) {
+                throw new BackendException("the model's " + node.label() + " has " + groups + " "
+                        + node.integer(groups, 1) + ": ONNX Runtime divides by it without checking it (a "
+                        + "ConvTranspose's 0 killed the process); it must be at least 1");
+            }
+        }
+        // DepthToSpace and SpaceToDepth divide by the square of their block size, which 2^62 overflows to 0
+        if ((node.isOnnx("DepthToSpace") || node.isOnnx("SpaceToDepth"))
+                && (node.integer("blocksize", 1) < 1 || node.integer("blocksize", 1) > Integer.MAX_VALUE)) {
+            throw new BackendException("the model's " + node.label() + " has a blocksize of "
+                    + node.integer("blocksize", 1) + ": ONNX Runtime divides by its square without checking it "
+                    + "(2^62 killed the process); it must lie within 1 and 2^31 - 1");
+        }
+    }
+
+    /**
+     * Attributes whose values ONNX Runtime's shape inference indexes by, or whose count it trusts, as the model loads:
+     * {@code GatherND}'s {@code batch_dims} (ONNX requires it to be 0 or more; -436 killed the process) and
+     * {@code MaxRoiPool}'s {@code pooled_shape} (height and width).
+     */
+    private static void checkPositionAttributes(Node node) throws BackendException {
+        if (node.isOnnx("GatherND") && node.integer("batch_dims", 0) < 0) {
+            throw new BackendException("the model's " + node.label() + " has batch_dims "
+                    + node.integer("batch_dims", 0) + ": ONNX Runtime indexes shapes by it without checking it (-436 "
+                    + "killed the process); it must be at least 0");
+        }
+        OnnxGraph.Attribute pooled = node.attributes().get("pooled_shape");
+        if (node.isOnnx("MaxRoiPool") && (pooled == null || pooled.integers().length != 2 || pooled.integers().min < 1)) {
+            throw new BackendException("the model's " + node.label() + " needs a pooled_shape of 2 values of at "
+                    + "least 1: ONNX Runtime reads two without checking (one, of a 1-D image, killed the process)");
+        }
     }
 
     /**
@@ -76,6 +110,23 @@ final class TrustingOperators {
         if (dilation < 1) {
             throw new BackendException("the model's " + node.label() + " has a dilation of " + dilation
                     + ": dilations must be at least 1");
+        }
+    }
+
+    /**
+     * {@code OneHot}'s depth, which ONNX Runtime's shape inference reads as the model loads when it is a constant:
+     * an empty one killed the process. A constant depth must hold one value, as ONNX requires of every depth.
+     */
+    private static void checkConstantDepths(Graph graph) throws BackendException {
+        Map<String, Node> producers = graph.producers();
+        for (Node node : graph.nodes()) {
+            OnnxGraph.Tensor depth = node.isOnnx("OneHot")
+                    ? OnnxGraph.constantTensor(graph, producers, node.input(1)) : null;
+            if (depth != null && !depth.single()) {
+                throw new BackendException("the model's " + node.label() + " has a constant depth that does not "
+                        + "hold one value: ONNX Runtime reads its first without checking (an empty one killed the "
+                        + "process)");
+            }
         }
     }
 

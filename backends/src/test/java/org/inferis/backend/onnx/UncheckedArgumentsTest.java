@@ -88,4 +88,42 @@ class UncheckedArgumentsTest {
         assertEquals(Set.of(), TriluOffsets.check(graph(node("Trilu", List.of("x")))), "no k: 0");
         assertEquals(Set.of("x"), TriluOffsets.check(graph(node("Trilu", List.of("x", "x")))));
     }
+
+    @Test
+    void groupsAndBlockSizesAreWhatONNXRuntimeCanDivideBy() throws Exception {
+        assertTrue(refusal(node("ConvTranspose", List.of("x", "x"), OnnxProto.attribute("group", 0)))
+                .contains("ConvTranspose has group 0"));
+        assertTrue(refusal(node("DeformConv", List.of("x", "x", "x"), OnnxProto.attribute("offset_group", -2)))
+                .contains("DeformConv has offset_group -2"));
+        for (String operator : List.of("DepthToSpace", "SpaceToDepth")) {
+            for (long blocksize : new long[] {0, 1L << 31, 1L << 62}) {
+                assertTrue(refusal(node(operator, List.of("x"), OnnxProto.attribute("blocksize", blocksize)))
+                        .contains(operator + " has a blocksize of " + blocksize), operator + " " + blocksize);
+            }
+            TrustingOperators.check(graph(node(operator, List.of("x"), OnnxProto.attribute("blocksize", 4))));
+        }
+        TrustingOperators.check(graph(node("Conv", List.of("x", "x"), OnnxProto.attribute("group", 2))));
+    }
+
+    @Test
+    void attributesShapeInferenceIndexesByAreBounded() throws Exception {
+        assertTrue(refusal(node("GatherND", List.of("x", "x"), OnnxProto.attribute("batch_dims", -1)))
+                .contains("GatherND has batch_dims -1"));
+        TrustingOperators.check(graph(node("GatherND", List.of("x", "x"), OnnxProto.attribute("batch_dims", 1))));
+        for (Proto pooled : List.of(OnnxProto.ints("pooled_shape", 2), OnnxProto.ints("pooled_shape", 2, 0))) {
+            assertTrue(refusal(node("MaxRoiPool", List.of("x", "x"), pooled))
+                    .contains("MaxRoiPool needs a pooled_shape of 2 values of at least 1"));
+        }
+        TrustingOperators.check(graph(node("MaxRoiPool", List.of("x", "x"), OnnxProto.ints("pooled_shape", 2, 3))));
+        Proto empty = OnnxProto.tensor("depth", OnnxProto.INT64, 0, 2);
+        byte[] emptyDepth = OnnxProto.model(List.of(node("OneHot", List.of("x", "depth", "x"))), List.of(empty),
+                OnnxProto.FLOAT, new long[0]);
+        BackendException refused = assertThrows(BackendException.class,
+                () -> TrustingOperators.check(OnnxGraph.read(emptyDepth)));
+        assertTrue(refused.getMessage().contains("OneHot has a constant depth that does not hold one value"));
+        Proto one = OnnxProto.tensor("depth", OnnxProto.INT64, 1).varint(7, 10);
+        TrustingOperators.check(OnnxGraph.read(OnnxProto.model(List.of(node("OneHot", List.of("x", "depth", "x"))),
+                List.of(one), OnnxProto.FLOAT, new long[0])));
+        TrustingOperators.check(graph(node("OneHot", List.of("x", "x", "x")))); // a depth a run gives
+    }
 }
