@@ -19,6 +19,13 @@
                                    kernel_shape (read from the weights' dimensions, past the input's)
   conv_1d_by_2d.onnx               Conv of x [1, 1, 3] by a constant 2x2 kernel, without kernel_shape: the server adds
                                    it from the kernel, and ONNX Runtime refuses the model
+  col2im_input_block.onnx          Col2Im of x [1, 4, 9] into image_shape [4, 4] by a block_shape b: INT64 [2] a model
+                                   input (a block of 0 a client sent killed the process)
+  and, on a run (the server guards them):
+  top_k_of_nothing.onnx            y = TopK(x[s:e], k = 1) over the last axis, x: FLOAT [N, 3], s and e: INT64 [1]
+                                   (with s = e, the empty tensor killed the process)
+  dot_product.onnx                 y = MatMul(a, b) of a and b of undeclared shapes (1-D ones of different lengths
+                                   read past b: a [3] by a [2] answered other memory, by an empty one killed the process)
 and ones that must keep working:
   int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
@@ -132,3 +139,12 @@ save("conv_transpose_input_weights", [h.make_node("ConvTranspose", ["x", "w"], [
      [("x", T.FLOAT, [1, 1, 3]), ("w", T.FLOAT, [1, 1, 2, 2])], T.FLOAT)
 save("conv_1d_by_2d", [h.make_node("Conv", ["x", "w"], ["y"])], [("x", T.FLOAT, [1, 1, 3])], T.FLOAT,
      {"w": two_by_two})
+save("col2im_input_block", [h.make_node("Col2Im", ["x", "image", "b"], ["y"])],
+     [("x", T.FLOAT, [1, 4, 9]), ("b", T.INT64, [2])], T.FLOAT, {"image": np.array([4, 4], dtype=np.int64)},
+     opset=18)
+save("top_k_of_nothing", [h.make_node("Slice", ["x", "s", "e"], ["part"]),
+                          h.make_node("TopK", ["part", "k"], ["y", "indices"], axis=-1)],
+     [("x", T.FLOAT, ["N", 3]), ("s", T.INT64, [1]), ("e", T.INT64, [1])], T.FLOAT,
+     {"k": np.array([1], dtype=np.int64)})
+save("dot_product", [h.make_node("MatMul", ["a", "b"], ["y"])], [("a", T.FLOAT, None), ("b", T.FLOAT, None)],
+     T.FLOAT)

@@ -201,7 +201,8 @@ class CrashResistanceIT {
                 Map.entry("max_roi_pool_one_dim.onnx", "MaxRoiPool needs a pooled_shape of 2 values"),
                 Map.entry("one_hot_empty_depth.onnx", "OneHot has a constant depth that does not hold one value"),
                 Map.entry("conv_transpose_input_weights.onnx", "ConvTranspose has no kernel_shape and takes its "
-                        + "weights from an input"));
+                        + "weights from an input"),
+                Map.entry("col2im_input_block.onnx", "Col2Im takes a block_shape that is not a constant"));
         Ai.status(c, "AI.TENSORSET", "ints", "INT32", 2, "VALUES", 7, 9);
         Ai.status(c, "AI.TENSORSET", "zeros", "INT32", 2, "VALUES", 0, 0);
         Ai.status(c, "AI.TENSORSET", "image", "FLOAT", 1, 1, 1, 1, "VALUES", 1);
@@ -329,6 +330,37 @@ class CrashResistanceIT {
             assertTrue(java.util.Arrays.equals(blob, Ai.bytes(c, "AI.MODELGET", "batched", "BLOB")),
                     file + ": AI.MODELGET gives back the bytes stored");
         });
+    }
+
+    /**
+     * Runs ONNX Runtime's kernels could not take, made of what a client sent: a TopK of an empty slice (killed the
+     * server) and a dot product of vectors of different lengths (read past the second: other memory came back, or
+     * with an empty one the server died). Each is answered with an error, and stores nothing; the same models' other
+     * runs give their values.
+     */
+    @Test
+    void runsOfEmptyOrMismatchedOperandsAreRefused() {
+        TestModels.store(c, "top", "top_k_of_nothing.onnx");
+        Ai.status(c, "AI.TENSORSET", "scores", "FLOAT", 2, 3, "VALUES", 1, 5, 3, 4, 2, 6);
+        Ai.status(c, "AI.TENSORSET", "one", "INT64", 1, "VALUES", 1);
+        Ai.status(c, "AI.TENSORSET", "zero", "INT64", 1, "VALUES", 0);
+        String reply = outcome("AI.MODELEXECUTE", "top", "INPUTS", 3, "scores", "one", "one", "OUTPUTS", 1, "best");
+        assertAlive("a TopK of an empty slice");
+        assertTrue(reply.contains("an input of TopK 1 (unnamed) is empty"), reply);
+        assertEquals(0L, c.sync().exists("best"));
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "top", "INPUTS", 3, "scores", "zero", "one", "OUTPUTS", 1,
+                "best"));
+        assertEquals(List.of(5.0), Ai.array(c, "AI.TENSORGET", "best", "VALUES"));
+        TestModels.store(c, "dot", "dot_product.onnx");
+        Ai.status(c, "AI.TENSORSET", "three", "FLOAT", 3, "VALUES", 1, 2, 3);
+        Ai.status(c, "AI.TENSORSET", "two", "FLOAT", 2, "VALUES", 1, 1);
+        reply = outcome("AI.MODELEXECUTE", "dot", "INPUTS", 2, "three", "two", "OUTPUTS", 1, "product");
+        assertAlive("a dot product of a [3] and a [2]");
+        assertTrue(reply.contains("MatMul 1 (unnamed) multiplies vectors of different lengths"), reply);
+        assertEquals(0L, c.sync().exists("product"));
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "dot", "INPUTS", 2, "three", "three", "OUTPUTS", 1,
+                "product"));
+        assertEquals(List.of(14.0), Ai.array(c, "AI.TENSORGET", "product", "VALUES"));
     }
 
     @Test

@@ -280,6 +280,25 @@ final class ModelRewrite {
         String constant(long value) throws IOException {
             return add("Constant", List.of(), null, tensor(value));
         }
+
+        /**
+         * Writes a check that fails the run with an error naming {@code why} when {@code condition} (a BOOL [1])
+         * holds: a reshape of [0] to [1, 0], one dimension too long, which ONNX Runtime refuses (and refuses as the
+         * model loads when the condition is a constant). Returns {@code input} reshaped to its own shape after the
+         * check, for the guarded node to take in its place. Ops of opset 7 on: the models may be that old.
+         */
+        String guarded(String input, String condition, String why) throws IOException {
+            String zero = constant(0);
+            String tail = add("Tile", List.of(zero, add("Cast", List.of(condition), null, integer("to", INT64))));
+            String check = add("Reshape", List.of(zero, add("Concat", List.of(add("Shape", List.of(zero)), tail), null,
+                    integer("axis", 0))), why);
+            // [], once the check has run, of a length shape inference cannot know: an optimizer could otherwise
+            // drop it from the reshape below, and the check would no longer have to run before the node
+            String nothing = add("Tile", List.of(check, add("Cast", List.of(add("Equal", List.of(check,
+                    constant(1)))), null, integer("to", INT64))));
+            return add("Reshape", List.of(input, add("Concat", List.of(add("Shape", List.of(input)), nothing), null,
+                    integer("axis", 0))));
+        }
     }
 
     /** An INT attribute. */

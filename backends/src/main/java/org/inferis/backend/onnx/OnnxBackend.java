@@ -46,7 +46,8 @@ public final class OnnxBackend implements ModelBackend {
             OnnxGraph graph = OnnxGraph.read(blob); // after ModelContent, which bounds the nesting
             TrustingOperators.check(graph);
             checks = MlOperators.check(graph).withNonZero(Divisions.check(graph)).withOffsets(TriluOffsets.check(graph));
-            model = ModelRewrite.rewritten(blob, graph, List.of(new EinsumOperands(), KernelShapes.of(graph)));
+            model = ModelRewrite.rewritten(blob, graph, List.of(new EinsumOperands(), KernelShapes.of(graph),
+                    new EmptyOperands(), VectorProducts.of(graph)));
         } catch (java.io.IOException e) {
             throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
         }

@@ -26,7 +26,6 @@ final class TrustingOperators {
         graphs.addAll(model.subgraphs());
         graphs.addAll(model.functions());
         for (Graph graph : graphs) {
-            checkConstantDepths(graph);
             for (Node node : graph.nodes()) {
                 if (!node.domain().isEmpty()) {
                     continue;
@@ -39,6 +38,8 @@ final class TrustingOperators {
                 checkWindowAttributes(node);
                 checkPositionAttributes(node);
             }
+            checkConstantDepths(graph);
+            checkColumnShapes(graph);
         }
     }
 
@@ -77,14 +78,22 @@ final class TrustingOperators {
 
     /**
      * Attributes whose values ONNX Runtime's shape inference indexes by, or whose count it trusts, as the model loads:
-     * {@code GatherND}'s {@code batch_dims} (ONNX requires it to be 0 or more; -436 killed the process) and
-     * {@code MaxRoiPool}'s {@code pooled_shape} (height and width).
+     * {@code GatherND}'s {@code batch_dims} (ONNX requires it to be 0 or more; -436 killed the process), the reductions'
+     * {@code keepdims} and {@code noop_with_empty_axes} (0 or 1), and {@code MaxRoiPool}'s {@code pooled_shape} (height
+     * and width).
      */
     private static void checkPositionAttributes(Node node) throws BackendException {
         if (node.isOnnx("GatherND") && node.integer("batch_dims", 0) < 0) {
             throw new BackendException("the model's " + node.label() + " has batch_dims "
                     + node.integer("batch_dims", 0) + ": ONNX Runtime indexes shapes by it without checking it (-436 "
                     + "killed the process); it must be at least 0");
+        }
+        for (String flag : List.of("keepdims", "noop_with_empty_axes")) { // a ReduceSum's keepdims of 7 killed it
+            if (node.attributes().containsKey(flag) && (node.integer(flag, 0) < 0 || node.integer(flag, 0) > 1)) {
+                throw new BackendException("the model's " + node.label() + " has " + flag + " "
+                        + node.integer(flag, 0) + ": ONNX Runtime sizes its output by it without checking it (a "
+                        + "ReduceSum's keepdims of 7 killed the process); it must be 0 or 1");
+            }
         }
         OnnxGraph.Attribute pooled = node.attributes().get("pooled_shape");
         if (node.isOnnx("MaxRoiPool") && (pooled == null || pooled.integers().length != 2 || pooled.integers().min < 1)) {
@@ -110,6 +119,29 @@ final class TrustingOperators {
         if (dilation < 1) {
             throw new BackendException("the model's " + node.label() + " has a dilation of " + dilation
                     + ": dilations must be at least 1");
+        }
+    }
+
+    /**
+     * {@code Col2Im}'s {@code image_shape} and {@code block_shape}, which ONNX Runtime divides by and loops over
+     * unchecked (a block of 0 a client sent killed the process): they must be constants of values 1 or more, as
+     * exporters write them.
+     */
+    private static void checkColumnShapes(Graph graph) throws BackendException {
+        Map<String, Node> producers = graph.producers();
+        for (Node node : graph.nodes()) {
+            if (!node.isOnnx("Col2Im")) {
+                continue;
+            }
+            for (int input = 1; input <= 2; input++) {
+                OnnxGraph.Values values = OnnxGraph.operand(graph, producers, node.input(input), false).constant();
+                String shape = input == 1 ? "image_shape" : "block_shape";
+                if (values == null || values.length > 0 && values.min < 1) {
+                    throw new BackendException("the model's " + node.label() + " takes a " + shape + (values == null
+                            ? " that is not a constant" : " of " + values.min) + ": ONNX Runtime divides by it "
+                            + "unchecked (a block of 0 killed the process); it must be a constant of values 1 or more");
+                }
+            }
         }
     }
 

@@ -67,7 +67,7 @@ class UncheckedArgumentsTest {
         }
         TrustingOperators.check(graph(node("Conv", List.of("x", "x"), OnnxProto.ints("pads", 0, 1, 0, 1),
                 OnnxProto.ints("dilations", 2, 1))));
-        TrustingOperators.check(graph(node("Col2Im", List.of("x", "x", "x")))); // pads default to 0, dilations to 1
+        TrustingOperators.check(graph(node("MaxPool", List.of("x")))); // pads default to 0, dilations to 1
         TrustingOperators.check(graph(node("Pad", List.of("x"), OnnxProto.ints("pads", 0, -1)))); // opset 2: crops
     }
 
@@ -125,5 +125,20 @@ class UncheckedArgumentsTest {
         TrustingOperators.check(OnnxGraph.read(OnnxProto.model(List.of(node("OneHot", List.of("x", "depth", "x"))),
                 List.of(one), OnnxProto.FLOAT, new long[0])));
         TrustingOperators.check(graph(node("OneHot", List.of("x", "x", "x")))); // a depth a run gives
+    }
+
+    @Test
+    void col2ImTakesItsShapesAsConstantsOfOneOrMore() throws Exception {
+        Proto image = OnnxProto.tensor("image", OnnxProto.INT64, 2).varint(7, 4).varint(7, 4);
+        Proto block = OnnxProto.tensor("block", OnnxProto.INT64, 2).varint(7, 2).varint(7, 2);
+        Proto zero = OnnxProto.tensor("block", OnnxProto.INT64, 2).varint(7, 0).varint(7, 2);
+        TrustingOperators.check(OnnxGraph.read(OnnxProto.model(List.of(node("Col2Im", List.of("x", "image",
+                "block"))), List.of(image, block), OnnxProto.FLOAT, new long[0])));
+        for (List<Proto> constants : List.of(List.of(image), List.of(image, zero))) {
+            byte[] model = OnnxProto.model(List.of(node("Col2Im", List.of("x", "image", "block"))), constants,
+                    OnnxProto.FLOAT, new long[0]);
+            assertTrue(assertThrows(BackendException.class, () -> TrustingOperators.check(OnnxGraph.read(model)))
+                    .getMessage().contains("Col2Im takes a block_shape"));
+        }
     }
 }
