@@ -1,7 +1,6 @@
 package org.inferis.backend.onnx;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +34,7 @@ final class KernelShapes implements ModelRewrite.Rule {
     /** The kernel shapes the model's convolutions lack; refuses one whose weights it cannot see. */
     static KernelShapes of(OnnxGraph model) throws BackendException {
         Map<String, List<Long>> shapes = new HashMap<>();
-        List<Graph> graphs = new ArrayList<>(List.of(model.main()));
-        graphs.addAll(model.subgraphs());
-        graphs.addAll(model.functions());
-        for (Graph graph : graphs) {
+        for (Graph graph : model.graphs()) {
             Map<String, Node> producers = graph.producers();
             for (Node node : graph.nodes()) {
                 Integer weights = node.domain().isEmpty() ? WEIGHTS.get(node.opType()) : null;

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.inferis.backend.onnx.OnnxGraph.Graph;
 
 /**
@@ -89,8 +88,7 @@ final class ModelRewrite {
 
     /** The model to load: {@code model} itself when no rule applies to a node of it, or rewritten. */
     static byte[] rewritten(byte[] model, OnnxGraph graph, List<Rule> rules) throws IOException {
-        List<Graph> graphs = Stream.of(List.of(graph.main()), graph.subgraphs(), graph.functions())
-                .flatMap(List::stream).toList();
+        List<Graph> graphs = graph.graphs();
         if (graphs.stream().flatMap(g -> g.nodes().stream())
                 .noneMatch(node -> node.domain().isEmpty() && rules.stream().anyMatch(rule -> rule.appliesTo(node)))) {
             return model;

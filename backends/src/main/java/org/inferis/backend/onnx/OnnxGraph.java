@@ -210,6 +210,14 @@ final class OnnxGraph {
         return subgraphs;
     }
 
+    /** The main graph, every subgraph and the functions: every node of the model is in one of them. */
+    List<Graph> graphs() {
+        List<Graph> graphs = new ArrayList<>(List.of(main));
+        graphs.addAll(subgraphs);
+        graphs.addAll(functions);
+        return graphs;
+    }
+
     static OnnxGraph read(byte[] model) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(model);
         in.enableAliasing(true); // raw tensor data is read as views of the model's bytes, not copies

@@ -1,6 +1,5 @@
 package org.inferis.backend.onnx;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.inferis.backend.BackendException;
@@ -22,10 +21,7 @@ final class TrustingOperators {
     }
 
     static void check(OnnxGraph model) throws BackendException {
-        List<Graph> graphs = new ArrayList<>(List.of(model.main()));
-        graphs.addAll(model.subgraphs());
-        graphs.addAll(model.functions());
-        for (Graph graph : graphs) {
+        for (Graph graph : model.graphs()) {
             for (Node node : graph.nodes()) {
                 if (!node.domain().isEmpty()) {
                     continue;

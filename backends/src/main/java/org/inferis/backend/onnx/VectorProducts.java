@@ -29,10 +29,7 @@ final class VectorProducts implements ModelRewrite.Rule {
 
     static VectorProducts of(OnnxGraph model) {
         Set<String> checked = new HashSet<>();
-        List<Graph> graphs = new ArrayList<>(List.of(model.main()));
-        graphs.addAll(model.subgraphs());
-        graphs.addAll(model.functions());
-        for (Graph graph : graphs) {
+        for (Graph graph : model.graphs()) {
             Map<String, Node> producers = graph.producers();
             for (Node node : graph.nodes()) {
                 if (node.domain().isEmpty() && OPERATORS.contains(node.opType()) && !node.outputs().isEmpty()
