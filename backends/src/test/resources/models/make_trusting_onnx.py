@@ -16,7 +16,8 @@
   max_roi_pool_one_dim.onnx        MaxRoiPool of x [1, 1, 1] with a pooled_shape of one value
   one_hot_empty_depth.onnx         OneHot of i: INT64 [2] with a constant depth of no element
   conv_transpose_input_weights.onnx  ConvTranspose of x [1, 1, 3] by weights w, a model input [1, 1, 2, 2], without
-                                   kernel_shape (read from the weights' dimensions, past the input's)
+                                   kernel_shape (read from the weights' dimensions, past the input's; and 1-D weights
+                                   a client sent killed the process on a run)
   conv_1d_by_2d.onnx               Conv of x [1, 1, 3] by a constant 2x2 kernel, without kernel_shape: the server adds
                                    it from the kernel, and ONNX Runtime refuses the model
   col2im_input_block.onnx          Col2Im of x [1, 4, 9] into image_shape [4, 4] by a block_shape b: INT64 [2] a model

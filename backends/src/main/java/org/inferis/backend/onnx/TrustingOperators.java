@@ -34,7 +34,7 @@ final class TrustingOperators {
                 checkWindowAttributes(node);
                 checkPositionAttributes(node);
             }
-            checkConstantDepths(graph);
+            checkConstantOperands(graph);
             checkColumnShapes(graph);
         }
     }
@@ -79,10 +79,11 @@ final class TrustingOperators {
      * and width).
      */
     private static void checkPositionAttributes(Node node) throws BackendException {
-        if (node.isOnnx("GatherND") && node.integer("batch_dims", 0) < 0) {
-            throw new BackendException("the model's " + node.label() + " has batch_dims "
-                    + node.integer("batch_dims", 0) + ": ONNX Runtime indexes shapes by it without checking it (-436 "
-                    + "killed the process); it must be at least 0");
+        long batchDims = node.integer("batch_dims", 0);
+        if (node.isOnnx("GatherND") && (batchDims < 0 || batchDims > Integer.MAX_VALUE)) {
+            throw new BackendException("the model's " + node.label() + " has batch_dims " + batchDims + ": ONNX "
+                    + "Runtime indexes shapes by it without checking it (-436 and 2^63 - 1 killed the process); it "
+                    + "must lie within 0 and 2^31 - 1");
         }
         for (String flag : List.of("keepdims", "noop_with_empty_axes")) { // a ReduceSum's keepdims of 7 killed it
             if (node.attributes().containsKey(flag) && (node.integer(flag, 0) < 0 || node.integer(flag, 0) > 1)) {
@@ -142,19 +143,60 @@ final class TrustingOperators {
     }
 
     /**
-     * {@code OneHot}'s depth, which ONNX Runtime's shape inference reads as the model loads when it is a constant:
-     * an empty one killed the process. A constant depth must hold one value, as ONNX requires of every depth.
+     * Constant operands ONNX Runtime reads as the model loads (its shape inference, or a node it computes ahead because
+     * all its inputs are constants), trusting their shape or values: {@code OneHot}'s depth must hold one value (an
+     * empty one killed the process), a reduction's axes must have one dimension, as ONNX requires (empty ones of
+     * several killed it), {@code SplitToSequence}'s one split must be 1 or more (0 was divided by), and a
+     * {@code Concat}'s constants must have one rank.
      */
-    private static void checkConstantDepths(Graph graph) throws BackendException {
+    private static void checkConstantOperands(Graph graph) throws BackendException {
         Map<String, Node> producers = graph.producers();
         for (Node node : graph.nodes()) {
-            OnnxGraph.Tensor depth = node.isOnnx("OneHot")
-                    ? OnnxGraph.constantTensor(graph, producers, node.input(1)) : null;
-            if (depth != null && !depth.single()) {
+            if (node.isOnnx("Concat")) {
+                checkConstantRanks(graph, producers, node);
+                continue;
+            }
+            boolean reduction = node.domain().isEmpty() && node.opType().startsWith("Reduce");
+            if (!node.isOnnx("OneHot") && !node.isOnnx("SplitToSequence") && !reduction) {
+                continue;
+            }
+            OnnxGraph.Tensor operand = OnnxGraph.constantTensor(graph, producers, node.input(1));
+            if (operand == null) {
+                continue;
+            }
+            if (node.isOnnx("OneHot") && !operand.single()) {
                 throw new BackendException("the model's " + node.label() + " has a constant depth that does not "
                         + "hold one value: ONNX Runtime reads its first without checking (an empty one killed the "
                         + "process)");
             }
+            if (reduction && operand.dims().size() != 1) {
+                throw new BackendException("the model's " + node.label() + " has constant axes of "
+                        + operand.dims().size() + " dimensions: ONNX Runtime reads them as a list without checking "
+                        + "(empty ones of several killed the process); axes have one dimension");
+            }
+            if (node.isOnnx("SplitToSequence") && operand.single() && operand.values().length == 1
+                    && operand.values().min < 1) {
+                throw new BackendException("the model's " + node.label() + " has a constant split of "
+                        + operand.values().min + ": ONNX Runtime divides by it without checking it (0 killed the "
+                        + "process); it must be at least 1");
+            }
+        }
+    }
+
+    /** A Concat's constant inputs: one of another rank, when empty, killed the process as it was computed ahead. */
+    private static void checkConstantRanks(Graph graph, Map<String, Node> producers, Node concat)
+            throws BackendException {
+        java.util.Set<Integer> ranks = new java.util.HashSet<>();
+        for (String input : concat.inputs()) {
+            OnnxGraph.Tensor constant = OnnxGraph.constantTensor(graph, producers, input);
+            if (constant != null) {
+                ranks.add(constant.dims().size());
+            }
+        }
+        if (ranks.size() > 1) {
+            throw new BackendException("the model's " + concat.label() + " joins constants of " + ranks.size()
+                    + " different ranks: ONNX Runtime computed such a Concat without checking (with an empty one, it "
+                    + "killed the process); its inputs must have one rank");
         }
     }
 

@@ -55,7 +55,10 @@ class KernelShapesTest {
     void weightsInferisCannotSeeOrOfTooFewDimensionsAreRefused() {
         byte[] input = model(List.of(OnnxProto.node("ConvTranspose", "", List.of("x", "x"), List.of("y"))));
         assertTrue(assertThrows(BackendException.class, () -> KernelShapes.of(OnnxGraph.read(input))).getMessage()
-                .contains("ConvTranspose has no kernel_shape and takes its weights from an input"));
+                .contains("ConvTranspose takes its weights from an input"));
+        byte[] conv = model(List.of(OnnxProto.node("Conv", "", List.of("x", "x"), List.of("y"))));
+        assertTrue(assertThrows(BackendException.class, () -> KernelShapes.of(OnnxGraph.read(conv))).getMessage()
+                .contains("Conv has no kernel_shape and takes its weights from an input"));
         byte[] computed = model(List.of(OnnxProto.node("Relu", "", List.of("x"), List.of("w")),
                 OnnxProto.node("QLinearConv", "", List.of("x", "s", "z", "w"), List.of("y"))));
         assertTrue(assertThrows(BackendException.class, () -> KernelShapes.of(OnnxGraph.read(computed)))

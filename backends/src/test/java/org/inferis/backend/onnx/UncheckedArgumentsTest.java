@@ -141,4 +141,31 @@ class UncheckedArgumentsTest {
                     .getMessage().contains("Col2Im takes a block_shape"));
         }
     }
+
+    @Test
+    void constantsONNXRuntimeComputesAheadKeepTheirShapes() throws Exception {
+        Proto flatAxes = OnnxProto.tensor("axes", OnnxProto.INT64, 1).varint(7, 0);
+        Proto squareAxes = OnnxProto.tensor("axes", OnnxProto.INT64, 2, 0);
+        String refused = assertThrows(BackendException.class, () -> TrustingOperators.check(OnnxGraph.read(
+                OnnxProto.model(List.of(node("ReduceMean", List.of("x", "axes"))), List.of(squareAxes),
+                        OnnxProto.FLOAT, new long[0])))).getMessage();
+        assertTrue(refused.contains("ReduceMean has constant axes of 2 dimensions"), refused);
+        TrustingOperators.check(OnnxGraph.read(OnnxProto.model(List.of(node("ReduceMean", List.of("x", "axes"))),
+                List.of(flatAxes), OnnxProto.FLOAT, new long[0])));
+        assertTrue(refusal(node("ReduceSum", List.of("x"), OnnxProto.attribute("keepdims", 7)))
+                .contains("ReduceSum has keepdims 7"));
+        Proto scalarZero = OnnxProto.tensor("split", OnnxProto.INT64).varint(7, 0);
+        refused = assertThrows(BackendException.class, () -> TrustingOperators.check(OnnxGraph.read(OnnxProto.model(
+                List.of(node("SplitToSequence", List.of("x", "split"))), List.of(scalarZero), OnnxProto.FLOAT,
+                new long[0])))).getMessage();
+        assertTrue(refused.contains("SplitToSequence has a constant split of 0"), refused);
+        Proto empty = OnnxProto.tensor("empty", OnnxProto.FLOAT, 0);
+        Proto image = OnnxProto.tensor("image", OnnxProto.FLOAT, 1, 3, 4, 4);
+        refused = assertThrows(BackendException.class, () -> TrustingOperators.check(OnnxGraph.read(OnnxProto.model(
+                List.of(node("Concat", List.of("empty", "image"), OnnxProto.attribute("axis", -1))),
+                List.of(empty, image), OnnxProto.FLOAT, new long[0])))).getMessage();
+        assertTrue(refused.contains("Concat joins constants of 2 different ranks"), refused);
+        assertTrue(refusal(node("GatherND", List.of("x", "x"), OnnxProto.attribute("batch_dims", Long.MAX_VALUE)))
+                .contains("GatherND has batch_dims " + Long.MAX_VALUE));
+    }
 }
