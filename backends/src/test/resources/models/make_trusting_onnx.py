@@ -27,6 +27,7 @@
                                    (with s = e, the empty tensor killed the process)
   dot_product.onnx                 y = MatMul(a, b) of a and b of undeclared shapes (1-D ones of different lengths
                                    read past b: a [3] by a [2] answered other memory, by an empty one killed the process)
+  gather_nd_any_ranks.onnx         y = GatherND(x, i) of x and i of undeclared shapes (a scalar i killed the process)
 and ones that must keep working:
   int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
@@ -148,4 +149,6 @@ save("top_k_of_nothing", [h.make_node("Slice", ["x", "s", "e"], ["part"]),
      [("x", T.FLOAT, ["N", 3]), ("s", T.INT64, [1]), ("e", T.INT64, [1])], T.FLOAT,
      {"k": np.array([1], dtype=np.int64)})
 save("dot_product", [h.make_node("MatMul", ["a", "b"], ["y"])], [("a", T.FLOAT, None), ("b", T.FLOAT, None)],
+     T.FLOAT)
+save("gather_nd_any_ranks", [h.make_node("GatherND", ["x", "i"], ["y"])], [("x", T.FLOAT, None), ("i", T.INT64, None)],
      T.FLOAT)

@@ -334,8 +334,8 @@ class CrashResistanceIT {
     /**
      * Runs ONNX Runtime's kernels could not take, made of what a client sent: a TopK of an empty slice (killed the
      * server) and a dot product of vectors of different lengths (read past the second: other memory came back, or
-     * with an empty one the server died). Each is answered with an error, and stores nothing; the same models' other
-     * runs give their values.
+     * with an empty one the server died), and a GatherND of a scalar index to a model that declares no shapes (killed
+     * it). Each is answered with an error, and stores nothing; the same models' other runs give their values.
      */
     @Test
     void runsOfEmptyOrMismatchedOperandsAreRefused() {
@@ -360,6 +360,17 @@ class CrashResistanceIT {
         assertEquals("OK", outcome("AI.MODELEXECUTE", "dot", "INPUTS", 2, "three", "three", "OUTPUTS", 1,
                 "product"));
         assertEquals(List.of(14.0), Ai.array(c, "AI.TENSORGET", "product", "VALUES"));
+        // an input of too few dimensions, which the model does not declare: a scalar index killed the server
+        TestModels.store(c, "gather", "gather_nd_any_ranks.onnx");
+        Ai.status(c, "AI.TENSORSET", "index", "INT64", "VALUES", 1);
+        reply = outcome("AI.MODELEXECUTE", "gather", "INPUTS", 2, "three", "index", "OUTPUTS", 1, "picked");
+        assertAlive("a GatherND of a scalar index");
+        assertTrue(reply.contains("input 1 of GatherND 1 (unnamed) needs 1 or more dimensions"), reply);
+        assertEquals(0L, c.sync().exists("picked"));
+        Ai.status(c, "AI.TENSORSET", "index", "INT64", 1, "VALUES", 1);
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "gather", "INPUTS", 2, "three", "index", "OUTPUTS", 1,
+                "picked"));
+        assertEquals(List.of(2.0), Ai.array(c, "AI.TENSORGET", "picked", "VALUES"));
     }
 
     @Test

@@ -26,6 +26,7 @@ final class ModelRewrite {
     private static final int FUNCTION_NODE = 7;
     private static final int FUNCTION_ATTRIBUTE = 11;
     // TensorProto.DataType, AttributeProto.AttributeType
+    private static final int FLOAT = 1;
     private static final int INT64 = 7;
     private static final int ATTRIBUTE_INT = 2;
     private static final int ATTRIBUTE_TENSOR = 4;
@@ -277,6 +278,18 @@ final class ModelRewrite {
         /** A Constant node's INT64 tensor [value]. */
         String constant(long value) throws IOException {
             return add("Constant", List.of(), null, tensor(value));
+        }
+
+        /** A Constant node's FLOAT tensor [value]: opset 7's comparisons take no integers. */
+        String floatConstant(float value) throws IOException {
+            ByteString.Output tensorBytes = ByteString.newOutput();
+            CodedOutputStream tensor = CodedOutputStream.newInstance(tensorBytes);
+            tensor.writeInt64(1, 1); // dims
+            tensor.writeInt32(2, FLOAT); // data_type
+            tensor.writeFloat(4, value); // float_data
+            tensor.flush();
+            return add("Constant", List.of(), null,
+                    attribute("value", ATTRIBUTE_TENSOR, out -> out.writeBytes(5, tensorBytes.toByteString())));
         }
 
         /**

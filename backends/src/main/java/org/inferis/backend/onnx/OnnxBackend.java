@@ -47,7 +47,7 @@ public final class OnnxBackend implements ModelBackend {
             TrustingOperators.check(graph);
             checks = MlOperators.check(graph).withNonZero(Divisions.check(graph)).withOffsets(TriluOffsets.check(graph));
             model = ModelRewrite.rewritten(blob, graph, List.of(new EinsumOperands(), KernelShapes.of(graph),
-                    new EmptyOperands(), VectorProducts.of(graph)));
+                    new EmptyOperands(), VectorProducts.of(graph), OperandRanks.of(graph)));
         } catch (java.io.IOException e) {
             throw BackendException.enginesWords("Failed to load model because protobuf parsing failed.", e);
         }

@@ -168,4 +168,22 @@ class UncheckedArgumentsTest {
         assertTrue(refusal(node("GatherND", List.of("x", "x"), OnnxProto.attribute("batch_dims", Long.MAX_VALUE)))
                 .contains("GatherND has batch_dims " + Long.MAX_VALUE));
     }
+
+    @Test
+    void constantsOfRanksKernelsTakeOnTrustAreRefused() throws Exception {
+        Proto scalarIndex = OnnxProto.tensor("i", OnnxProto.INT64).varint(7, 1);
+        String refused = assertThrows(BackendException.class, () -> OperandRanks.of(OnnxGraph.read(OnnxProto.model(
+                List.of(node("GatherND", List.of("x", "i"))), List.of(scalarIndex), OnnxProto.FLOAT,
+                new long[0])))).getMessage();
+        assertTrue(refused.contains("GatherND takes a constant of 0 dimensions as input 1, which needs 1 or more "
+                + "dimensions"), refused);
+        Proto flatWeights = OnnxProto.tensor("w", OnnxProto.FLOAT, 3, 4);
+        refused = assertThrows(BackendException.class, () -> OperandRanks.of(OnnxGraph.read(OnnxProto.model(
+                List.of(node("RNN", List.of("x", "w", "w"))), List.of(flatWeights), OnnxProto.FLOAT,
+                new long[0])))).getMessage();
+        assertTrue(refused.contains("RNN takes a constant of 2 dimensions as input 1, which needs 3 dimensions"),
+                refused);
+        OperandRanks.of(OnnxGraph.read(OnnxProto.model(List.of(node("GatherND", List.of("x", "x"))), List.of(),
+                OnnxProto.FLOAT, new long[0]))); // inputs a run gives are checked on the run
+    }
 }

@@ -1,0 +1,124 @@
+package org.inferis.backend.onnx;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.inferis.backend.BackendException;
+import org.inferis.backend.onnx.OnnxGraph.Graph;
+import org.inferis.backend.onnx.OnnxGraph.Node;
+
+/**
+ * Inputs whose number of dimensions ONNX Runtime 1.21's kernels take on trust: given too few, they read shapes past
+ * their end, which aborted the process on a run (a GatherND of a scalar index, an RNN, a DFT of a scalar, an STFT, a
+ * ReverseSequence, a convolution of 1-D weights a client sent). ONNX Runtime checks a run's inputs against the shapes
+ * a model declares, so a model whose inputs declare none lets a client send any. A constant of the wrong rank is
+ * refused at store; any other such input passes a check before the node, which answers a run with an error.
+ */
+final class OperandRanks implements ModelRewrite.Rule {
+    /** The ranks an input may have: from {@code least} to {@code most} (-1: no bound). */
+    private record Ranks(int input, int least, int most) {
+        boolean holds(int rank) {
+            return rank >= least && (most < 0 || rank <= most);
+        }
+
+        String text() {
+            return (most < 0 ? least + " or more" : most == least ? String.valueOf(least) : least + " to " + most)
+                    + (least == 1 && most == 1 ? " dimension" : " dimensions");
+        }
+    }
+
+    private static final Map<String, List<Ranks>> RANKS = Map.ofEntries(
+            Map.entry("GatherND", List.of(new Ranks(0, 1, -1), new Ranks(1, 1, -1))),
+            Map.entry("ReverseSequence", List.of(new Ranks(0, 2, -1), new Ranks(1, 1, 1))),
+            Map.entry("RNN", recurrent()),
+            Map.entry("GRU", recurrent()),
+            Map.entry("LSTM", recurrent()),
+            Map.entry("DFT", List.of(new Ranks(0, 2, -1))),
+            Map.entry("STFT", List.of(new Ranks(0, 3, 3), new Ranks(2, 1, 1))),
+            // a convolution's input ONNX Runtime checks against its weights', which must have 3 or more
+            Map.entry("Conv", List.of(new Ranks(1, 3, -1))),
+            Map.entry("ConvInteger", List.of(new Ranks(1, 3, -1))),
+            Map.entry("QLinearConv", List.of(new Ranks(3, 3, -1))),
+            Map.entry("DeformConv", List.of(new Ranks(1, 3, -1))));
+
+    /** X, W, R: 3 dimensions; B: 2; sequence_lens: 1; initial_h (and LSTM's initial_c): 3; LSTM's P: 2. */
+    private static List<Ranks> recurrent() {
+        return List.of(new Ranks(0, 3, 3), new Ranks(1, 3, 3), new Ranks(2, 3, 3), new Ranks(3, 2, 2),
+                new Ranks(4, 1, 1), new Ranks(5, 3, 3), new Ranks(6, 3, 3), new Ranks(7, 2, 2));
+    }
+
+    /** The inputs to check on every run, by the first output of their node. */
+    private final Map<String, List<Ranks>> checked;
+    private int unnamed;
+
+    private OperandRanks(Map<String, List<Ranks>> checked) {
+        this.checked = checked;
+    }
+
+    /** Refuses constants of the wrong rank, and finds the inputs every run must check. */
+    static OperandRanks of(OnnxGraph model) throws BackendException {
+        Map<String, List<Ranks>> checked = new HashMap<>();
+        for (Graph graph : model.graphs()) {
+            Map<String, Node> producers = graph.producers();
+            for (Node node : graph.nodes()) {
+                List<Ranks> ranks = node.domain().isEmpty() ? RANKS.get(node.opType()) : null;
+                if (ranks == null || node.outputs().isEmpty()) {
+                    continue;
+                }
+                List<Ranks> toCheck = new ArrayList<>();
+                for (Ranks range : ranks) {
+                    String input = node.input(range.input());
+                    if (input.isEmpty()) {
+                        continue;
+                    }
+                    OnnxGraph.Tensor constant = OnnxGraph.constantTensor(graph, producers, input);
+                    if (constant == null) {
+                        toCheck.add(range);
+                    } else if (!range.holds(constant.dims().size())) {
+                        throw new BackendException("the model's " + node.label() + " takes a constant of "
+                                + constant.dims().size() + " dimensions as input " + range.input() + ", which needs "
+                                + range.text() + ": ONNX Runtime does not check it (too few killed the process)");
+                    }
+                }
+                if (!toCheck.isEmpty()) {
+                    checked.put(node.outputs().get(0), toCheck);
+                }
+            }
+        }
+        return new OperandRanks(checked);
+    }
+
+    @Override
+    public boolean appliesTo(Node node) {
+        return !node.outputs().isEmpty() && checked.containsKey(node.outputs().get(0));
+    }
+
+    @Override
+    public void rewrite(ModelRewrite.Node node, ModelRewrite.Writer before) throws IOException {
+        List<Ranks> ranks = node.outputs.isEmpty() ? null : checked.get(node.outputs.get(0));
+        if (ranks == null || !RANKS.containsKey(node.opType)) {
+            return;
+        }
+        String label = node.opType + " " + (node.name.isEmpty() ? ++unnamed + " (unnamed)" : "'" + node.name + "'");
+        List<String> inputs = new ArrayList<>(node.inputs);
+        for (Ranks range : ranks) {
+            if (range.input() >= inputs.size() || inputs.get(range.input()).isEmpty()) {
+                continue;
+            }
+            String input = inputs.get(range.input());
+            String rank = before.add("Cast", List.of(before.add("Reshape", List.of(before.add("Size",
+                    List.of(before.add("Shape", List.of(input)))), before.constant(1)))), null,
+                    ModelRewrite.integer("to", 1));
+            String outside = before.add("Less", List.of(rank, before.floatConstant(range.least())));
+            if (range.most() >= 0) {
+                outside = before.add("Or", List.of(outside, before.add("Greater",
+                        List.of(rank, before.floatConstant(range.most())))));
+            }
+            inputs.set(range.input(), before.guarded(input, outside, "input " + range.input() + " of " + label
+                    + " needs " + range.text() + ", which ONNX Runtime's kernel does not check"));
+        }
+        node.inputs = inputs;
+    }
+}
