@@ -69,10 +69,11 @@ final class OnnxGraph {
     }
 
     /**
-     * What an attribute holds, as far as the checks need: its integer, its list's length (floats, integers, strings),
-     * its integers, its tensor (or null) and its graphs; referenced when a function's caller gives it.
+     * What an attribute holds, as far as the checks need: its integer, its float ({@code f}), its list's length
+     * (floats, integers, strings), its integers, its tensor (or null) and its graphs; referenced when a function's
+     * caller gives it.
      */
-    record Attribute(long integer, int length, Values integers, Tensor tensor, List<Graph> graphs,
+    record Attribute(long integer, float real, int length, Values integers, Tensor tensor, List<Graph> graphs,
                      boolean referenced) {
     }
 
@@ -91,6 +92,11 @@ final class OnnxGraph {
         long integer(String attribute, long otherwise) {
             Attribute value = attributes.get(attribute);
             return value == null ? otherwise : value.integer();
+        }
+
+        float real(String attribute, float otherwise) {
+            Attribute value = attributes.get(attribute);
+            return value == null ? otherwise : value.real();
         }
 
         String input(int index) {
@@ -306,6 +312,7 @@ final class OnnxGraph {
             throws IOException {
         String name = "";
         long integer = 0;
+        float real = 0;
         int length = 0;
         Values integers = new Values();
         Tensor tensor = null;
@@ -318,6 +325,8 @@ final class OnnxGraph {
                 name = in.readStringRequireUtf8();
             } else if (field == 3 && varint(tag)) { // i
                 integer = in.readInt64();
+            } else if (field == 2 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_FIXED32) { // f
+                real = in.readFloat();
             } else if (field == 5 && delimited) { // t
                 tensor = inner(in, () -> readTensor(in));
             } else if ((field == 6 || field == 11) && delimited) { // g, graphs
@@ -337,7 +346,7 @@ final class OnnxGraph {
                 in.skipField(tag);
             }
         }
-        return Map.entry(name, new Attribute(integer, length + integers.length, integers, tensor, graphs,
+        return Map.entry(name, new Attribute(integer, real, length + integers.length, integers, tensor, graphs,
                 referenced));
     }
 

@@ -12,7 +12,8 @@ import org.inferis.backend.onnx.OnnxGraph.Node;
 /**
  * Inputs whose number of dimensions ONNX Runtime 1.21's kernels take on trust: given too few, they read shapes past
  * their end, which aborted the process on a run (a GatherND of a scalar index, an RNN, a DFT of a scalar, an STFT, a
- * ReverseSequence, a convolution of 1-D weights a client sent). ONNX Runtime checks a run's inputs against the shapes
+ * ReverseSequence, a Multinomial, a MaxRoiPool, an LpPool of a kernel of other rank, a convolution of 1-D weights a
+ * client sent). ONNX Runtime checks a run's inputs against the shapes
  * a model declares, so a model whose inputs declare none lets a client send any. A constant of the wrong rank is
  * refused at store; any other such input passes a check before the node, which answers a run with an error.
  */
@@ -41,7 +42,10 @@ final class OperandRanks implements ModelRewrite.Rule {
             Map.entry("Conv", List.of(new Ranks(1, 3, -1))),
             Map.entry("ConvInteger", List.of(new Ranks(1, 3, -1))),
             Map.entry("QLinearConv", List.of(new Ranks(3, 3, -1))),
-            Map.entry("DeformConv", List.of(new Ranks(1, 3, -1))));
+            Map.entry("DeformConv", List.of(new Ranks(1, 3, -1))),
+            Map.entry("Multinomial", List.of(new Ranks(0, 2, 2))),
+            Map.entry("MaxRoiPool", List.of(new Ranks(0, 4, 4), new Ranks(1, 2, 2))),
+            Map.entry("LpPool", List.of())); // its input: 2 more than its kernel_shape, below
 
     /** X, W, R: 3 dimensions; B: 2; sequence_lens: 1; initial_h (and LSTM's initial_c): 3; LSTM's P: 2. */
     private static List<Ranks> recurrent() {
@@ -64,6 +68,10 @@ final class OperandRanks implements ModelRewrite.Rule {
             Map<String, Node> producers = graph.producers();
             for (Node node : graph.nodes()) {
                 List<Ranks> ranks = node.domain().isEmpty() ? RANKS.get(node.opType()) : null;
+                if (node.isOnnx("LpPool")) { // unlike the other pools, LpPool does not check its input's rank
+                    int rank = node.length("kernel_shape") + 2;
+                    ranks = List.of(new Ranks(0, rank, rank));
+                }
                 if (ranks == null || node.outputs().isEmpty()) {
                     continue;
                 }

@@ -63,6 +63,18 @@ final class TrustingOperators {
                         + "ConvTranspose's 0 killed the process); it must be at least 1");
             }
         }
+        // the C++ library's distributions assert a positive spread (a RandomNormalLike of scale 0 aborted)
+        boolean normal = node.isOnnx("RandomNormal") || node.isOnnx("RandomNormalLike");
+        if (normal && !(node.real("scale", 1) > 0)) {
+            throw new BackendException("the model's " + node.label() + " has a scale of " + node.real("scale", 1)
+                    + ": the C++ library's normal distribution asserts a positive one (0 killed the process)");
+        }
+        boolean uniform = node.isOnnx("RandomUniform") || node.isOnnx("RandomUniformLike");
+        if (uniform && !(node.real("low", 0) <= node.real("high", 1))) {
+            throw new BackendException("the model's " + node.label() + " has low " + node.real("low", 0)
+                    + " above high " + node.real("high", 1) + ": the C++ library's uniform distribution asserts "
+                    + "the other order (which killed the process)");
+        }
         // DepthToSpace and SpaceToDepth divide by the square of their block size, which 2^62 overflows to 0
         if ((node.isOnnx("DepthToSpace") || node.isOnnx("SpaceToDepth"))
                 && (node.integer("blocksize", 1) < 1 || node.integer("blocksize", 1) > Integer.MAX_VALUE)) {

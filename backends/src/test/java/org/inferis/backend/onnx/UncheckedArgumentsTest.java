@@ -186,4 +186,17 @@ class UncheckedArgumentsTest {
         OperandRanks.of(OnnxGraph.read(OnnxProto.model(List.of(node("GatherND", List.of("x", "x"))), List.of(),
                 OnnxProto.FLOAT, new long[0]))); // inputs a run gives are checked on the run
     }
+
+    @Test
+    void randomDistributionsNeedASpreadTheCppLibraryAccepts() throws Exception {
+        Proto noScale = new Proto().string(1, "scale").floatField(2, 0f).varint(20, 1);
+        assertTrue(refusal(node("RandomNormalLike", List.of("x"), noScale))
+                .contains("RandomNormalLike has a scale of 0.0"));
+        Proto low = new Proto().string(1, "low").floatField(2, 1f).varint(20, 1);
+        Proto high = new Proto().string(1, "high").floatField(2, 0f).varint(20, 1);
+        assertTrue(refusal(node("RandomUniform", List.of(), low, high))
+                .contains("RandomUniform has low 1.0 above high 0.0"));
+        TrustingOperators.check(graph(node("RandomNormal", List.of()))); // scale defaults to 1
+        TrustingOperators.check(graph(node("RandomUniformLike", List.of("x"), high))); // low defaults to 0
+    }
 }
