@@ -31,7 +31,7 @@ final class OperandRanks implements ModelRewrite.Rule {
     }
 
     private static final Map<String, List<Ranks>> RANKS = Map.ofEntries(
-            Map.entry("GatherND", List.of(new Ranks(0, 1, -1), new Ranks(1, 1, -1))),
+            Map.entry("GatherND", List.of()), // both: more dimensions than its batch_dims, below
             Map.entry("ReverseSequence", List.of(new Ranks(0, 2, -1), new Ranks(1, 1, 1))),
             Map.entry("RNN", recurrent()),
             Map.entry("GRU", recurrent()),
@@ -71,6 +71,10 @@ final class OperandRanks implements ModelRewrite.Rule {
                 if (node.isOnnx("LpPool")) { // unlike the other pools, LpPool does not check its input's rank
                     int rank = node.length("kernel_shape") + 2;
                     ranks = List.of(new Ranks(0, rank, rank));
+                }
+                if (node.isOnnx("GatherND")) { // more dimensions than batch_dims (3 of a 1-D index was divided by)
+                    int least = (int) Math.min(node.integer("batch_dims", 0) + 1, Integer.MAX_VALUE);
+                    ranks = List.of(new Ranks(0, least, -1), new Ranks(1, least, -1));
                 }
                 if (ranks == null || node.outputs().isEmpty()) {
                     continue;
