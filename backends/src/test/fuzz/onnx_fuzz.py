@@ -9,8 +9,9 @@ Three kinds of models, each written to a folder with a spec of the run to make (
            starts and ends meet), the others client tensors: stored and run
   runs     random operators on client tensors of random shapes and edge values, inputs of undeclared shapes: stored
            and run
-probe stores (and runs) each model in a server started with engine-isolation, so that a crash ends the engine
-process only and is answered "the engine process died": it prints one line a crash and exits 1 if there was any.
+probe (FUZZ_VERBOSE=1: every error printed) stores (and runs) each model in a server started with engine-isolation, so that a crash ends the engine
+process only and is answered "the engine process died": it prints one line a crash (or a store or run that did not
+answer in two minutes) and exits 1 if there was any.
 
   python3 onnx_fuzz.py load --seed 1 --count 2000 --out /tmp/fz/load1
   python3 onnx_fuzz.py probe /tmp/fz/load1 --port 7100
@@ -196,7 +197,7 @@ def probe(folder, port):
     def start():
         server = subprocess.Popen([os.path.join(home, "bin/inferis-server"), "--port", str(port), "--save", "",
                                    "--engine-isolation", "yes"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        client = redis.Redis(port=port)
+        client = redis.Redis(port=port, socket_timeout=120)  # a store or run past two minutes is a hang
         for _ in range(600):
             try:
                 client.execute_command("AI.TENSORSET", "__probe", "FLOAT", 1)
@@ -214,15 +215,23 @@ def probe(folder, port):
                                        open(os.path.join(folder, name), "rb").read())
                 if feed is not None:
                     for key, (dtype, shape, data) in feed.items():
-                        tensor = np.array(data, dtype=np.float64 if dtype in ("FLOAT", "DOUBLE") else object)
+                        tensor = np.zeros(shape) if data is None else np.array(data, dtype=np.float64 if dtype in ("FLOAT", "DOUBLE") else object)
                         client.execute_command("AI.TENSORSET", "__" + key, dtype, *shape, "BLOB",
                                                tensor.astype(NUMPY[dtype]).reshape(shape).tobytes())
                     client.execute_command("AI.MODELEXECUTE", "__model", "INPUTS", len(feed),
                                            *["__" + key for key in feed], "OUTPUTS", 1, "__output")
             except redis.exceptions.ResponseError as e:
+                if os.environ.get("FUZZ_VERBOSE"):
+                    print(f"{name}: {e}", flush=True)
                 if "engine process died" in str(e):
                     crashes += 1
                     print(f"CRASH {name}: {e}", flush=True)
+            except redis.exceptions.TimeoutError:
+                crashes += 1
+                print(f"HANG {name}: no answer in two minutes", flush=True)
+                server.kill()
+                server.wait()
+                server, client = start()
             except redis.exceptions.ConnectionError as e:
                 crashes += 1
                 print(f"CRASH {name} (the server itself): {e}", flush=True)

@@ -28,6 +28,10 @@
   dot_product.onnx                 y = MatMul(a, b) of a and b of undeclared shapes (1-D ones of different lengths
                                    read past b: a [3] by a [2] answered other memory, by an empty one killed the process)
   gather_nd_any_ranks.onnx         y = GatherND(x, i) of x and i of undeclared shapes (a scalar i killed the process)
+  gather_nd_batches.onnx           y = GatherND(x, i) with batch_dims 1, x: INT32 and i of undeclared shapes (an x
+                                   [2, 1, 3] at an i [1, 1], batches of 2 and 1, killed the process)
+  max_pool_any_rank.onnx           y = MaxPool(x) by a 1x1x1x2 kernel with auto_pad SAME_LOWER, x: DOUBLE of undeclared
+                                   shape (an x [1, 3, 4, 4], 2 dimensions short, killed the process)
 and ones that must keep working:
   int_divide.onnx      y = a // b on INT32 [N] inputs: the divisor is a model input, checked on every run
   normalize.onnx       y = x / ReduceSum(x) on FLOAT [1, 4]: floating-point divisions are not checked
@@ -152,3 +156,7 @@ save("dot_product", [h.make_node("MatMul", ["a", "b"], ["y"])], [("a", T.FLOAT, 
      T.FLOAT)
 save("gather_nd_any_ranks", [h.make_node("GatherND", ["x", "i"], ["y"])], [("x", T.FLOAT, None), ("i", T.INT64, None)],
      T.FLOAT)
+save("gather_nd_batches", [h.make_node("GatherND", ["x", "i"], ["y"], batch_dims=1)],
+     [("x", T.INT32, None), ("i", T.INT64, None)], T.INT32)
+save("max_pool_any_rank", [h.make_node("MaxPool", ["x"], ["y"], kernel_shape=[1, 1, 1, 2], auto_pad="SAME_LOWER")],
+     [("x", T.DOUBLE, None)], T.DOUBLE)

@@ -371,6 +371,27 @@ class CrashResistanceIT {
         assertEquals("OK", outcome("AI.MODELEXECUTE", "gather", "INPUTS", 2, "three", "index", "OUTPUTS", 1,
                 "picked"));
         assertEquals(List.of(2.0), Ai.array(c, "AI.TENSORGET", "picked", "VALUES"));
+        // batch dimensions that differ (divided by), and a pool's input 2 dimensions short of its kernel (aborted)
+        TestModels.store(c, "batched-gather", "gather_nd_batches.onnx");
+        Ai.status(c, "AI.TENSORSET", "rows", "INT32", 2, 1, 3, "VALUES", 1, 2, 3, 4, 5, 6);
+        Ai.status(c, "AI.TENSORSET", "one-batch", "INT64", 1, 1, "VALUES", Integer.MIN_VALUE);
+        reply = outcome("AI.MODELEXECUTE", "batched-gather", "INPUTS", 2, "rows", "one-batch", "OUTPUTS", 1, "picked");
+        assertAlive("a GatherND of 2 batches by 1");
+        assertTrue(reply.contains("the batch dimensions of the inputs of GatherND 1 (unnamed) differ"), reply);
+        Ai.status(c, "AI.TENSORSET", "two-batches", "INT64", 2, 1, "VALUES", 0, 0);
+        assertEquals("OK", outcome("AI.MODELEXECUTE", "batched-gather", "INPUTS", 2, "rows", "two-batches",
+                "OUTPUTS", 1, "picked"));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), Ai.array(c, "AI.TENSORGET", "picked", "VALUES"));
+        TestModels.store(c, "pool", "max_pool_any_rank.onnx");
+        Ai.status(c, "AI.TENSORSET", "image", "DOUBLE", 1, 3, 4, 4);
+        reply = outcome("AI.MODELEXECUTE", "pool", "INPUTS", 1, "image", "OUTPUTS", 1, "pooled");
+        assertAlive("a MaxPool of a 4-D input by a 4-D kernel");
+        assertTrue(reply.contains("input 0 of MaxPool 1 (unnamed) needs 6 dimensions"), reply);
+        Ai.status(c, "AI.TENSORSET", "volume", "DOUBLE", 1, 1, 1, 1, 1, 2, "VALUES", 3, 5);
+        reply = outcome("AI.MODELEXECUTE", "pool", "INPUTS", 1, "volume", "OUTPUTS", 1, "pooled");
+        assertTrue(reply.contains("Unsupported pooling size"), "6 dimensions reach the kernel, which answers: "
+                + reply);
+        assertAlive("a MaxPool of a 6-D input");
     }
 
     @Test

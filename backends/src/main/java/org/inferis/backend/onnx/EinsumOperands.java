@@ -57,7 +57,8 @@ final class EinsumOperands implements ModelRewrite.Rule {
         }
     }
 
-    private static List<String> guard(List<String> inputs, List<Term> terms, String einsum, Writer nodes) throws IOException {
+    private static List<String> guard(List<String> inputs, List<Term> terms, String einsum, Writer nodes)
+            throws IOException {
         String minusOne = nodes.constant(-1);
         // an empty INT64 tensor whose length shape inference cannot know: a random tensor is never precomputed
         String empty = nodes.add("Reshape", List.of(nodes.add("NonZero", List.of(nodes.add("RandomUniform", List.of(),

@@ -133,7 +133,7 @@ final class ModelRewrite {
         return bytes.toByteArray();
     }
 
-    /** A GraphProto ({@code nodes} 1) or a FunctionProto (7), its nodes and the graphs in their attributes guarded. */
+    /** A GraphProto ({@code nodes} 1) or a FunctionProto (7), its nodes and their attributes' graphs rewritten. */
     private ByteString graph(ByteString graph, int nodes) throws IOException {
         CodedInputStream in = graph.newCodedInput();
         ByteString.Output bytes = ByteString.newOutput(graph.size() + 1024);

@@ -8,8 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongConsumer;
 
 /**
@@ -110,9 +112,9 @@ final class OnnxGraph {
 
     /**
      * A graph's nodes in order, its inputs with their element types (0: not declared; an initializer may be one too,
-     * a default a run might replace), its initializers.
+     * a default a run might replace), its initializers, and the inputs that declare a shape.
      */
-    record Graph(List<Node> nodes, Map<String, Integer> inputs, Map<String, Tensor> initializers) {
+    record Graph(List<Node> nodes, Map<String, Integer> inputs, Map<String, Tensor> initializers, Set<String> shaped) {
         /** The node that makes each value. */
         Map<String, Node> producers() {
             Map<String, Node> producers = new HashMap<>();
@@ -227,7 +229,7 @@ final class OnnxGraph {
     static OnnxGraph read(byte[] model) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(model);
         in.enableAliasing(true); // raw tensor data is read as views of the model's bytes, not copies
-        Graph main = new Graph(List.of(), Map.of(), Map.of());
+        Graph main = new Graph(List.of(), Map.of(), Map.of(), Set.of());
         List<Graph> functions = new ArrayList<>();
         List<Graph> subgraphs = new ArrayList<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
@@ -247,6 +249,7 @@ final class OnnxGraph {
         List<Node> nodes = new ArrayList<>();
         Map<String, Integer> inputs = new HashMap<>();
         Map<String, Tensor> initializers = new HashMap<>();
+        Set<String> shaped = new HashSet<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             int field = WireFormat.getTagFieldNumber(tag);
             if (field == 1 && delimited(tag)) { // node
@@ -255,13 +258,16 @@ final class OnnxGraph {
                 Tensor initializer = inner(in, () -> readTensor(in));
                 initializers.put(initializer.name(), initializer);
             } else if (field == 11 && delimited(tag)) { // input: ValueInfoProto
-                Map.Entry<String, Integer> input = inner(in, () -> readValueInfo(in));
-                inputs.put(input.getKey(), input.getValue());
+                ValueInfo input = inner(in, () -> readValueInfo(in));
+                inputs.put(input.name(), input.type());
+                if (input.shaped()) {
+                    shaped.add(input.name());
+                }
             } else {
                 in.skipField(tag);
             }
         }
-        return new Graph(nodes, inputs, initializers);
+        return new Graph(nodes, inputs, initializers, shaped);
     }
 
     private static Graph readFunction(CodedInputStream in, List<Graph> subgraphs) throws IOException {
@@ -276,7 +282,7 @@ final class OnnxGraph {
                 in.skipField(tag);
             }
         }
-        return new Graph(nodes, Map.of(), Map.of());
+        return new Graph(nodes, Map.of(), Map.of(), Set.of());
     }
 
     private static Node readNode(CodedInputStream in, List<Graph> subgraphs) throws IOException {
@@ -406,21 +412,47 @@ final class OnnxGraph {
         return values;
     }
 
-    /** A ValueInfoProto's name and, when it is a tensor's, its element type (0 when not given). */
-    private static Map.Entry<String, Integer> readValueInfo(CodedInputStream in) throws IOException {
+    /** A ValueInfoProto's name, its element type when a tensor's (0 when not given), and whether it has a shape. */
+    private record ValueInfo(String name, int type, boolean shaped) {
+    }
+
+    private static ValueInfo readValueInfo(CodedInputStream in) throws IOException {
         String name = "";
         int type = 0;
+        boolean shaped = false;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             int field = WireFormat.getTagFieldNumber(tag);
             if (field == 1 && delimited(tag)) {
                 name = in.readStringRequireUtf8();
-            } else if (field == 2 && delimited(tag)) { // TypeProto: tensor_type (1): elem_type (1)
-                type = inner(in, () -> readNested(in, 1, () -> readNested(in, 1, null)));
+            } else if (field == 2 && delimited(tag)) { // TypeProto: tensor_type (1): elem_type (1), shape (2)
+                ByteString typeProto = in.readBytes();
+                CodedInputStream types = typeProto.newCodedInput();
+                type = readNested(types, 1, () -> readNested(types, 1, null));
+                shaped = hasShape(typeProto);
             } else {
                 in.skipField(tag);
             }
         }
-        return Map.entry(name, type);
+        return new ValueInfo(name, type, shaped);
+    }
+
+    /** Whether a TypeProto is a tensor's ({@code tensor_type}, 1) with a shape (2). */
+    private static boolean hasShape(ByteString typeProto) throws IOException {
+        CodedInputStream in = typeProto.newCodedInput();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            if (WireFormat.getTagFieldNumber(tag) == 1 && delimited(tag)) {
+                CodedInputStream tensor = in.readBytes().newCodedInput();
+                for (int inner = tensor.readTag(); inner != 0; inner = tensor.readTag()) {
+                    if (WireFormat.getTagFieldNumber(inner) == 2 && delimited(inner)) {
+                        return true;
+                    }
+                    tensor.skipField(inner);
+                }
+                return false;
+            }
+            in.skipField(tag);
+        }
+        return false;
     }
 
     /** Within a message, the integer at {@code field} (innermost null) or what {@code deeper} reads of it. */

@@ -86,9 +86,9 @@ final class TrustingOperators {
 
     /**
      * Attributes whose values ONNX Runtime's shape inference indexes by, or whose count it trusts, as the model loads:
-     * {@code GatherND}'s {@code batch_dims} (ONNX requires it to be 0 or more; -436 killed the process), the reductions'
-     * {@code keepdims} and {@code noop_with_empty_axes} (0 or 1), and {@code MaxRoiPool}'s {@code pooled_shape} (height
-     * and width).
+     * {@code GatherND}'s {@code batch_dims} (ONNX requires it to be 0 or more; -436 killed the process), the
+     * reductions' {@code keepdims} and {@code noop_with_empty_axes} (0 or 1), and {@code MaxRoiPool}'s
+     * {@code pooled_shape} (height and width).
      */
     private static void checkPositionAttributes(Node node) throws BackendException {
         long batchDims = node.integer("batch_dims", 0);
@@ -105,7 +105,8 @@ final class TrustingOperators {
             }
         }
         OnnxGraph.Attribute pooled = node.attributes().get("pooled_shape");
-        if (node.isOnnx("MaxRoiPool") && (pooled == null || pooled.integers().length != 2 || pooled.integers().min < 1)) {
+        if (node.isOnnx("MaxRoiPool")
+                && (pooled == null || pooled.integers().length != 2 || pooled.integers().min < 1)) {
             throw new BackendException("the model's " + node.label() + " needs a pooled_shape of 2 values of at "
                     + "least 1: ONNX Runtime reads two without checking (one, of a 1-D image, killed the process)");
         }
@@ -123,6 +124,12 @@ final class TrustingOperators {
             throw new BackendException("the model's " + node.label() + " has a pad of " + pad
                     + ": ONNX Runtime reads a window's pads unchecked (a Conv's -1 killed the process); pads must be "
                     + "at least 0");
+        }
+        long kernel = least(node, "kernel_shape");
+        if (kernel < 1) {
+            throw new BackendException("the model's " + node.label() + " has a kernel dimension of " + kernel
+                    + ": ONNX Runtime sizes windows by them without checking them (a Conv's 0 killed the process); "
+                    + "kernel dimensions must be at least 1");
         }
         long dilation = least(node, "dilations");
         if (dilation < 1) {

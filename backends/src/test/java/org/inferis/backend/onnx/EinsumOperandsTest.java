@@ -56,7 +56,7 @@ class EinsumOperandsTest {
         }
     }
 
-    /** einsum("...ij,...jk->...ik", a, b) as NumPy computes it: the leading dimensions broadcast, left-padded with 1s. */
+    /** einsum("...ij,...jk->...ik", a, b) as NumPy computes it: leading dimensions broadcast, left-padded with 1s. */
     private static Array batchedProduct(Array a, Array b) {
         int rank = Math.max(a.shape.length, b.shape.length);
         long[] batch = new long[rank - 2];
@@ -149,13 +149,13 @@ class EinsumOperandsTest {
                 // fewer dimensions than the operand's letters: refused before the Einsum (whose kernel aborted)
                 BackendException tooFew = assertThrows(BackendException.class,
                         () -> model.run(List.of(Array.of(new long[] {4}, i -> i).tensor(), b.tensor())), file);
-                assertTrue(tooFew.getMessage().contains("an operand of Einsum 1 (unnamed) has fewer dimensions than its letters"),
-                        tooFew.getMessage());
+                assertTrue(tooFew.getMessage().contains("an operand of Einsum 1 (unnamed) has fewer dimensions than "
+                        + "its letters"), tooFew.getMessage());
             }
         }
         try (LoadedModel model = ONNX.load(Fixtures.model("einsum_any_ranks.onnx"), CPU, IoNames.NONE)) {
-            BackendException apart = assertThrows(BackendException.class, () -> model.run(List.of(
-                    Array.of(new long[] {7, 3, 4}, i -> i).tensor(), Array.of(new long[] {6, 5, 4, 2}, i -> i).tensor())));
+            BackendException apart = assertThrows(BackendException.class, () -> model.run(List.of(Array.of(
+                    new long[] {7, 3, 4}, i -> i).tensor(), Array.of(new long[] {6, 5, 4, 2}, i -> i).tensor())));
             assertTrue(apart.getMessage().contains("broadcasted dimensions of the inputs are incompatible"),
                     apart.getMessage());
         }

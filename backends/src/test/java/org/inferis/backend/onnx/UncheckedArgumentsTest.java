@@ -65,6 +65,8 @@ class UncheckedArgumentsTest {
             assertTrue(refusal(node(operator, List.of("x", "x", "x"), OnnxProto.ints("dilations", 1, 0)))
                     .contains("the model's " + operator + " has a dilation of 0"), operator);
         }
+        assertTrue(refusal(node("Conv", List.of("x", "x"), OnnxProto.ints("kernel_shape", 2, 0)))
+                .contains("the model's Conv has a kernel dimension of 0"));
         TrustingOperators.check(graph(node("Conv", List.of("x", "x"), OnnxProto.ints("pads", 0, 1, 0, 1),
                 OnnxProto.ints("dilations", 2, 1))));
         TrustingOperators.check(graph(node("MaxPool", List.of("x")))); // pads default to 0, dilations to 1
