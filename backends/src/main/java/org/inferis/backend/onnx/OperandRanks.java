@@ -12,8 +12,8 @@ import org.inferis.backend.onnx.OnnxGraph.Node;
 /**
  * Inputs whose number of dimensions ONNX Runtime 1.21's kernels take on trust: given too few, they read shapes past
  * their end, which aborted the process on a run (a GatherND of a scalar index, an RNN, a DFT of a scalar, an STFT, a
- * ReverseSequence, a Multinomial, a MaxRoiPool, a pool of a kernel of another rank, a convolution of 1-D weights a
- * client sent), and so did a GatherND whose inputs' batch dimensions differ. ONNX Runtime checks a run's inputs
+ * ReverseSequence, a Multinomial, a MaxRoiPool, an AffineGrid, a pool of a kernel of another rank, a convolution of
+ * 1-D weights a client sent), and so did a GatherND whose inputs' batch dimensions differ. ONNX Runtime checks a run's inputs
  * against the shapes a model declares, so a model whose inputs declare none lets a client send any. A constant of the
  * wrong rank is refused at store; any other such input passes a check before the node, which answers a run with an
  * error.
@@ -46,6 +46,7 @@ final class OperandRanks implements ModelRewrite.Rule {
             Map.entry("DeformConv", List.of(new Ranks(1, 3, -1))),
             Map.entry("Multinomial", List.of(new Ranks(0, 2, 2))),
             Map.entry("MaxRoiPool", List.of(new Ranks(0, 4, 4), new Ranks(1, 2, 2))),
+            Map.entry("AffineGrid", List.of(new Ranks(0, 3, 3), new Ranks(1, 1, 1))),
             // their input: 2 more than their kernel_shape, below
             Map.entry("LpPool", List.of()),
             Map.entry("MaxPool", List.of()),
