@@ -25,9 +25,6 @@ import org.inferis.backend.onnx.ModelRewrite.Writer;
  * About 1 µs a run for a model with an Einsum (measured on the reference machine).
  */
 final class EinsumOperands implements ModelRewrite.Rule {
-    /** Node names must differ: the check's quotes its Einsum's name, or its place among the unnamed. */
-    private int einsums;
-
     @Override
     public boolean appliesTo(OnnxGraph.Node node) {
         return node.opType().equals("Einsum");
@@ -38,9 +35,7 @@ final class EinsumOperands implements ModelRewrite.Rule {
         if (!node.opType.equals("Einsum") || node.inputs.isEmpty()) {
             return;
         }
-        einsums++;
-        node.inputs = guard(node.inputs, Term.of(node.text("equation")), "Einsum " + (node.name.isEmpty()
-                ? einsums + " (unnamed)" : "'" + node.name + "'"), before);
+        node.inputs = guard(node.inputs, Term.of(node.text("equation")), node.label, before);
     }
 
     /** Per term of the equation's left side, its letters, and whether it holds an ellipsis. */

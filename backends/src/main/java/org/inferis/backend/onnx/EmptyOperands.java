@@ -12,15 +12,12 @@ import org.inferis.backend.onnx.ModelRewrite.Writer;
  * ends meet, a NonZero that finds nothing: a TopK over the scores of no detection). A client cannot send an empty
  * tensor, but a model can compute one. So before such a node a check ({@link ModelRewrite.Writer#guarded}) answers
  * the run with an error when any of its inputs is empty; a model whose constant inputs are empty is refused as it
- * loads. Kept to these operators, found by running every operator with each input
- * empty: the others answered a value or an error.
+ * loads. Kept to these operators, found by running every operator with each input empty: the others answered a
+ * value or an error.
  */
 final class EmptyOperands implements ModelRewrite.Rule {
-    static final Set<String> OPERATORS = Set.of("TopK", "LpNormalization", "Col2Im", "CumSum", "Multinomial",
+    private static final Set<String> OPERATORS = Set.of("TopK", "LpNormalization", "Col2Im", "CumSum", "Multinomial",
             "ReverseSequence", "ScatterND");
-
-    /** Node names must differ: the check's quotes its node's name, or its place among the unnamed. */
-    private int unnamed;
 
     @Override
     public boolean appliesTo(OnnxGraph.Node node) {
@@ -33,7 +30,6 @@ final class EmptyOperands implements ModelRewrite.Rule {
         if (!OPERATORS.contains(node.opType) || present.isEmpty() || node.inputs.get(0).isEmpty()) {
             return;
         }
-        String label = node.opType + " " + (node.name.isEmpty() ? ++unnamed + " (unnamed)" : "'" + node.name + "'");
         String zero = before.constant(0);
         String anyEmpty = null;
         for (String input : present) {
@@ -42,7 +38,7 @@ final class EmptyOperands implements ModelRewrite.Rule {
             anyEmpty = anyEmpty == null ? empty : before.add("Or", List.of(anyEmpty, empty));
         }
         List<String> inputs = new ArrayList<>(node.inputs);
-        inputs.set(0, before.guarded(inputs.get(0), anyEmpty, "an input of " + label + " is empty, which ONNX "
+        inputs.set(0, before.guarded(inputs.get(0), anyEmpty, "an input of " + node.label + " is empty, which ONNX "
                 + "Runtime's kernel cannot take"));
         node.inputs = inputs;
     }

@@ -45,16 +45,19 @@ final class ModelRewrite {
     static final class Node {
         final String opType;
         final String name;
+        /** How errors name it: its type and name, or its place among the unnamed of its type. */
+        final String label;
         final List<String> outputs;
         /** Each attribute's AttributeProto, by name. */
         final Map<String, ByteString> attributes;
         List<String> inputs;
         final List<ByteString> added = new ArrayList<>();
 
-        private Node(String opType, String name, List<String> inputs, List<String> outputs,
+        private Node(String opType, String name, String label, List<String> inputs, List<String> outputs,
                      Map<String, ByteString> attributes) {
             this.opType = opType;
             this.name = name;
+            this.label = label;
             this.inputs = inputs;
             this.outputs = outputs;
             this.attributes = attributes;
@@ -81,6 +84,8 @@ final class ModelRewrite {
     /** Starts the names of the values the rules add: no value of the model starts with it. */
     private final String prefix;
     private int values;
+    /** How many nodes of each type without a name came so far. */
+    private final Map<String, Integer> unnamed = new java.util.HashMap<>();
 
     private ModelRewrite(List<Rule> rules, String prefix) {
         this.rules = rules;
@@ -192,7 +197,9 @@ final class ModelRewrite {
                 default -> in.skipField(tag, out);
             }
         }
-        Node read = new Node(opType, name, inputs, outputs, attributes);
+        String label = opType + " " + (name.isEmpty() ? unnamed.merge(opType, 1, Integer::sum) + " (unnamed)"
+                : "'" + name + "'");
+        Node read = new Node(opType, name, label, inputs, outputs, attributes);
         if (domain.isEmpty() || domain.equals("ai.onnx")) {
             for (Rule rule : rules) {
                 rule.rewrite(read, new Writer(graph, field));
@@ -282,14 +289,7 @@ final class ModelRewrite {
 
         /** A Constant node's FLOAT tensor [value]: opset 7's comparisons take no integers. */
         String floatConstant(float value) throws IOException {
-            ByteString.Output tensorBytes = ByteString.newOutput();
-            CodedOutputStream tensor = CodedOutputStream.newInstance(tensorBytes);
-            tensor.writeInt64(1, 1); // dims
-            tensor.writeInt32(2, FLOAT); // data_type
-            tensor.writeFloat(4, value); // float_data
-            tensor.flush();
-            return add("Constant", List.of(), null,
-                    attribute("value", ATTRIBUTE_TENSOR, out -> out.writeBytes(5, tensorBytes.toByteString())));
+            return add("Constant", List.of(), null, value(FLOAT, out -> out.writeFloat(4, value))); // float_data
         }
 
         /**
@@ -328,11 +328,16 @@ final class ModelRewrite {
 
     /** The TENSOR attribute {@code value}: an INT64 tensor of one dimension of 1, holding {@code value}. */
     static ByteString tensor(long value) throws IOException {
+        return value(INT64, out -> out.writeInt64(7, value)); // int64_data
+    }
+
+    /** The TENSOR attribute {@code value}: a tensor of one dimension of 1 and the type, holding what data writes. */
+    private static ByteString value(int type, Fields data) throws IOException {
         ByteString.Output tensorBytes = ByteString.newOutput();
         CodedOutputStream tensor = CodedOutputStream.newInstance(tensorBytes);
         tensor.writeInt64(1, 1); // dims
-        tensor.writeInt32(2, INT64); // data_type
-        tensor.writeInt64(7, value); // int64_data
+        tensor.writeInt32(2, type); // data_type
+        data.write(tensor);
         tensor.flush();
         return attribute("value", ATTRIBUTE_TENSOR, out -> out.writeBytes(5, tensorBytes.toByteString()));
     }

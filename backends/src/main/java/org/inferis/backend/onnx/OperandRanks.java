@@ -13,10 +13,10 @@ import org.inferis.backend.onnx.OnnxGraph.Node;
  * Inputs whose number of dimensions ONNX Runtime 1.21's kernels take on trust: given too few, they read shapes past
  * their end, which aborted the process on a run (a GatherND of a scalar index, an RNN, a DFT of a scalar, an STFT, a
  * ReverseSequence, a Multinomial, a MaxRoiPool, an AffineGrid, a pool of a kernel of another rank, a convolution of
- * 1-D weights a client sent), and so did a GatherND whose inputs' batch dimensions differ. ONNX Runtime checks a run's inputs
- * against the shapes a model declares, so a model whose inputs declare none lets a client send any. A constant of the
- * wrong rank is refused at store; any other such input passes a check before the node, which answers a run with an
- * error.
+ * 1-D weights a client sent), and so did a GatherND whose inputs' batch dimensions differ. ONNX Runtime checks a run's
+ * inputs against the shapes a model declares, so a model whose inputs declare none lets a client send any. A constant
+ * of the wrong rank is refused at store; any other such input passes a check before the node, which answers a run with
+ * an error.
  */
 final class OperandRanks implements ModelRewrite.Rule {
     /** The ranks an input may have: from {@code least} to {@code most} (-1: no bound). */
@@ -62,7 +62,6 @@ final class OperandRanks implements ModelRewrite.Rule {
     private final Map<String, List<Ranks>> checked;
     /** The GatherNDs whose batch dimensions to compare on every run, by their first output: their batch_dims. */
     private final Map<String, Long> batches;
-    private int unnamed;
 
     private OperandRanks(Map<String, List<Ranks>> checked, Map<String, Long> batches) {
         this.checked = checked;
@@ -135,7 +134,6 @@ final class OperandRanks implements ModelRewrite.Rule {
                 || !checked.containsKey(output) && !batches.containsKey(output)) {
             return;
         }
-        String label = node.opType + " " + (node.name.isEmpty() ? ++unnamed + " (unnamed)" : "'" + node.name + "'");
         List<String> inputs = new ArrayList<>(node.inputs);
         for (Ranks range : checked.getOrDefault(output, List.of())) {
             if (range.input() >= inputs.size() || inputs.get(range.input()).isEmpty()) {
@@ -150,7 +148,7 @@ final class OperandRanks implements ModelRewrite.Rule {
                 outside = before.add("Or", List.of(outside, before.add("Greater",
                         List.of(rank, before.floatConstant(range.most())))));
             }
-            inputs.set(range.input(), before.guarded(input, outside, "input " + range.input() + " of " + label
+            inputs.set(range.input(), before.guarded(input, outside, "input " + range.input() + " of " + node.label
                     + " needs " + range.text() + ", which ONNX Runtime's kernel does not check"));
         }
         Long batch = batches.get(output);
@@ -164,7 +162,7 @@ final class OperandRanks implements ModelRewrite.Rule {
                     List.of(before.add("Not", List.of(before.add("Equal", leading)))), null,
                     ModelRewrite.integer("to", 1))), null, ModelRewrite.integer("keepdims", 1)),
                     before.floatConstant(0.5f)));
-            inputs.set(0, before.guarded(inputs.get(0), differ, "the batch dimensions of the inputs of " + label
+            inputs.set(0, before.guarded(inputs.get(0), differ, "the batch dimensions of the inputs of " + node.label
                     + " differ, which ONNX Runtime's kernel does not check"));
         }
         node.inputs = inputs;

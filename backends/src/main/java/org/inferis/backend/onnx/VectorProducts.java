@@ -21,7 +21,6 @@ final class VectorProducts implements ModelRewrite.Rule {
 
     /** The products to check, by their first output. */
     private final Set<String> checked;
-    private int unnamed;
 
     private VectorProducts(Set<String> checked) {
         this.checked = checked;
@@ -68,9 +67,9 @@ final class VectorProducts implements ModelRewrite.Rule {
         }
         String mismatched = before.add("And", List.of(before.add("And", ranks), before.add("Not",
                 List.of(before.add("Equal", sizes)))));
-        String label = node.opType + " " + (node.name.isEmpty() ? ++unnamed + " (unnamed)" : "'" + node.name + "'");
         List<String> inputs = new ArrayList<>(node.inputs);
-        inputs.set(0, before.guarded(inputs.get(0), mismatched, label + " multiplies vectors of different lengths"));
+        inputs.set(0, before.guarded(inputs.get(0), mismatched, node.label + " multiplies vectors of different "
+                + "lengths"));
         node.inputs = inputs;
     }
 }
