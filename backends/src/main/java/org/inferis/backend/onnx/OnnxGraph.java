@@ -39,6 +39,8 @@ final class OnnxGraph {
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
         long sum;
+        /** The product of their magnitudes, saturating at Long.MAX_VALUE (1 for no value). */
+        long product = 1;
         boolean zero;
         boolean minusOne;
 
@@ -48,6 +50,8 @@ final class OnnxGraph {
             max = Math.max(max, value);
             // saturates upwards; a sum with a negative value in it is not used (no count may be negative)
             sum = value > 0 && sum > Long.MAX_VALUE - value ? Long.MAX_VALUE : sum + value;
+            long magnitude = value == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(value);
+            product = magnitude != 0 && product > Long.MAX_VALUE / magnitude ? Long.MAX_VALUE : product * magnitude;
             zero |= value == 0;
             minusOne |= value == -1;
         }

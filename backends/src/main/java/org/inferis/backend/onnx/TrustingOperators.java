@@ -175,6 +175,10 @@ final class TrustingOperators {
                 checkConstantRanks(graph, producers, node);
                 continue;
             }
+            if (node.isOnnx("ConstantOfShape")) {
+                checkConstantFill(graph, producers, node);
+                continue;
+            }
             boolean reduction = node.domain().isEmpty() && node.opType().startsWith("Reduce");
             if (!node.isOnnx("OneHot") && !node.isOnnx("SplitToSequence") && !reduction) {
                 continue;
@@ -199,6 +203,20 @@ final class TrustingOperators {
                         + operand.values().min + ": ONNX Runtime divides by it without checking it (0 killed the "
                         + "process); it must be at least 1");
             }
+        }
+    }
+
+    /**
+     * A ConstantOfShape of a constant shape, which ONNX Runtime fills as the model loads: past 2^28 elements (1 GiB of
+     * floats) it is refused, as TF's constant fills are (2^31 - 1 floats took the machine's memory).
+     */
+    private static void checkConstantFill(Graph graph, Map<String, Node> producers, Node fill) throws BackendException {
+        OnnxGraph.Values shape = OnnxGraph.operand(graph, producers, fill.input(0), false).constant();
+        if (shape != null && shape.product > 1L << 28) {
+            String elements = shape.product == Long.MAX_VALUE ? "2^63 or more" : String.valueOf(shape.product);
+            throw new BackendException("the model's " + fill.label() + " fills a constant shape of " + elements
+                    + " elements as the model loads (ONNX Runtime computes nodes of constants ahead; 2^31 "
+                    + "took all the memory); it may fill at most 2^28");
         }
     }
 

@@ -167,6 +167,14 @@ class UncheckedArgumentsTest {
                 List.of(node("Concat", List.of("empty", "image"), OnnxProto.attribute("axis", -1))),
                 List.of(empty, image), OnnxProto.FLOAT, new long[0])))).getMessage();
         assertTrue(refused.contains("Concat joins constants of 2 different ranks"), refused);
+        Proto huge = OnnxProto.tensor("shape", OnnxProto.INT64, 2).varint(7, 1 << 15).varint(7, 1 << 14);
+        refused = assertThrows(BackendException.class, () -> TrustingOperators.check(OnnxGraph.read(OnnxProto.model(
+                List.of(node("ConstantOfShape", List.of("shape"))), List.of(huge), OnnxProto.FLOAT,
+                new long[0])))).getMessage();
+        assertTrue(refused.contains("ConstantOfShape fills a constant shape of 536870912 elements"), refused);
+        Proto fair = OnnxProto.tensor("shape", OnnxProto.INT64, 2).varint(7, 1 << 14).varint(7, 1 << 14);
+        TrustingOperators.check(OnnxGraph.read(OnnxProto.model(List.of(node("ConstantOfShape", List.of("shape"))),
+                List.of(fair), OnnxProto.FLOAT, new long[0])));
         assertTrue(refusal(node("GatherND", List.of("x", "x"), OnnxProto.attribute("batch_dims", Long.MAX_VALUE)))
                 .contains("GatherND has batch_dims " + Long.MAX_VALUE));
     }
