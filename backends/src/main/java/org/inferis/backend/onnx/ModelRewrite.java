@@ -66,17 +66,7 @@ final class ModelRewrite {
         /** The string ({@code s}) of an attribute, or "" when it has none. */
         String text(String attribute) throws IOException {
             ByteString bytes = attributes.get(attribute);
-            if (bytes == null) {
-                return "";
-            }
-            CodedInputStream in = bytes.newCodedInput();
-            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-                if (WireFormat.getTagFieldNumber(tag) == 4 && WireFormat.getTagWireType(tag) == DELIMITED) {
-                    return in.readBytes().toStringUtf8();
-                }
-                in.skipField(tag);
-            }
-            return "";
+            return bytes == null ? "" : string(bytes, 4);
         }
     }
 
@@ -191,7 +181,7 @@ final class ModelRewrite {
                 }
                 case 5 -> {
                     ByteString attribute = attribute(in.readBytes());
-                    attributes.putIfAbsent(attributeName(attribute), attribute);
+                    attributes.putIfAbsent(string(attribute, 1), attribute); // by name
                     out.writeBytes(5, attribute);
                 }
                 default -> in.skipField(tag, out);
@@ -219,11 +209,12 @@ final class ModelRewrite {
         graph.writeBytes(field, written.toByteString());
     }
 
-    private static String attributeName(ByteString attribute) throws IOException {
-        CodedInputStream in = attribute.newCodedInput();
+    /** The first string field of that number in a message, or "" (OnnxGraph has read the model as UTF-8 already). */
+    private static String string(ByteString message, int field) throws IOException {
+        CodedInputStream in = message.newCodedInput();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) == 1 && WireFormat.getTagWireType(tag) == DELIMITED) {
-                return in.readStringRequireUtf8();
+            if (WireFormat.getTagFieldNumber(tag) == field && WireFormat.getTagWireType(tag) == DELIMITED) {
+                return in.readBytes().toStringUtf8();
             }
             in.skipField(tag);
         }
